@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CostdataConfig(AppConfig):
+    name = "costdata"
+    verbose_name = "Cost data"

@@ -1,0 +1,39 @@
+"""Cost Explorer clients through boto3's standard credential and configuration chain.
+
+Nothing here reads or stores a secret: credentials come from the environment, a profile or the
+instance/task role; a source may name a role to assume through STS (with its external id), whose
+temporary credentials live only in memory for the run. boto3 honours AWS_ENDPOINT_URL_COST_EXPLORER
+(and AWS_ENDPOINT_URL) by itself, so the pull works against any endpoint speaking the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+# Cost Explorer's endpoint lives in us-east-1 whatever region the workloads run in.
+COST_EXPLORER_REGION = "us-east-1"
+
+CLIENT_CONFIG = Config(
+    # Adaptive retry backs off on LimitExceededException and throttling, client-side rate limited.
+    retries={"mode": "adaptive", "max_attempts": 8},
+    connect_timeout=10,
+    read_timeout=60,
+)
+
+
+def cost_explorer_client(*, role_arn: str = "", external_id: str = "", session_name: str = "partnership-pull") -> Any:
+    session = boto3.session.Session()
+    if role_arn:
+        assume: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name}
+        if external_id:
+            assume["ExternalId"] = external_id
+        credentials = session.client("sts", config=CLIENT_CONFIG).assume_role(**assume)["Credentials"]
+        session = boto3.session.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+    return session.client("ce", region_name=COST_EXPLORER_REGION, config=CLIENT_CONFIG)

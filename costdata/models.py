@@ -1,0 +1,167 @@
+"""Cost sources, their ingestion runs, and the daily cost facts they load.
+
+Two fact tables keep the two Cost Explorer queries apart so that they can never be added together:
+DailyCost is the (day, account, service) grain, DailyTagCost the (day, account, tag key, tag value)
+grain. Summing either one for a window gives the source's total for that window exactly.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+# Cost Explorer returns up to ten decimal places, FOCUS files eleven: keep twelve.
+MONEY = {"max_digits": 30, "decimal_places": 12}
+
+role_arn_validator = RegexValidator(
+    r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$",
+    "Enter an IAM role ARN such as arn:aws:iam::123456789012:role/CostExplorerReader.",
+)
+
+
+class CostSource(models.Model):
+    class Kind(models.TextChoices):
+        AWS_COST_EXPLORER = "aws_cost_explorer", "AWS Cost Explorer"
+        FOCUS_FILE = "focus_file", "FOCUS file"
+        DEMO = "demo", "Demo (generated)"
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # Never a secret: credentials come from boto3's standard chain; a role is assumed through STS.
+    role_arn = models.CharField(max_length=600, blank=True, validators=[role_arn_validator])
+    external_id = models.CharField(
+        max_length=1224, blank=True, help_text="The external id the role's trust policy requires (not a secret)."
+    )
+    tag_keys = models.JSONField(
+        default=list, blank=True, help_text="Allocation tag keys to pull a breakdown for, e.g. team, cost-centre."
+    )
+    active = models.BooleanField(default=True)
+    schedule = models.OneToOneField(
+        "django_celery_beat.PeriodicTask", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A lease rather than a lock: a worker that dies holding it loses it when it expires.
+    locked_until = models.DateTimeField(null=True, blank=True)
+    locked_by_run = models.ForeignKey(
+        "IngestionRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def pulls_from_cost_explorer(self) -> bool:
+        return self.kind in {self.Kind.AWS_COST_EXPLORER, self.Kind.DEMO}
+
+
+class IngestionRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (another pull was running)"
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "Schedule"
+        MANUAL = "manual", "Manual"
+        BACKFILL = "backfill", "Backfill"
+        IMPORT = "import", "File import"
+
+    source = models.ForeignKey(CostSource, on_delete=models.CASCADE, related_name="runs")
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.SCHEDULE)
+    window_start = models.DateField(null=True, blank=True)
+    window_end = models.DateField(null=True, blank=True, help_text="Exclusive.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    rows_written = models.PositiveIntegerField(default=0)
+    requests_made = models.PositiveIntegerField(default=0)
+    estimated_days = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["source", "status", "-finished_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.window_start}..{self.window_end} {self.status}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if not self.finished_at:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def request_cost(self) -> Decimal:
+        from django.conf import settings
+
+        return self.requests_made * settings.COST_EXPLORER_REQUEST_PRICE
+
+
+class CloudAccount(models.Model):
+    """An account (AWS linked account, Azure subscription, ...) and the name its source gives it."""
+
+    provider = models.CharField(max_length=50, default="AWS")
+    account_id = models.CharField(max_length=100)
+    name = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["provider", "account_id"]
+        constraints = [models.UniqueConstraint(fields=["provider", "account_id"], name="uniq_cloud_account")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.account_id})" if self.name else self.account_id
+
+
+class DailyCost(models.Model):
+    source = models.ForeignKey(CostSource, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    provider = models.CharField(max_length=50, default="AWS")
+    account_id = models.CharField(max_length=100)
+    service = models.CharField(max_length=255)
+    unblended = models.DecimalField(**MONEY)
+    amortized = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    estimated = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "day", "provider", "account_id", "service", "currency"], name="uniq_daily_cost"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["day", "account_id"]),
+            models.Index(fields=["day", "service"]),
+        ]
+
+
+class DailyTagCost(models.Model):
+    source = models.ForeignKey(CostSource, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    provider = models.CharField(max_length=50, default="AWS")
+    account_id = models.CharField(max_length=100)
+    tag_key = models.CharField(max_length=128)
+    tag_value = models.CharField(max_length=256, blank=True, help_text="Empty means untagged.")
+    unblended = models.DecimalField(**MONEY)
+    amortized = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    estimated = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "day", "provider", "account_id", "tag_key", "tag_value", "currency"],
+                name="uniq_daily_tag_cost",
+            )
+        ]
+        indexes = [models.Index(fields=["tag_key", "tag_value", "day"])]

@@ -1,0 +1,15 @@
+"""Tasks of the project itself."""
+
+from typing import Any
+
+from celery import shared_task
+from django.db import connection
+
+
+@shared_task(name="partnership.ping")
+def ping(payload: str = "") -> dict[str, Any]:
+    """Round-trips through a worker: proves the broker, the worker and the worker's database connection."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        (one,) = cursor.fetchone()
+    return {"echo": payload, "database": one == 1, "vendor": connection.vendor}

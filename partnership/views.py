@@ -1,0 +1,29 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from costdata import selectors as cost_selectors
+from partnership import health
+from stakeholders.selectors import stakeholder_for_user
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "last_run": cost_selectors.last_successful_run(),
+        "month_to_date": cost_selectors.month_to_date_totals(),
+        "stakeholder": stakeholder_for_user(request.user),
+    }
+    return render(request, "home.html", context)
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    database = health.database_status()
+    broker = health.broker_status()
+    healthy = database["ok"] and broker["ok"]
+    body = {"status": "ok" if healthy else "unavailable", "database": database, "broker": broker}
+    return JsonResponse(body, status=200 if healthy else 503)
