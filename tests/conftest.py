@@ -1,0 +1,35 @@
+"""Shared fixtures. `make test` runs the suite against real Postgres and Redis (scripts/with-services.sh)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+DEMO_TEST_PASSWORD = "correct-horse-battery-staple-42"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("CI") and not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
+        raise pytest.UsageError("CI runs the suite through `make test`, which provides Postgres and Redis.")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("REDIS_URL"):
+        return
+    skip = pytest.mark.skip(reason="needs the Redis that `make test` starts (REDIS_URL)")
+    for item in items:
+        if "worker" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def demo_organisation(db, settings):
+    """The demo organisation as `make run` creates it, with a known password."""
+    from partnership.demo import demo_organisation_seed
+
+    settings.DEMO_PASSWORD = DEMO_TEST_PASSWORD
+    return demo_organisation_seed()
