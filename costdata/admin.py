@@ -7,8 +7,16 @@ class IngestionRunInline(admin.TabularInline):
     model = IngestionRun
     extra = 0
     can_delete = False
-    fields = ["started_at", "trigger", "window_start", "window_end", "status", "rows_written", "requests_made",
-              "error"]
+    fields = [
+        "started_at",
+        "trigger",
+        "window_start",
+        "window_end",
+        "status",
+        "rows_written",
+        "requests_made",
+        "error",
+    ]
     readonly_fields = fields
     ordering = ["-started_at"]
     show_change_link = True
@@ -28,8 +36,17 @@ class CostSourceAdmin(admin.ModelAdmin):
 
 @admin.register(IngestionRun)
 class IngestionRunAdmin(admin.ModelAdmin):
-    list_display = ["source", "started_at", "trigger", "window_start", "window_end", "status", "rows_written",
-                    "requests_made", "error"]
+    list_display = [
+        "source",
+        "started_at",
+        "trigger",
+        "window_start",
+        "window_end",
+        "status",
+        "rows_written",
+        "requests_made",
+        "error",
+    ]
     list_filter = ["status", "trigger", "source"]
     date_hierarchy = "started_at"
     readonly_fields = [f.name for f in IngestionRun._meta.fields]
@@ -61,12 +78,30 @@ class FactAdmin(admin.ModelAdmin):
 
 @admin.register(DailyCost)
 class DailyCostAdmin(FactAdmin):
-    list_display = ["day", "source", "account_id", "service", "unblended", "amortized", "currency", "estimated"]
+    list_display = [
+        "day",
+        "source",
+        "account_id",
+        "service",
+        "unblended",
+        "amortized",
+        "currency",
+        "estimated",
+    ]
     search_fields = ["account_id", "service"]
 
 
 @admin.register(DailyTagCost)
 class DailyTagCostAdmin(FactAdmin):
-    list_display = ["day", "source", "account_id", "tag_key", "tag_value", "unblended", "amortized", "currency",
-                    "estimated"]
+    list_display = [
+        "day",
+        "source",
+        "account_id",
+        "tag_key",
+        "tag_value",
+        "unblended",
+        "amortized",
+        "currency",
+        "estimated",
+    ]
     search_fields = ["account_id", "tag_key", "tag_value"]

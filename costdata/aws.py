@@ -24,7 +24,9 @@ CLIENT_CONFIG = Config(
 )
 
 
-def cost_explorer_client(*, role_arn: str = "", external_id: str = "", session_name: str = "partnership-pull") -> Any:
+def cost_explorer_client(
+    *, role_arn: str = "", external_id: str = "", session_name: str = "partnership-pull"
+) -> Any:
     session = boto3.session.Session()
     if role_arn:
         assume: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name}

@@ -45,7 +45,9 @@ def _amount(metrics: Mapping[str, Any], name: str, where: str) -> tuple[Decimal,
     except KeyError as exc:
         raise MalformedResponse(f"{where}: metric {name} is missing {exc}") from exc
     except (InvalidOperation, TypeError) as exc:
-        raise MalformedResponse(f"{where}: {name} amount {metrics[name].get('Amount')!r} is not a number") from exc
+        raise MalformedResponse(
+            f"{where}: {name} amount {metrics[name].get('Amount')!r} is not a number"
+        ) from exc
 
 
 def tag_value_from_key(key: str) -> str:
@@ -74,7 +76,9 @@ def normalise_pages(pages: Iterable[Mapping[str, Any]], *, tag_grouping: bool = 
             try:
                 day = date.fromisoformat(entry["TimePeriod"]["Start"])
             except (KeyError, ValueError) as exc:
-                raise MalformedResponse(f"page {page_number}: a result has no valid TimePeriod.Start") from exc
+                raise MalformedResponse(
+                    f"page {page_number}: a result has no valid TimePeriod.Start"
+                ) from exc
             result.days.add(day)
             estimated = bool(entry.get("Estimated", False))
             if estimated:

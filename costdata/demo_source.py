@@ -34,36 +34,83 @@ class DemoAccount:
 
 _COMPUTE = "Amazon Elastic Compute Cloud - Compute"
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
-    DemoAccount("210987654321", "payments-prod", "payments", {
-        _COMPUTE: Decimal("612.40"), "Amazon Relational Database Service": Decimal("298.15"),
-        "Amazon ElastiCache": Decimal("74.20"), "Amazon Simple Storage Service": Decimal("41.87"),
-        "Elastic Load Balancing": Decimal("28.30"), "EC2 - Other": Decimal("55.12"),
-        "AmazonCloudWatch": Decimal("19.45"), "AWS Key Management Service": Decimal("3.10"),
-    }),
-    DemoAccount("210987654322", "payments-staging", "payments", {
-        _COMPUTE: Decimal("96.30"), "Amazon Relational Database Service": Decimal("44.60"),
-        "Amazon Simple Storage Service": Decimal("6.05"), "EC2 - Other": Decimal("12.40"),
-    }),
-    DemoAccount("310987654321", "search-prod", "search", {
-        _COMPUTE: Decimal("455.00"), "Amazon OpenSearch Service": Decimal("388.90"),
-        "Amazon Simple Storage Service": Decimal("67.33"), "Amazon CloudFront": Decimal("52.10"),
-        "AWS Lambda": Decimal("21.75"), "AmazonCloudWatch": Decimal("14.02"),
-    }),
-    DemoAccount("410987654321", "data-platform", "data", {
-        "Amazon Redshift": Decimal("520.00"), "Amazon Simple Storage Service": Decimal("233.48"),
-        "AWS Glue": Decimal("118.60"), "Amazon Athena": Decimal("37.90"), "Amazon Kinesis": Decimal("66.25"),
-        "EC2 - Other": Decimal("31.70"),
-    }),
-    DemoAccount("510987654321", "marketing-web", "web", {
-        "Amazon CloudFront": Decimal("88.40"), "AWS Lambda": Decimal("35.60"),
-        "Amazon DynamoDB": Decimal("48.75"), "Amazon Simple Storage Service": Decimal("12.90"),
-        "Amazon Route 53": Decimal("4.20"),
-    }),
-    DemoAccount("610987654321", "shared-services", "platform", {
-        _COMPUTE: Decimal("140.00"), "Amazon Elastic Container Service": Decimal("64.30"),
-        "Amazon Virtual Private Cloud": Decimal("58.80"), "AWS Config": Decimal("11.40"),
-        "AWS CloudTrail": Decimal("6.60"), "AmazonCloudWatch": Decimal("22.90"),
-    }),
+    DemoAccount(
+        "210987654321",
+        "payments-prod",
+        "payments",
+        {
+            _COMPUTE: Decimal("612.40"),
+            "Amazon Relational Database Service": Decimal("298.15"),
+            "Amazon ElastiCache": Decimal("74.20"),
+            "Amazon Simple Storage Service": Decimal("41.87"),
+            "Elastic Load Balancing": Decimal("28.30"),
+            "EC2 - Other": Decimal("55.12"),
+            "AmazonCloudWatch": Decimal("19.45"),
+            "AWS Key Management Service": Decimal("3.10"),
+        },
+    ),
+    DemoAccount(
+        "210987654322",
+        "payments-staging",
+        "payments",
+        {
+            _COMPUTE: Decimal("96.30"),
+            "Amazon Relational Database Service": Decimal("44.60"),
+            "Amazon Simple Storage Service": Decimal("6.05"),
+            "EC2 - Other": Decimal("12.40"),
+        },
+    ),
+    DemoAccount(
+        "310987654321",
+        "search-prod",
+        "search",
+        {
+            _COMPUTE: Decimal("455.00"),
+            "Amazon OpenSearch Service": Decimal("388.90"),
+            "Amazon Simple Storage Service": Decimal("67.33"),
+            "Amazon CloudFront": Decimal("52.10"),
+            "AWS Lambda": Decimal("21.75"),
+            "AmazonCloudWatch": Decimal("14.02"),
+        },
+    ),
+    DemoAccount(
+        "410987654321",
+        "data-platform",
+        "data",
+        {
+            "Amazon Redshift": Decimal("520.00"),
+            "Amazon Simple Storage Service": Decimal("233.48"),
+            "AWS Glue": Decimal("118.60"),
+            "Amazon Athena": Decimal("37.90"),
+            "Amazon Kinesis": Decimal("66.25"),
+            "EC2 - Other": Decimal("31.70"),
+        },
+    ),
+    DemoAccount(
+        "510987654321",
+        "marketing-web",
+        "web",
+        {
+            "Amazon CloudFront": Decimal("88.40"),
+            "AWS Lambda": Decimal("35.60"),
+            "Amazon DynamoDB": Decimal("48.75"),
+            "Amazon Simple Storage Service": Decimal("12.90"),
+            "Amazon Route 53": Decimal("4.20"),
+        },
+    ),
+    DemoAccount(
+        "610987654321",
+        "shared-services",
+        "platform",
+        {
+            _COMPUTE: Decimal("140.00"),
+            "Amazon Elastic Container Service": Decimal("64.30"),
+            "Amazon Virtual Private Cloud": Decimal("58.80"),
+            "AWS Config": Decimal("11.40"),
+            "AWS CloudTrail": Decimal("6.60"),
+            "AmazonCloudWatch": Decimal("22.90"),
+        },
+    ),
 )
 # Services whose cost carries no team tag (shared networking, account-level charges).
 UNTAGGED_SERVICES = frozenset({"EC2 - Other", "Amazon Virtual Private Cloud", "AWS CloudTrail", "AWS Config"})
@@ -97,7 +144,9 @@ class DemoCostExplorer:
         base = account.services[service]
         growth = (1 + MONTHLY_GROWTH) ** max(_months_between(self.ORIGIN, day), 0)
         weekend = Decimal("0.78") if day.weekday() >= 5 and service in WEEKEND_SENSITIVE else Decimal(1)
-        noise = Decimal("0.92") + _unit_interval(self.seed, day, account.account_id, service) * Decimal("0.16")
+        noise = Decimal("0.92") + _unit_interval(self.seed, day, account.account_id, service) * Decimal(
+            "0.16"
+        )
         amount = base * growth * weekend * noise
         if self.is_spike(account, service, day):
             amount *= Decimal("2.6")
@@ -169,7 +218,9 @@ class DemoCostExplorer:
             for account in DEMO_ACCOUNTS:
                 if tag_key is None:
                     for service in account.services:
-                        groups.append(self._group([account.account_id, service], self.amount(account, service, day)))
+                        groups.append(
+                            self._group([account.account_id, service], self.amount(account, service, day))
+                        )
                 else:
                     by_value: dict[str, Decimal] = {}
                     for service in account.services:
@@ -188,7 +239,9 @@ class DemoCostExplorer:
         if tag_key == "team":
             return account.team
         if tag_key == "cost-centre":
-            return {"payments": "CC-100", "search": "CC-200", "data": "CC-300", "web": "CC-400"}.get(account.team, "")
+            return {"payments": "CC-100", "search": "CC-200", "data": "CC-300", "web": "CC-400"}.get(
+                account.team, ""
+            )
         return ""
 
     @staticmethod
@@ -209,7 +262,9 @@ class DemoCostExplorer:
             start = date.fromisoformat(request["TimePeriod"]["Start"])
             end = date.fromisoformat(request["TimePeriod"]["End"])
         except (KeyError, ValueError):
-            raise self._error("ValidationException", "TimePeriod Start and End must be YYYY-MM-DD dates")
+            raise self._error(
+                "ValidationException", "TimePeriod Start and End must be YYYY-MM-DD dates"
+            ) from None
         if end <= start:
             raise self._error("ValidationException", "End date must be after the start date")
         if end > self.today:
@@ -239,7 +294,7 @@ class DemoCostExplorer:
             data = json.loads(base64.urlsafe_b64decode(token.encode()))
             offset, fingerprint = int(data["o"]), data["f"]
         except (ValueError, KeyError, TypeError):
-            raise self._error("InvalidNextTokenException", "The pagination token is invalid")
+            raise self._error("InvalidNextTokenException", "The pagination token is invalid") from None
         if fingerprint != self._fingerprint(request):
             raise self._error("RequestChangedException", "The request changed between pages")
         return offset

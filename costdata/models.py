@@ -33,10 +33,14 @@ class CostSource(models.Model):
     # Never a secret: credentials come from boto3's standard chain; a role is assumed through STS.
     role_arn = models.CharField(max_length=600, blank=True, validators=[role_arn_validator])
     external_id = models.CharField(
-        max_length=1224, blank=True, help_text="The external id the role's trust policy requires (not a secret)."
+        max_length=1224,
+        blank=True,
+        help_text="The external id the role's trust policy requires (not a secret).",
     )
     tag_keys = models.JSONField(
-        default=list, blank=True, help_text="Allocation tag keys to pull a breakdown for, e.g. team, cost-centre."
+        default=list,
+        blank=True,
+        help_text="Allocation tag keys to pull a breakdown for, e.g. team, cost-centre.",
     )
     active = models.BooleanField(default=True)
     schedule = models.OneToOneField(
@@ -136,13 +140,17 @@ class DailyCost(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "day", "provider", "account_id", "service", "currency"], name="uniq_daily_cost"
+                fields=["source", "day", "provider", "account_id", "service", "currency"],
+                name="uniq_daily_cost",
             )
         ]
         indexes = [
             models.Index(fields=["day", "account_id"]),
             models.Index(fields=["day", "service"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.account_id} {self.service} {self.unblended} {self.currency}"
 
 
 class DailyTagCost(models.Model):
@@ -165,3 +173,8 @@ class DailyTagCost(models.Model):
             )
         ]
         indexes = [models.Index(fields=["tag_key", "tag_value", "day"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.day} {self.account_id} {self.tag_key}={self.tag_value} {self.unblended} {self.currency}"
+        )

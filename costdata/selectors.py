@@ -47,7 +47,8 @@ def source_requests_this_month(*, source: CostSource, today: date | None = None)
     """Cost Explorer requests made this calendar month and what they cost."""
     today = today or timezone.localdate()
     requests = (
-        source.runs.filter(started_at__date__gte=today.replace(day=1)).aggregate(n=Sum("requests_made"))["n"] or 0
+        source.runs.filter(started_at__date__gte=today.replace(day=1)).aggregate(n=Sum("requests_made"))["n"]
+        or 0
     )
     return requests, requests * settings.COST_EXPLORER_REQUEST_PRICE
 

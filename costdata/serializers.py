@@ -8,8 +8,20 @@ class IngestionRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IngestionRun
-        fields = ["id", "source", "trigger", "window_start", "window_end", "status", "rows_written",
-                  "requests_made", "estimated_days", "started_at", "finished_at", "error"]
+        fields = [
+            "id",
+            "source",
+            "trigger",
+            "window_start",
+            "window_end",
+            "status",
+            "rows_written",
+            "requests_made",
+            "estimated_days",
+            "started_at",
+            "finished_at",
+            "error",
+        ]
 
 
 class CostSourceSerializer(serializers.ModelSerializer):
@@ -20,5 +32,15 @@ class CostSourceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CostSource
-        fields = ["id", "name", "kind", "role_arn", "tag_keys", "active", "data_up_to", "refreshed_at",
-                  "estimated_days", "last_run"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "role_arn",
+            "tag_keys",
+            "active",
+            "data_up_to",
+            "refreshed_at",
+            "estimated_days",
+            "last_run",
+        ]

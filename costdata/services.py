@@ -83,7 +83,9 @@ def source_create(
     source.full_clean()
     source.save()
     if source.pulls_from_cost_explorer:
-        source_schedule_set(source=source, interval_hours=interval_hours or settings.DEFAULT_PULL_INTERVAL_HOURS)
+        source_schedule_set(
+            source=source, interval_hours=interval_hours or settings.DEFAULT_PULL_INTERVAL_HOURS
+        )
     return source
 
 
@@ -123,7 +125,9 @@ def _claim(source_id: int, run: IngestionRun) -> bool:
     if claimed != 1:
         return False
     # Any other run of this source still marked running lost its worker: say so in the history.
-    IngestionRun.objects.filter(source_id=source_id, status=IngestionRun.Status.RUNNING).exclude(pk=run.pk).update(
+    IngestionRun.objects.filter(source_id=source_id, status=IngestionRun.Status.RUNNING).exclude(
+        pk=run.pk
+    ).update(
         status=IngestionRun.Status.FAILED,
         error="The worker running this pull stopped before it finished; the data it would have replaced was kept.",
         finished_at=now,
@@ -142,9 +146,12 @@ def source_refresh_window(*, source: CostSource, today: date) -> tuple[date, dat
     holds_data = held.exists()
     earliest_estimated = held.filter(estimated=True).aggregate(day=Min("day"))["day"]
     previous_month_start = windows.add_months(today, -1)
-    previous_month_final = today.day > settings.BILL_FINAL_AFTER_DAYS and not held.filter(
-        estimated=True, day__gte=previous_month_start, day__lt=windows.first_of_month(today)
-    ).exists()
+    previous_month_final = (
+        today.day > settings.BILL_FINAL_AFTER_DAYS
+        and not held.filter(
+            estimated=True, day__gte=previous_month_start, day__lt=windows.first_of_month(today)
+        ).exists()
+    )
     return windows.refresh_window(
         today=today,
         holds_data=holds_data,
@@ -154,7 +161,9 @@ def source_refresh_window(*, source: CostSource, today: date) -> tuple[date, dat
 
 
 # --- fetching ------------------------------------------------------------------------------------
-def _query_pages(client: Any, *, start: date, end: date, group_by: list[dict[str, str]], count: Callable[[], None]) -> Iterator[Mapping[str, Any]]:
+def _query_pages(
+    client: Any, *, start: date, end: date, group_by: list[dict[str, str]], count: Callable[[], None]
+) -> Iterator[Mapping[str, Any]]:
     """Every page of one GetCostAndUsage query, following NextPageToken to the end (botocore has no paginator)."""
     request: dict[str, Any] = {
         "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
@@ -194,7 +203,10 @@ def fetch_cost_explorer(client: Any, *, start: date, end: date, tag_keys: list[s
 
     try:
         service = query([ACCOUNT_DIMENSION, SERVICE_DIMENSION], tag_grouping=False)
-        tags = {key: query([ACCOUNT_DIMENSION, {"Type": "TAG", "Key": key}], tag_grouping=True) for key in tag_keys}
+        tags = {
+            key: query([ACCOUNT_DIMENSION, {"Type": "TAG", "Key": key}], tag_grouping=True)
+            for key in tag_keys
+        }
     except Exception as exc:
         exc.requests_made = requests  # type: ignore[attr-defined]
         raise
@@ -216,22 +228,60 @@ def cost_explorer_for(source: CostSource, *, today: date) -> Any:
 
 
 # --- writing -------------------------------------------------------------------------------------
-SERVICE_COLUMNS = ["source_id", "day", "provider", "account_id", "service", "unblended", "amortized", "currency",
-                   "estimated"]
-TAG_COLUMNS = ["source_id", "day", "provider", "account_id", "tag_key", "tag_value", "unblended", "amortized",
-               "currency", "estimated"]
+SERVICE_COLUMNS = [
+    "source_id",
+    "day",
+    "provider",
+    "account_id",
+    "service",
+    "unblended",
+    "amortized",
+    "currency",
+    "estimated",
+]
+TAG_COLUMNS = [
+    "source_id",
+    "day",
+    "provider",
+    "account_id",
+    "tag_key",
+    "tag_value",
+    "unblended",
+    "amortized",
+    "currency",
+    "estimated",
+]
 
 
 def _service_records(source_id: int, rows: list[CostRow], provider: str) -> Iterator[list[Any]]:
     for row in rows:
-        yield [source_id, row.day, provider, row.keys[0], row.keys[1], row.unblended, row.amortized, row.currency,
-               row.estimated]
+        yield [
+            source_id,
+            row.day,
+            provider,
+            row.keys[0],
+            row.keys[1],
+            row.unblended,
+            row.amortized,
+            row.currency,
+            row.estimated,
+        ]
 
 
 def _tag_records(source_id: int, tag_key: str, rows: list[CostRow], provider: str) -> Iterator[list[Any]]:
     for row in rows:
-        yield [source_id, row.day, provider, row.keys[0], tag_key, row.keys[1], row.unblended, row.amortized,
-               row.currency, row.estimated]
+        yield [
+            source_id,
+            row.day,
+            provider,
+            row.keys[0],
+            tag_key,
+            row.keys[1],
+            row.unblended,
+            row.amortized,
+            row.currency,
+            row.estimated,
+        ]
 
 
 def _copy_into(model: type, columns: list[str], records: Iterator[list[Any]]) -> int:
@@ -273,12 +323,16 @@ def cost_window_replace(
     for rows in [result.service.rows, *(r.rows for r in result.tags.values())]:
         outside = [row.day for row in rows if not (start <= row.day < end)]
         if outside:
-            raise MalformedResponse(f"the source answered for {outside[0]}, outside the window {start}..{end}")
+            raise MalformedResponse(
+                f"the source answered for {outside[0]}, outside the window {start}..{end}"
+            )
     DailyCost.objects.filter(source=source, day__gte=start, day__lt=end).delete()
     DailyTagCost.objects.filter(source=source, day__gte=start, day__lt=end).delete()
     written = _insert(DailyCost, SERVICE_COLUMNS, _service_records(source.pk, result.service.rows, provider))
     for tag_key, tag_result in result.tags.items():
-        written += _insert(DailyTagCost, TAG_COLUMNS, _tag_records(source.pk, tag_key, tag_result.rows, provider))
+        written += _insert(
+            DailyTagCost, TAG_COLUMNS, _tag_records(source.pk, tag_key, tag_result.rows, provider)
+        )
     _accounts_upsert(provider=provider, names=result.service.account_names)
     return written
 
@@ -288,8 +342,10 @@ def _accounts_upsert(*, provider: str, names: Mapping[str, str]) -> None:
         return
     now = timezone.now()
     CloudAccount.objects.bulk_create(
-        [CloudAccount(provider=provider, account_id=account_id, name=name, updated_at=now)
-         for account_id, name in names.items()],
+        [
+            CloudAccount(provider=provider, account_id=account_id, name=name, updated_at=now)
+            for account_id, name in names.items()
+        ],
         update_conflicts=True,
         unique_fields=["provider", "account_id"],
         update_fields=["name", "updated_at"],
@@ -315,7 +371,9 @@ def source_pull(
     """
     source = CostSource.objects.get(pk=source_id)
     if not source.pulls_from_cost_explorer:
-        raise PullFailed(f"{source.name} is a {source.get_kind_display()} source: import files into it instead")
+        raise PullFailed(
+            f"{source.name} is a {source.get_kind_display()} source: import files into it instead"
+        )
     today = today or timezone.localdate()
     run = IngestionRun.objects.create(source=source, trigger=trigger, task_id=task_id)
     if not _claim(source.pk, run):
@@ -359,7 +417,11 @@ def describe_error(exc: BaseException) -> str:
         known = PERMANENT_ERRORS.get(code)
         if code in THROTTLING_ERRORS:
             return f"Cost Explorer kept throttling the requests ({code}); the pull will be retried."
-        return f"{known}: {message}" if known and code == "ValidationException" else known or f"{code}: {message}"
+        return (
+            f"{known}: {message}"
+            if known and code == "ValidationException"
+            else known or f"{code}: {message}"
+        )
     if isinstance(exc, NoCredentialsError):
         return "No AWS credentials found: set them through the environment, a profile or an instance role."
     if isinstance(exc, BotoCoreError):

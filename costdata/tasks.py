@@ -27,8 +27,13 @@ logger = logging.getLogger(__name__)
     retry_jitter=True,
     max_retries=5,
 )
-def pull_source(self: Any, source_id: int, start: str | None = None, end: str | None = None,
-                trigger: str = IngestionRun.Trigger.SCHEDULE) -> dict[str, Any]:
+def pull_source(
+    self: Any,
+    source_id: int,
+    start: str | None = None,
+    end: str | None = None,
+    trigger: str = IngestionRun.Trigger.SCHEDULE,
+) -> dict[str, Any]:
     try:
         run = services.source_pull(
             source_id=source_id,

@@ -56,6 +56,8 @@ def validate_backfill(*, start: date, end: date, today: date) -> None:
         raise ValueError(f"end {end} must be after start {start} (end is exclusive)")
     oldest = earliest_history_day(today)
     if start < oldest:
-        raise ValueError(f"start {start} is older than Cost Explorer keeps (13 months: {oldest} at the earliest)")
+        raise ValueError(
+            f"start {start} is older than Cost Explorer keeps (13 months: {oldest} at the earliest)"
+        )
     if end > today:
         raise ValueError(f"end {end} is in the future (today, {today}, at the latest: end is exclusive)")

@@ -32,14 +32,35 @@ class DemoPerson:
 
 
 DEMO_PEOPLE: tuple[DemoPerson, ...] = (
-    DemoPerson("finance", "Fiona Patel", "Financial controller, cloud", Group.FINANCE, Role.FINANCIAL_CONTROLLER),
-    DemoPerson("techlead", "Tomás Okafor", "Head of payments engineering", Group.TECHNOLOGY,
-               Role.TECHNICAL_MANAGER, ("Payments",)),
-    DemoPerson("buowner", "Beatrice Lund", "Director, digital products", Group.BUSINESS_UNIT,
-               Role.BUSINESS_UNIT_OWNER, ("Digital products",)),
-    DemoPerson("engineer", "Erik Nakamura", "Senior engineer", Group.ENGINEERING, Role.ENGINEER, ("Payments",)),
-    DemoPerson("consultant", "Chloé Martin", "FinOps consultant, Cloudwise Partners", Group.THIRD_PARTY,
-               Role.CONSULTANT),
+    DemoPerson(
+        "finance", "Fiona Patel", "Financial controller, cloud", Group.FINANCE, Role.FINANCIAL_CONTROLLER
+    ),
+    DemoPerson(
+        "techlead",
+        "Tomás Okafor",
+        "Head of payments engineering",
+        Group.TECHNOLOGY,
+        Role.TECHNICAL_MANAGER,
+        ("Payments",),
+    ),
+    DemoPerson(
+        "buowner",
+        "Beatrice Lund",
+        "Director, digital products",
+        Group.BUSINESS_UNIT,
+        Role.BUSINESS_UNIT_OWNER,
+        ("Digital products",),
+    ),
+    DemoPerson(
+        "engineer", "Erik Nakamura", "Senior engineer", Group.ENGINEERING, Role.ENGINEER, ("Payments",)
+    ),
+    DemoPerson(
+        "consultant",
+        "Chloé Martin",
+        "FinOps consultant, Cloudwise Partners",
+        Group.THIRD_PARTY,
+        Role.CONSULTANT,
+    ),
 )
 DEMO_UNITS = {"Digital products": ["Payments", "Search", "Web"], "Data and platform": ["Data", "Platform"]}
 
@@ -70,7 +91,9 @@ def demo_people_create(*, password: str) -> list[str]:
     User = get_user_model()
     created: list[str] = []
     if not User.objects.filter(username="admin").exists():
-        User.objects.create_superuser("admin", "admin@example.com", password, first_name="Ada", last_name="Admin")
+        User.objects.create_superuser(
+            "admin", "admin@example.com", password, first_name="Ada", last_name="Admin"
+        )
         created.append("admin")
     units = {}
     for unit_name, team_names in DEMO_UNITS.items():
@@ -88,8 +111,13 @@ def demo_people_create(*, password: str) -> list[str]:
             created.append(person.username)
         stakeholder, _ = Stakeholder.objects.get_or_create(
             email=f"{person.username}@example.com",
-            defaults={"name": person.name, "title": person.title, "group": person.group, "role": person.role,
-                      "user": user},
+            defaults={
+                "name": person.name,
+                "title": person.title,
+                "group": person.group,
+                "role": person.role,
+                "user": user,
+            },
         )
         for team_name in person.teams:
             Team.objects.get(name=team_name).members.add(stakeholder)
@@ -99,7 +127,9 @@ def demo_people_create(*, password: str) -> list[str]:
 def demo_source_ensure() -> CostSource:
     source = CostSource.objects.filter(name=DEMO_SOURCE_NAME).first()
     if source is None:
-        source = source_create(name=DEMO_SOURCE_NAME, kind=CostSource.Kind.DEMO, tag_keys=["team", "cost-centre"])
+        source = source_create(
+            name=DEMO_SOURCE_NAME, kind=CostSource.Kind.DEMO, tag_keys=["team", "cost-centre"]
+        )
     return source
 
 

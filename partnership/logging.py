@@ -18,10 +18,19 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # What a secret looks like in a log line: AWS secret keys and session tokens, passwords and tokens
 # passed as key=value or in a URL's user-info.
 _SECRET_PATTERNS = [
-    (re.compile(r"(?i)(aws_secret_access_key|secret_access_key|secretaccesskey)(['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"),
-     r"\1\2***"),
-    (re.compile(r"(?i)(aws_session_token|sessiontoken|password|passwd|secret|token|api_key)(['\"]?\s*[:=]\s*['\"]?)"
-                r"[^\s'\",}]+"), r"\1\2***"),
+    (
+        re.compile(
+            r"(?i)(aws_secret_access_key|secret_access_key|secretaccesskey)(['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"
+        ),
+        r"\1\2***",
+    ),
+    (
+        re.compile(
+            r"(?i)(aws_session_token|sessiontoken|password|passwd|secret|token|api_key)(['\"]?\s*[:=]\s*['\"]?)"
+            r"[^\s'\",}]+"
+        ),
+        r"\1\2***",
+    ),
     (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(token|bearer|basic)\s+[^\s'\",}]+"), r"\1\2 ***"),
     (re.compile(r"([a-z][a-z0-9+.-]*://[^:/\s@]+:)[^@\s/]+@"), r"\1***@"),
 ]

@@ -34,9 +34,21 @@ class Role(models.TextChoices):
 
 
 ROLES_BY_GROUP: dict[str, set[str]] = {
-    Group.FINANCE: {Role.CFO, Role.FINANCIAL_CONTROLLER, Role.FINANCIAL_PLANNER, Role.BUSINESS_ANALYST,
-                    Role.PROCUREMENT, Role.SOURCING, Role.ACCOUNTS_PAYABLE},
-    Group.TECHNOLOGY: {Role.PRODUCT_OWNER, Role.APPLICATION_OWNER, Role.TECHNICAL_MANAGER, Role.TEAM_REPRESENTATIVE},
+    Group.FINANCE: {
+        Role.CFO,
+        Role.FINANCIAL_CONTROLLER,
+        Role.FINANCIAL_PLANNER,
+        Role.BUSINESS_ANALYST,
+        Role.PROCUREMENT,
+        Role.SOURCING,
+        Role.ACCOUNTS_PAYABLE,
+    },
+    Group.TECHNOLOGY: {
+        Role.PRODUCT_OWNER,
+        Role.APPLICATION_OWNER,
+        Role.TECHNICAL_MANAGER,
+        Role.TEAM_REPRESENTATIVE,
+    },
     Group.BUSINESS_UNIT: {Role.BUSINESS_UNIT_OWNER},
     Group.ENGINEERING: {Role.ENGINEER, Role.ENGINEERING_LEAD},
     Group.THIRD_PARTY: {Role.CONSULTANT, Role.TOOL_VENDOR},
@@ -51,7 +63,11 @@ class Team(models.Model):
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TEAM)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
         help_text="The business unit a team belongs to.",
     )
     description = models.TextField(blank=True)
@@ -78,7 +94,9 @@ class Stakeholder(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(group__in=Group.values), name="stakeholder_group_valid"),
+            models.CheckConstraint(
+                condition=models.Q(group__in=Group.values), name="stakeholder_group_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -88,4 +106,6 @@ class Stakeholder(models.Model):
         from django.core.exceptions import ValidationError
 
         if self.group and self.role and self.role not in ROLES_BY_GROUP.get(self.group, set()):
-            raise ValidationError({"role": f"{self.get_role_display()} is not a role in the {self.get_group_display()} group."})
+            raise ValidationError(
+                {"role": f"{self.get_role_display()} is not a role in the {self.get_group_display()} group."}
+            )

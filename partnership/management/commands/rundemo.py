@@ -28,17 +28,45 @@ class Command(BaseCommand):
                     os.makedirs(folder, exist_ok=True)
         celery = [os.path.join(bin_dir, "celery"), "-A", "partnership"]
         commands = {
-            "web": [os.path.join(bin_dir, "gunicorn"), "partnership.wsgi", "--bind", f"{host}:{port}",
-                    "--workers", "2", "--threads", "4", "--access-logfile", "-"],
+            "web": [
+                os.path.join(bin_dir, "gunicorn"),
+                "partnership.wsgi",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+            ],
             # solo pool and no gossip: the filesystem broker and SQLite suit one worker process.
-            "worker": [*celery, "worker", "--pool", "solo", "--without-gossip", "--without-mingle",
-                       "--without-heartbeat", "--loglevel", "INFO"],
-            "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(settings.VAR_DIR / "celerybeat")],
+            "worker": [
+                *celery,
+                "worker",
+                "--pool",
+                "solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel",
+                "INFO",
+            ],
+            "beat": [
+                *celery,
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(settings.VAR_DIR / "celerybeat"),
+            ],
         }
         processes = {name: subprocess.Popen(command) for name, command in commands.items()}
-        self.stdout.write(self.style.SUCCESS(
-            f"Serving on http://{host}:{port}/ with a Celery worker and beat. Ctrl-C stops everything."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Serving on http://{host}:{port}/ with a Celery worker and beat. Ctrl-C stops everything."
+            )
+        )
         stopping = False
 
         def stop(*_: object) -> None:

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from costdata import views
+
+urlpatterns = [
+    path("costs/sources/", views.source_index, name="source-list"),
+    path("costs/sources/<int:pk>/", views.source_detail, name="source-detail"),
+]
