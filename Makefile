@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint install install-dev clean
+.PHONY: run test bench lint install install-dev clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,7 @@ lint: $(VENV)/.installed-dev
 
 clean:
 	rm -rf var/ .pytest_cache
+
+# Speed and memory figures, measured side by side in one run against real Postgres: JSON under var/bench/.
+bench: $(VENV)/.installed-dev
+	bash scripts/with-services.sh $(PY) -m bench
