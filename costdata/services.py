@@ -287,7 +287,8 @@ def _tag_records(source_id: int, tag_key: str, rows: list[CostRow], provider: st
 def _copy_into(model: type, columns: list[str], records: Iterator[list[Any]]) -> int:
     """Postgres: stream rows with COPY, an order of magnitude faster than INSERTs."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # Quote every field: COPY reads an unquoted empty field as NULL, and "" (untagged) is a real value.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     count = 0
     for record in records:
         writer.writerow(["t" if v is True else "f" if v is False else v for v in record])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -11,6 +12,7 @@ from contextvars import ContextVar
 from django.http import HttpRequest, HttpResponse
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+request_logger = logging.getLogger("partnership.request")
 
 _REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -88,8 +90,16 @@ class RequestIdMiddleware:
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
+        started = time.monotonic()
         try:
             response = self.get_response(request)
+            request_logger.info(
+                "%s %s %s %.0fms",
+                request.method,
+                request.path,
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+            )
         finally:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id

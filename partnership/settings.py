@@ -7,6 +7,7 @@ Production differs only by environment (see .env.example and docker-compose.yml)
 
 from __future__ import annotations
 
+import warnings
 from decimal import Decimal
 from pathlib import Path
 
@@ -124,6 +125,8 @@ STORAGES = {
 }
 # Serve straight from the app and project folders when collectstatic has not run (the embedded default).
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
+# Before collectstatic has run there is no STATIC_ROOT; the finders serve everything meanwhile.
+warnings.filterwarnings("ignore", message="No directory at")
 
 # --- Security (strict whenever DEBUG is off) ----------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

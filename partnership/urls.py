@@ -1,5 +1,7 @@
 """Root URLs: each app brings its pages (<app>/urls.py) and its API routes under /api/v1/ (<app>/api_urls.py)."""
 
+from importlib import import_module
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -9,6 +11,10 @@ from partnership import views
 
 APPS = ["stakeholders", "meetings", "costdata"]
 
+# Every app's API routes under one namespace, so API route names (router "source-list" and the like)
+# never shadow page names: reverse("api:source-list") vs reverse("source-list").
+api_patterns = [pattern for app in APPS for pattern in import_module(f"{app}.api_urls").urlpatterns]
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
@@ -17,7 +23,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     *[path("", include(f"{app}.urls")) for app in APPS],
-    *[path("api/v1/", include(f"{app}.api_urls")) for app in APPS],
+    path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -23,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     database = health.database_status()
-    broker = health.broker_status()
+    broker = health.broker_status(settings.CELERY_BROKER_URL)
     healthy = database["ok"] and broker["ok"]
     body = {"status": "ok" if healthy else "unavailable", "database": database, "broker": broker}
     return JsonResponse(body, status=200 if healthy else 503)

@@ -29,13 +29,13 @@ WORK=$(mktemp -d -t partnership-services.XXXXXX)
 chmod 755 "$WORK"
 PGDATA="$WORK/pg"
 REDIS_DIR="$WORK/redis"
-mkdir -p "$PGDATA" "$REDIS_DIR" "$WORK/socket"
+mkdir -p "$PGDATA" "$REDIS_DIR" "$WORK/socket" "$WORK/pglog"
 PG_PORT=$(free_port)
 REDIS_PORT=$(free_port)
 
 # Postgres refuses to run as root: run it as the postgres user on a directory that user owns.
 if [ "$(id -u)" -eq 0 ]; then
-  chown -R postgres:postgres "$PGDATA" "$WORK/socket"
+  chown -R postgres:postgres "$PGDATA" "$WORK/socket" "$WORK/pglog"
   as_pg() { runuser -u postgres -- "$@"; }
 else
   as_pg() { "$@"; }
@@ -52,9 +52,9 @@ trap 'exit 130' INT TERM
 
 as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null || { echo "initdb failed" >&2; exit 2; }
 # Durability off: a throwaway cluster for tests, fast on a shared machine.
-as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$WORK/pg.log" -w -t 60 start \
+as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$WORK/pglog/pg.log" -w -t 60 start \
   -o "-p $PG_PORT -k $WORK/socket -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-  >/dev/null || { cat "$WORK/pg.log" >&2; exit 2; }
+  >/dev/null || { cat "$WORK/pglog/pg.log" >&2; exit 2; }
 "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qAt -c "CREATE DATABASE partnership" >/dev/null
 
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" --appendonly yes --save "" \
