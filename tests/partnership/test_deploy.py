@@ -616,7 +616,16 @@ def ignored(path: str) -> bool:
 
 
 def test_dockerignore_keeps_local_state_secrets_and_test_output_out_of_the_image():
-    for path in (".venv", "var", ".git", ".env", "test-results", ".pytest_cache", "costdata/__pycache__"):
+    for path in (
+        ".venv",
+        "var",
+        "control",
+        ".git",
+        ".env",
+        "test-results",
+        ".pytest_cache",
+        "costdata/__pycache__",
+    ):
         assert ignored(path), path
 
 
