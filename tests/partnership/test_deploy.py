@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+import json
 import os
 import re
 import secrets
@@ -533,8 +534,6 @@ def test_dockerfile_builds_on_python_311_slim_and_runs_as_a_non_root_user():
         for keyword, rest in instructions
     )
     cmd = [rest for keyword, rest in instructions if keyword == "CMD"][-1]
-    import json
-
     assert json.loads(cmd)[:2] == ["gunicorn", "partnership.wsgi"]
     assert ("WORKDIR", IMAGE_ROOT) in instructions
 
