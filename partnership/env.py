@@ -55,3 +55,10 @@ def persistent_secret_key(path: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def redis_database_url(url: str, database: int) -> str:
+    """The same Redis server as `url`, another logical database: keeps cache keys apart from the broker's."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))

@@ -4,9 +4,12 @@ from importlib import import_module
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from partnership import auth_views as account_views
 from partnership import views
 
 APPS = ["stakeholders", "meetings", "costdata"]
@@ -18,10 +21,15 @@ api_patterns = [pattern for app in APPS for pattern in import_module(f"{app}.api
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    # Browsers ask for /favicon.ico on pages that name no icon (Django admin's, the API's).
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", account_views.account, name="account"),
+    path("account/tokens/", account_views.token_create, name="token-create"),
+    path("account/tokens/<int:pk>/revoke/", account_views.token_revoke, name="token-revoke"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     *[path("", include(f"{app}.urls")) for app in APPS],
     path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),

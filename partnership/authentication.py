@@ -1,0 +1,29 @@
+"""API authentication by named, revocable tokens: `Authorization: Token <key>` as DRF clients expect."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+
+from partnership.models import ApiToken, token_digest
+
+# Writing last_used_at on every request would turn each read into a write; once a minute is enough.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    model = ApiToken
+
+    def authenticate_credentials(self, key: str):  # type: ignore[override]
+        token = ApiToken.objects.select_related("user").filter(digest=token_digest(key)).first()
+        if token is None or not token.active:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
