@@ -22,7 +22,9 @@ ROLE_OF = {
 }
 
 
-def make_person(*, group: str = Group.ENGINEERING, role: str = Role.ENGINEER, name: str = "", **extra) -> Stakeholder:
+def make_person(
+    *, group: str = Group.ENGINEERING, role: str = Role.ENGINEER, name: str = "", **extra
+) -> Stakeholder:
     n = next(_counter)
     return Stakeholder.objects.create(
         name=name or f"Person {n}", email=f"person{n}@example.com", group=group, role=role, **extra
