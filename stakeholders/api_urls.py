@@ -4,13 +4,13 @@ from rest_framework.routers import SimpleRouter
 from stakeholders import apis
 
 router = SimpleRouter()
-router.register("stakeholders", apis.StakeholderViewSet, basename="stakeholder")
-router.register("teams", apis.TeamViewSet, basename="team")
-router.register("ownerships", apis.OwnershipViewSet, basename="ownership")
-router.register("engagements", apis.EngagementViewSet, basename="engagement")
-router.register("engagement-savings", apis.SavingViewSet, basename="engagement-saving")
+router.register("stakeholders", apis.StakeholderViewSet, basename="api-stakeholder")
+router.register("teams", apis.TeamViewSet, basename="api-team")
+router.register("ownerships", apis.OwnershipViewSet, basename="api-ownership")
+router.register("engagements", apis.EngagementViewSet, basename="api-engagement")
+router.register("engagement-savings", apis.SavingViewSet, basename="api-engagement-saving")
 
 urlpatterns = [
-    path("readiness/", apis.ReadinessApi.as_view(), name="readiness-api"),
+    path("readiness/", apis.ReadinessApi.as_view(), name="api-readiness"),
     *router.urls,
 ]

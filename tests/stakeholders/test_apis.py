@@ -37,9 +37,10 @@ def test_stakeholders_filter_by_group_role_team_and_search(finance_api, person, 
     ann = person(group=Group.FINANCE, role=Role.CFO, name="Ann Smith")
     bob = person(group=Group.ENGINEERING, role=Role.ENGINEER, name="Bob Jones")
     team.members.add(bob)
-    names = lambda query: [
-        row["name"] for row in finance_api.get(f"/api/v1/stakeholders/?{query}").json()["results"]
-    ]  # noqa: E731
+
+    def names(query):
+        return [row["name"] for row in finance_api.get(f"/api/v1/stakeholders/?{query}").json()["results"]]
+
     assert "Ann Smith" in names("group=finance") and "Bob Jones" not in names("group=finance")
     assert names("role=engineer") == ["Bob Jones"]
     assert names(f"team={team.pk}") == ["Bob Jones"]
