@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from stakeholders.models import Engagement, Group, Ownership, Role, ScopeKind, Stakeholder, Team
@@ -50,7 +51,9 @@ class OwnershipFilter(django_filters.FilterSet):
     scope_value = django_filters.CharFilter()
     owner_team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
     owner_stakeholder = django_filters.ModelChoiceFilter(queryset=Stakeholder.objects.all())
-    is_primary = django_filters.BooleanFilter()
+    is_primary = django_filters.BooleanFilter(
+        widget=forms.Select(choices=[("", "Any"), ("true", "Primary"), ("false", "Secondary")])
+    )
 
     class Meta:
         model = Ownership

@@ -330,7 +330,7 @@ def programme_readiness(*, accounts: Iterable[KnownAccount]) -> Readiness:
     owned = set(Ownership.objects.filter(scope_kind=scopes.ACCOUNT).values_list("scope_value", flat=True))
     unowned = [str(a) for a in accounts if a.account_id not in owned]
     if not accounts:
-        detail = "No cloud accounts are known yet (no cost data has been loaded)."
+        detail = "No cloud accounts are known yet: no cost source has reported any."
     elif unowned:
         detail = f"{len(unowned)} of {len(accounts)} accounts have no owner."
     else:

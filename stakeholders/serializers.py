@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from stakeholders.models import (
@@ -111,6 +112,7 @@ class OwnershipSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
+    @extend_schema_field(serializers.CharField())
     def get_owner_name(self, ownership: Ownership) -> str:
         return ownership.owner.name if ownership.owner else ""
 
@@ -159,12 +161,21 @@ class PeriodReturnSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     period_end = serializers.DateField(help_text="Exclusive.")
     label = serializers.CharField()
-    savings = serializers.DecimalField(max_digits=18, decimal_places=2)
-    fee = serializers.DecimalField(max_digits=24, decimal_places=6)
+    savings = serializers.CharField(help_text="Decimal string.")
+    fee = serializers.CharField(help_text="Decimal string: the fixed fee plus any share of the savings.")
     roi = serializers.CharField(
         allow_null=True, help_text="(savings - fee) / fee as an exact decimal; null: no stated ROI."
     )
     roi_display = serializers.CharField()
+
+
+class EngagementReturnSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    savings = serializers.CharField(help_text="Decimal string: savings over the periods with savings attributed.")
+    fee = serializers.CharField(help_text="Decimal string: fees over the same periods.")
+    roi = serializers.CharField(allow_null=True, help_text="Exact decimal ratio; null: no stated ROI.")
+    roi_display = serializers.CharField()
+    periods = PeriodReturnSerializer(many=True)
 
 
 class SavingSerializer(serializers.ModelSerializer):
@@ -212,6 +223,7 @@ class EngagementSerializer(serializers.ModelSerializer):
             "returns",
         ]
 
+    @extend_schema_field(EngagementReturnSerializer)
     def get_returns(self, engagement: Engagement) -> dict:
         from stakeholders.selectors import engagement_return
 
