@@ -171,7 +171,9 @@ class PeriodReturnSerializer(serializers.Serializer):
 
 class EngagementReturnSerializer(serializers.Serializer):
     currency = serializers.CharField()
-    savings = serializers.CharField(help_text="Decimal string: savings over the periods with savings attributed.")
+    savings = serializers.CharField(
+        help_text="Decimal string: savings over the periods with savings attributed."
+    )
     fee = serializers.CharField(help_text="Decimal string: fees over the same periods.")
     roi = serializers.CharField(allow_null=True, help_text="Exact decimal ratio; null: no stated ROI.")
     roi_display = serializers.CharField()
