@@ -21,7 +21,11 @@ TODAY = date(2026, 11, 27)
 
 
 @pytest.fixture
-def seeded(demo_organisation):
+def seeded(db):
+    # The demo users and teams as partnership/demo.py makes them; its cost-data pull is not needed here.
+    from partnership.demo import demo_people_create
+
+    demo_people_create(password="a-long-test-password-1")
     return demo_programme_people_seed(today=TODAY)
 
 
