@@ -41,3 +41,13 @@ def test_period_labels():
     assert roi.period_label(date(2026, 7, 1), "quarterly") == "2026 Q3"
     assert roi.period_label(date(2026, 1, 1), "yearly") == "2026"
     assert roi.period_label(date(2026, 2, 1), "monthly") == "Feb 2026"
+
+
+def test_money_and_share_display():
+    from stakeholders.templatetags.stakeholders_tags import money, share_percent
+
+    assert money(Decimal("30300")) == "30,300.00"
+    assert money(Decimal("3000.0000")) == "3,000.00"
+    assert money(None) == ""
+    assert share_percent(Decimal("0.2500")) == "25%"
+    assert share_percent(Decimal("0.125")) == "12.5%"

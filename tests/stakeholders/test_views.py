@@ -216,3 +216,29 @@ def test_page_url_names_are_not_shadowed_by_api_routes():
     assert reverse("stakeholder-detail", args=[1]) == "/people/1/"
     assert reverse("team-detail", args=[1]) == "/teams/1/"
     assert reverse("api-stakeholder-detail", args=[1]) == "/api/v1/stakeholders/1/"
+
+
+def test_a_reader_sees_every_page_without_edit_controls(client, user_for):
+    from stakeholders.demo import demo_programme_people_seed
+    from stakeholders.models import Engagement
+
+    demo_programme_people_seed(today=date(2026, 11, 27))
+    client.force_login(user_for("engineer"))
+    team = Team.objects.get(name="Payments")
+    person = Stakeholder.objects.get(email="cfo@example.com")
+    engagement = Engagement.objects.get(name="Spendlens anomaly detection")
+    for url in [
+        "/people/",
+        f"/people/{person.pk}/",
+        "/teams/",
+        f"/teams/{team.pk}/",
+        "/ownership/",
+        "/engagements/",
+        f"/engagements/{engagement.pk}/",
+        "/readiness/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert page.count("csrfmiddlewaretoken") == 1, url  # the log-out form only
+        assert "/ownership/new/" not in page and "/edit/" not in page, url
