@@ -251,6 +251,7 @@ class ReadinessCheck:
     detail: str
     missing: list[str] = field(default_factory=list)
     fix_url_name: str = ""
+    missing_accounts: list[KnownAccount] = field(default_factory=list)
 
 
 @dataclass
@@ -328,7 +329,8 @@ def programme_readiness(*, accounts: Iterable[KnownAccount]) -> Readiness:
     )
     accounts = list(accounts)
     owned = set(Ownership.objects.filter(scope_kind=scopes.ACCOUNT).values_list("scope_value", flat=True))
-    unowned = [str(a) for a in accounts if a.account_id not in owned]
+    unowned_accounts = [a for a in accounts if a.account_id not in owned]
+    unowned = [str(a) for a in unowned_accounts]
     if not accounts:
         detail = "No cloud accounts are known yet: no cost source has reported any."
     elif unowned:
@@ -343,6 +345,7 @@ def programme_readiness(*, accounts: Iterable[KnownAccount]) -> Readiness:
             detail,
             unowned,
             fix_url_name="ownership-create" if unowned else "",
+            missing_accounts=unowned_accounts,
         )
     )
     without_roi = []

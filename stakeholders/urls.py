@@ -4,6 +4,7 @@ from stakeholders import views
 
 urlpatterns = [
     path("people/", views.stakeholder_index, name="stakeholder-list"),
+    path("people/me/", views.stakeholder_me, name="stakeholder-me"),
     path("people/new/", views.stakeholder_create, name="stakeholder-create"),
     path("people/<int:pk>/", views.stakeholder_detail, name="stakeholder-detail"),
     path("people/<int:pk>/edit/", views.stakeholder_edit, name="stakeholder-edit"),

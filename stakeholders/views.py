@@ -107,6 +107,16 @@ def stakeholder_set_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def stakeholder_me(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own page, or the list when they have no stakeholder record."""
+    me = selectors.stakeholder_for_user(request.user)
+    if me is None:
+        messages.info(request, "Your login is not linked to a person in the programme yet.")
+        return redirect("stakeholder-list")
+    return redirect("stakeholder-detail", pk=me.pk)
+
+
+@login_required
 def stakeholder_detail(request: HttpRequest, pk: int) -> HttpResponse:
     stakeholder = get_object_or_404(selectors.stakeholder_list(active_only=False), pk=pk)
     context = {

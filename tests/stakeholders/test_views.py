@@ -206,7 +206,16 @@ def test_the_readiness_page_lists_what_is_missing(finance_client):
     finally:
         known_accounts.unregister("test")
     assert "payments-prod (210987654321)" in page
+    assert "/ownership/new/?scope_kind=account&amp;scope_value=210987654321" in page
     assert "No business unit has an owner" in page
+
+
+def test_my_page_goes_to_the_users_own_record(client, user_for):
+    user = user_for("finance")
+    client.force_login(user)
+    assert client.get("/people/me/").url == f"/people/{user.stakeholder.pk}/"
+    client.force_login(user_for("nobody"))
+    assert client.get("/people/me/").url == "/people/"
 
 
 def test_page_url_names_are_not_shadowed_by_api_routes():
