@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -231,6 +232,9 @@ def ownership_create(request: HttpRequest) -> HttpResponse:
             ownership = services.ownership_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
+        except IntegrityError:
+            # Two people claimed the same scope at the same moment; the database kept one primary.
+            form.add_error(None, "Someone else claimed this scope just now. Look at its claims and try again.")
         else:
             primary = " as primary owner" if ownership.is_primary else " (secondary claim)"
             messages.success(request, f"{ownership.owner} now owns {ownership.scope_label}{primary}.")
