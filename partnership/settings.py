@@ -236,6 +236,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "kind" or "status" field with different choices: name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "TeamKindEnum": "stakeholders.models.Team.Kind",
+        "CostSourceKindEnum": "costdata.models.CostSource.Kind",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------

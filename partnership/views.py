@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -28,3 +29,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     healthy = database["ok"] and broker["ok"]
     body = {"status": "ok" if healthy else "unavailable", "database": database, "broker": broker}
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Resolved per request: with fingerprinted static files the name is only known after collectstatic.
+    return redirect(static("img/favicon.svg"), permanent=True)

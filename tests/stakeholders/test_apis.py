@@ -4,9 +4,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from partnership.services import api_token_create
 from stakeholders import known_accounts, services
 from stakeholders.known_accounts import KnownAccount
 from stakeholders.models import Engagement, Group, Ownership, Role, Stakeholder, Team
@@ -24,9 +24,9 @@ def test_anonymous_requests_are_refused():
 
 
 def test_token_authentication_reads_the_api(user_for):
-    token = Token.objects.create(user=user_for("engineer"))
+    issued = api_token_create(user=user_for("engineer"), name="integration")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issued.key}")
     assert client.get("/api/v1/stakeholders/").status_code == 200
 
 

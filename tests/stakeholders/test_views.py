@@ -224,7 +224,7 @@ def test_page_url_names_are_not_shadowed_by_api_routes():
     assert reverse("stakeholder-list") == "/people/"
     assert reverse("stakeholder-detail", args=[1]) == "/people/1/"
     assert reverse("team-detail", args=[1]) == "/teams/1/"
-    assert reverse("api-stakeholder-detail", args=[1]) == "/api/v1/stakeholders/1/"
+    assert reverse("api:api-stakeholder-detail", args=[1]) == "/api/v1/stakeholders/1/"
 
 
 def test_a_reader_sees_every_page_without_edit_controls(client, user_for):
