@@ -99,7 +99,11 @@ class TopicsDue:
         from meetings.selectors import topic_list_due
 
         for topic in topic_list_due(on=meeting.local_start().date()):
-            last = f"last discussed {topic.last_discussed:%d %b %Y}" if topic.last_discussed else "never discussed"
+            last = (
+                f"last discussed {topic.last_discussed:%d %b %Y}"
+                if topic.last_discussed
+                else "never discussed"
+            )
             yield ProposedItem(
                 ref=topic.slug,
                 title=f"Topic: {topic.name}",

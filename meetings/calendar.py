@@ -18,7 +18,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 from meetings.models import Meeting
 
@@ -74,7 +74,7 @@ def calendar_bytes(meetings: Iterable[Meeting], *, name: str) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
-    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    cal.add("refresh-interval", vDuration(timedelta(hours=1)), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
     for meeting in meetings:
         cal.add_component(meeting_event(meeting))

@@ -36,12 +36,12 @@ class GlossaryTerm(models.Model):
     def __str__(self) -> str:
         return self.term
 
+    def get_absolute_url(self) -> str:
+        return f"{reverse('glossary-list')}#{self.anchor}"
+
     @property
     def anchor(self) -> str:
         return f"term-{self.slug}"
-
-    def get_absolute_url(self) -> str:
-        return f"{reverse('glossary-list')}#{self.anchor}"
 
 
 class Topic(models.Model):
@@ -105,7 +105,7 @@ class Cadence(models.Model):
     duration_minutes = models.PositiveIntegerField(default=60)
     participants = models.ManyToManyField(Stakeholder, blank=True, related_name="cadences")
     participant_groups = models.JSONField(
-        default=list, blank=True, help_text="Whole groups invited, e.g. [\"finance\", \"technology\"]."
+        default=list, blank=True, help_text='Whole groups invited, e.g. ["finance", "technology"].'
     )
     agenda_template = models.TextField(default=DEFAULT_AGENDA_TEMPLATE, help_text="One agenda item a line.")
     location = models.CharField(max_length=300, blank=True)
@@ -295,7 +295,9 @@ class AgendaItem(models.Model):
 class Decision(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
     text = models.TextField()
-    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions")
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -71,7 +71,11 @@ def can_manage_feed(user: Any, feed_subject: Any) -> bool:
     if can_manage_programme(user):
         return True
     stakeholder = stakeholder_of(user)
-    return isinstance(feed_subject, Stakeholder) and stakeholder is not None and stakeholder.pk == feed_subject.pk
+    return (
+        isinstance(feed_subject, Stakeholder)
+        and stakeholder is not None
+        and stakeholder.pk == feed_subject.pk
+    )
 
 
 # --- DRF permission classes --------------------------------------------------------------------------

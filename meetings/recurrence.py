@@ -40,7 +40,9 @@ def validate_timezone(name: str) -> ZoneInfo:
         raise RecurrenceError("A time zone is required, e.g. Europe/London.")
     # ZoneInfo also accepts odd keys such as "localtime" or file paths; only IANA names are kept.
     if name not in available_timezones():
-        raise RecurrenceError(f"“{name}” is not an IANA time zone name (e.g. Europe/London, America/New_York).")
+        raise RecurrenceError(
+            f"“{name}” is not an IANA time zone name (e.g. Europe/London, America/New_York)."
+        )
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:  # pragma: no cover - guarded above
@@ -102,7 +104,13 @@ def preset_rule(preset: str, starts_on: date) -> str:
 
 
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
-_DAY_NAMES = dict(zip(WEEKDAY_CODES, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True))
+_DAY_NAMES = dict(
+    zip(
+        WEEKDAY_CODES,
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        strict=True,
+    )
+)
 
 
 def describe(rule_text: str) -> str:

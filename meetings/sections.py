@@ -22,13 +22,23 @@ def _action_items(stakeholder: Stakeholder, request: HttpRequest) -> dict[str, A
 
 
 def _meetings(stakeholder: Stakeholder, request: HttpRequest) -> dict[str, Any]:
+    can_manage_feed = permissions.can_manage_feed(request.user, stakeholder)
     return {
+        "feeds": list(selectors.calendar_feed_list(stakeholder=stakeholder)) if can_manage_feed else [],
         "upcoming": selectors.stakeholder_meetings(stakeholder=stakeholder, upcoming=True, limit=5),
         "past": selectors.stakeholder_meetings(stakeholder=stakeholder, upcoming=False, limit=5),
-        "can_manage_feed": permissions.can_manage_feed(request.user, stakeholder),
+        "can_manage_feed": can_manage_feed,
     }
 
 
 def register_stakeholder_sections() -> None:
-    register(Section("action-items", "Open action items", "meetings/sections/action_items.html", _action_items, order=30))
+    register(
+        Section(
+            "action-items",
+            "Open action items",
+            "meetings/sections/action_items.html",
+            _action_items,
+            order=30,
+        )
+    )
     register(Section("meetings", "Meetings", "meetings/sections/meetings.html", _meetings, order=40))

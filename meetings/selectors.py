@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from meetings.models import ActionItem, Attendance, CalendarFeed, Cadence, GlossaryTerm, Meeting, Topic
+from meetings.models import ActionItem, Attendance, Cadence, CalendarFeed, GlossaryTerm, Meeting, Topic
 from stakeholders.models import Stakeholder
 
 
@@ -15,12 +15,17 @@ def glossary_term_list(*, q: str = "") -> QuerySet[GlossaryTerm]:
     terms = GlossaryTerm.objects.all()
     if q:
         terms = terms.filter(
-            Q(term__icontains=q) | Q(definition__icontains=q) | Q(aliases__icontains=q) | Q(example__icontains=q)
+            Q(term__icontains=q)
+            | Q(definition__icontains=q)
+            | Q(aliases__icontains=q)
+            | Q(example__icontains=q)
         )
     return terms
 
 
-def topic_list(*, q: str = "", group: str = "", due_on: date | None = None, active_only: bool = True) -> QuerySet[Topic]:
+def topic_list(
+    *, q: str = "", group: str = "", due_on: date | None = None, active_only: bool = True
+) -> QuerySet[Topic]:
     topics = Topic.objects.prefetch_related("members", "glossary_terms")
     if active_only:
         topics = topics.filter(active=True)
@@ -40,7 +45,9 @@ def _due_condition(on: date) -> Q:
 
 
 def _due_pks(on: date) -> list[int]:
-    rows = Topic.objects.filter(last_discussed__isnull=False).values_list("pk", "last_discussed", "review_frequency_days")
+    rows = Topic.objects.filter(last_discussed__isnull=False).values_list(
+        "pk", "last_discussed", "review_frequency_days"
+    )
     return [pk for pk, last, days in rows if (on - last).days >= days]
 
 
@@ -130,13 +137,19 @@ def action_item_list_carried_to(*, meeting: Meeting) -> QuerySet[ActionItem]:
     """Open items raised at earlier meetings of the meeting's cadence: they stay on its agenda until closed."""
     if meeting.cadence_id is None:
         return ActionItem.objects.none()
-    return action_item_list(open_only=True).filter(
-        origin_meeting__cadence_id=meeting.cadence_id, origin_meeting__starts_at__lt=meeting.starts_at
-    ).order_by("due_on", "pk")
+    return (
+        action_item_list(open_only=True)
+        .filter(
+            origin_meeting__cadence_id=meeting.cadence_id, origin_meeting__starts_at__lt=meeting.starts_at
+        )
+        .order_by("due_on", "pk")
+    )
 
 
 def stakeholder_open_action_items(*, stakeholder: Stakeholder) -> QuerySet[ActionItem]:
-    return action_item_list(owner=stakeholder, open_only=True).order_by(F("due_on").asc(nulls_last=True), "pk")
+    return action_item_list(owner=stakeholder, open_only=True).order_by(
+        F("due_on").asc(nulls_last=True), "pk"
+    )
 
 
 def stakeholder_meetings(*, stakeholder: Stakeholder, upcoming: bool, limit: int = 10) -> list[Attendance]:
@@ -149,7 +162,9 @@ def stakeholder_meetings(*, stakeholder: Stakeholder, upcoming: bool, limit: int
     return list(rows[:limit])
 
 
-def calendar_feed_list(*, cadence: Cadence | None = None, stakeholder: Stakeholder | None = None) -> QuerySet[CalendarFeed]:
+def calendar_feed_list(
+    *, cadence: Cadence | None = None, stakeholder: Stakeholder | None = None
+) -> QuerySet[CalendarFeed]:
     feeds = CalendarFeed.objects.select_related("cadence", "stakeholder")
     if cadence is not None:
         feeds = feeds.filter(cadence=cadence)
@@ -160,7 +175,11 @@ def calendar_feed_list(*, cadence: Cadence | None = None, stakeholder: Stakehold
 
 def feed_meetings(*, feed: CalendarFeed, past_days: int = 400) -> QuerySet[Meeting]:
     since = timezone.now() - timedelta(days=past_days)
-    meetings = Meeting.objects.select_related("cadence").prefetch_related("agenda_items").filter(starts_at__gte=since)
+    meetings = (
+        Meeting.objects.select_related("cadence")
+        .prefetch_related("agenda_items")
+        .filter(starts_at__gte=since)
+    )
     if feed.kind == CalendarFeed.Kind.CADENCE:
         return meetings.filter(cadence_id=feed.cadence_id)
     return meetings.filter(attendances__stakeholder_id=feed.stakeholder_id)

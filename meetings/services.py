@@ -28,8 +28,8 @@ from meetings.models import (
     ActionItem,
     AgendaItem,
     Attendance,
-    CalendarFeed,
     Cadence,
+    CalendarFeed,
     Decision,
     GlossaryTerm,
     Meeting,
@@ -60,9 +60,14 @@ def _full_clean(instance: Any, exclude: Iterable[str] = ()) -> None:
 
 
 @transaction.atomic
-def glossary_term_create(*, term: str, definition: str, example: str = "", aliases: str = "", slug: str = "") -> GlossaryTerm:
+def glossary_term_create(
+    *, term: str, definition: str, example: str = "", aliases: str = "", slug: str = ""
+) -> GlossaryTerm:
     item = GlossaryTerm(
-        term=term.strip(), definition=definition.strip(), example=example.strip(), aliases=aliases.strip(),
+        term=term.strip(),
+        definition=definition.strip(),
+        example=example.strip(),
+        aliases=aliases.strip(),
         slug=slug or slugify(term),
     )
     _full_clean(item)
@@ -95,8 +100,12 @@ def topic_create(
     slug: str = "",
 ) -> Topic:
     topic = Topic(
-        name=name.strip(), slug=slug or slugify(name), description=description.strip(), owning_group=owning_group,
-        review_frequency_days=review_frequency_days, processes=list(processes or []),
+        name=name.strip(),
+        slug=slug or slugify(name),
+        description=description.strip(),
+        owning_group=owning_group,
+        review_frequency_days=review_frequency_days,
+        processes=list(processes or []),
     )
     _full_clean(topic)
     topic.save()
@@ -107,7 +116,11 @@ def topic_create(
 
 @transaction.atomic
 def topic_update(
-    *, topic: Topic, members: Iterable[Stakeholder] | None = None, glossary_terms: Iterable[GlossaryTerm] | None = None, **changes: Any
+    *,
+    topic: Topic,
+    members: Iterable[Stakeholder] | None = None,
+    glossary_terms: Iterable[GlossaryTerm] | None = None,
+    **changes: Any,
 ) -> Topic:
     changed = _apply(topic, changes)
     if changed:
@@ -122,8 +135,10 @@ def topic_update(
 
 def topic_mark_discussed(*, topic: Topic, on: date) -> bool:
     """Move last_discussed forward to `on` (never backwards). True when it moved."""
-    moved = Topic.objects.filter(pk=topic.pk).filter(Q(last_discussed__isnull=True) | Q(last_discussed__lt=on)).update(
-        last_discussed=on
+    moved = (
+        Topic.objects.filter(pk=topic.pk)
+        .filter(Q(last_discussed__isnull=True) | Q(last_discussed__lt=on))
+        .update(last_discussed=on)
     )
     if moved:
         topic.last_discussed = on
@@ -133,7 +148,9 @@ def topic_mark_discussed(*, topic: Topic, on: date) -> bool:
 # --- Cadences ------------------------------------------------------------------------------------
 
 
-def _validated_schedule(*, rrule: str, timezone_name: str, starts_on: date, start_time: time) -> tuple[str, str]:
+def _validated_schedule(
+    *, rrule: str, timezone_name: str, starts_on: date, start_time: time
+) -> tuple[str, str]:
     errors: dict[str, str] = {}
     tz = None
     try:
@@ -155,7 +172,11 @@ def _validated_groups(groups: Iterable[str]) -> list[str]:
     groups = list(dict.fromkeys(groups))
     unknown = [g for g in groups if g not in Group.values]
     if unknown:
-        raise ValidationError({"participant_groups": f"Unknown group(s): {', '.join(unknown)}; choose from {', '.join(Group.values)}."})
+        raise ValidationError(
+            {
+                "participant_groups": f"Unknown group(s): {', '.join(unknown)}; choose from {', '.join(Group.values)}."
+            }
+        )
     return groups
 
 
@@ -178,12 +199,22 @@ def cadence_create(
     agenda_days_before: int | None = None,
     now: datetime | None = None,
 ) -> Cadence:
-    rule, tz_name = _validated_schedule(rrule=rrule, timezone_name=timezone_name, starts_on=starts_on, start_time=start_time)
+    rule, tz_name = _validated_schedule(
+        rrule=rrule, timezone_name=timezone_name, starts_on=starts_on, start_time=start_time
+    )
     cadence = Cadence(
-        name=name.strip(), purpose=purpose.strip(), scope_team=scope_team, rrule=rule, timezone=tz_name,
-        starts_on=starts_on, start_time=start_time, duration_minutes=duration_minutes,
-        participant_groups=_validated_groups(participant_groups), location=location,
-        occurrences_ahead=occurrences_ahead, agenda_days_before=agenda_days_before,
+        name=name.strip(),
+        purpose=purpose.strip(),
+        scope_team=scope_team,
+        rrule=rule,
+        timezone=tz_name,
+        starts_on=starts_on,
+        start_time=start_time,
+        duration_minutes=duration_minutes,
+        participant_groups=_validated_groups(participant_groups),
+        location=location,
+        occurrences_ahead=occurrences_ahead,
+        agenda_days_before=agenda_days_before,
     )
     if agenda_template is not None:
         cadence.agenda_template = agenda_template
@@ -208,9 +239,14 @@ def cadence_update(
     """Change a cadence. A new rule, zone, start or duration moves its future planned meetings, never past ones."""
     if "timezone_name" in changes:
         changes["timezone"] = changes.pop("timezone_name")
-    merged = {f: changes.get(f, getattr(cadence, f)) for f in ("rrule", "timezone", "starts_on", "start_time")}
+    merged = {
+        f: changes.get(f, getattr(cadence, f)) for f in ("rrule", "timezone", "starts_on", "start_time")
+    }
     changes["rrule"], changes["timezone"] = _validated_schedule(
-        rrule=merged["rrule"], timezone_name=merged["timezone"], starts_on=merged["starts_on"], start_time=merged["start_time"]
+        rrule=merged["rrule"],
+        timezone_name=merged["timezone"],
+        starts_on=merged["starts_on"],
+        start_time=merged["start_time"],
     )
     if "participant_groups" in changes:
         changes["participant_groups"] = _validated_groups(changes["participant_groups"])
@@ -220,7 +256,13 @@ def cadence_update(
         cadence.save(update_fields=[*changed, "updated_at"])
     if participants is not None:
         cadence.participants.set(participants)
-    if SCHEDULE_FIELDS & set(changed) or participants is not None or "participant_groups" in changed or "active" in changed or "agenda_template" in changed:
+    if (
+        SCHEDULE_FIELDS & set(changed)
+        or participants is not None
+        or "participant_groups" in changed
+        or "active" in changed
+        or "agenda_template" in changed
+    ):
         cadence_materialise(cadence=cadence, now=now)
     return cadence
 
@@ -257,7 +299,9 @@ def cadence_materialise(*, cadence: Cadence, now: datetime | None = None) -> Mat
     wanted: list[datetime] = []
     if cadence.active:
         rule = recurrence.build_rule(cadence.rrule, cadence.dtstart)
-        wanted = [dt.astimezone(UTC) for dt in recurrence.occurrences_after(rule, now, cadence.occurrences_ahead)]
+        wanted = [
+            dt.astimezone(UTC) for dt in recurrence.occurrences_after(rule, now, cadence.occurrences_ahead)
+        ]
     by_occurrence = {m.occurrence: m for m in future if m.occurrence is not None}
     free_slots = [occ for occ in wanted if occ not in by_occurrence]
     movable = [m for m in future if m.occurrence not in wanted and m.status == Meeting.Status.PLANNED]
@@ -270,7 +314,16 @@ def cadence_materialise(*, cadence: Cadence, now: datetime | None = None) -> Mat
             meeting.duration_minutes = cadence.duration_minutes
             meeting.timezone = cadence.timezone
             meeting.sequence += 1
-            meeting.save(update_fields=["occurrence", "starts_at", "duration_minutes", "timezone", "sequence", "updated_at"])
+            meeting.save(
+                update_fields=[
+                    "occurrence",
+                    "starts_at",
+                    "duration_minutes",
+                    "timezone",
+                    "sequence",
+                    "updated_at",
+                ]
+            )
             result.moved.append(meeting.pk)
         else:
             meeting.status = Meeting.Status.CANCELLED
@@ -279,8 +332,13 @@ def cadence_materialise(*, cadence: Cadence, now: datetime | None = None) -> Mat
             result.cancelled.append(meeting.pk)
     for slot in free_slots:
         meeting = Meeting.objects.create(
-            cadence=cadence, title=cadence.name, starts_at=slot, occurrence=slot,
-            duration_minutes=cadence.duration_minutes, timezone=cadence.timezone, location=cadence.location,
+            cadence=cadence,
+            title=cadence.name,
+            starts_at=slot,
+            occurrence=slot,
+            duration_minutes=cadence.duration_minutes,
+            timezone=cadence.timezone,
+            location=cadence.location,
         )
         result.created.append(meeting.pk)
     participants = selectors.cadence_participants(cadence=cadence)
@@ -291,7 +349,10 @@ def cadence_materialise(*, cadence: Cadence, now: datetime | None = None) -> Mat
     if result.changed:
         logger.info(
             "cadence materialised cadence_id=%s created=%s moved=%s cancelled=%s",
-            cadence.pk, result.created, result.moved, result.cancelled,
+            cadence.pk,
+            result.created,
+            result.moved,
+            result.cancelled,
         )
     return result
 
@@ -329,8 +390,12 @@ def meeting_create(
     if timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": "Give the time with its time zone offset."})
     meeting = Meeting(
-        title=title.strip(), starts_at=starts_at, timezone=timezone_name.strip(), duration_minutes=duration_minutes,
-        location=location, cadence=cadence,
+        title=title.strip(),
+        starts_at=starts_at,
+        timezone=timezone_name.strip(),
+        duration_minutes=duration_minutes,
+        location=location,
+        cadence=cadence,
     )
     _full_clean(meeting, exclude=["occurrence"])
     meeting.save()
@@ -403,7 +468,9 @@ def meeting_minutes_update(*, meeting: Meeting, minutes: str) -> Meeting:
 def attendance_set(*, meeting: Meeting, stakeholder: Stakeholder, status: str) -> Attendance:
     if status not in Attendance.Status.values:
         raise ValidationError({"status": f"Choose one of {', '.join(Attendance.Status.values)}."})
-    row, created = Attendance.objects.get_or_create(meeting=meeting, stakeholder=stakeholder, defaults={"status": status})
+    row, created = Attendance.objects.get_or_create(
+        meeting=meeting, stakeholder=stakeholder, defaults={"status": status}
+    )
     if not created and row.status != status:
         row.status = status
         row.save(update_fields=["status", "updated_at"])
@@ -429,8 +496,12 @@ def meeting_agenda_build(*, meeting: Meeting) -> list[AgendaItem]:
             key = f"{provider.key}:{proposal.ref}"[:120]
             proposed_keys.add(key)
             values = {
-                "position": position, "source": provider.key, "title": proposal.title[:300],
-                "detail": proposal.detail, "url": proposal.url[:300], "topic_id": proposal.topic_id,
+                "position": position,
+                "source": provider.key,
+                "title": proposal.title[:300],
+                "detail": proposal.detail,
+                "url": proposal.url[:300],
+                "topic_id": proposal.topic_id,
                 "action_item_id": proposal.action_item_id,
             }
             item = existing.get(key)
@@ -459,15 +530,23 @@ def meeting_agenda_build(*, meeting: Meeting) -> list[AgendaItem]:
 def agenda_item_add(*, meeting: Meeting, title: str, detail: str = "") -> AgendaItem:
     if not title.strip():
         raise ValidationError({"title": "An agenda item needs a title."})
-    position = (meeting.agenda_items.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+    position = (
+        meeting.agenda_items.order_by("-position").values_list("position", flat=True).first() or 0
+    ) + 1
     return AgendaItem.objects.create(
-        meeting=meeting, key=f"manual:{secrets.token_hex(6)}", source="manual", title=title.strip(),
-        detail=detail, position=position,
+        meeting=meeting,
+        key=f"manual:{secrets.token_hex(6)}",
+        source="manual",
+        title=title.strip(),
+        detail=detail,
+        position=position,
     )
 
 
 @transaction.atomic
-def agenda_item_update(*, item: AgendaItem, discussed: bool | None = None, notes: str | None = None) -> AgendaItem:
+def agenda_item_update(
+    *, item: AgendaItem, discussed: bool | None = None, notes: str | None = None
+) -> AgendaItem:
     """Tick an item discussed (its topic's last-discussed date moves to the meeting's date) or note on it."""
     changes: dict[str, Any] = {}
     if discussed is not None:
@@ -483,10 +562,14 @@ def agenda_item_update(*, item: AgendaItem, discussed: bool | None = None, notes
 
 
 @transaction.atomic
-def decision_create(*, meeting: Meeting, text: str, topic: Topic | None = None, recorded_by: Any = None) -> Decision:
+def decision_create(
+    *, meeting: Meeting, text: str, topic: Topic | None = None, recorded_by: Any = None
+) -> Decision:
     if not text.strip():
         raise ValidationError({"text": "Write the decision."})
-    decision = Decision.objects.create(meeting=meeting, text=text.strip(), topic=topic, recorded_by=recorded_by)
+    decision = Decision.objects.create(
+        meeting=meeting, text=text.strip(), topic=topic, recorded_by=recorded_by
+    )
     if topic is not None and meeting.status == Meeting.Status.HELD:
         topic_mark_discussed(topic=topic, on=meeting.local_start().date())
     return decision
@@ -506,10 +589,17 @@ def action_item_create(
     topic: Topic | None = None,
     created_by: Any = None,
     status: str = ActionItem.Status.OPEN,
+    notify: bool = True,
 ) -> ActionItem:
     item = ActionItem(
-        title=title.strip(), owner=owner, due_on=due_on, description=description.strip(),
-        origin_meeting=origin_meeting, topic=topic, created_by=created_by, status=status,
+        title=title.strip(),
+        owner=owner,
+        due_on=due_on,
+        description=description.strip(),
+        origin_meeting=origin_meeting,
+        topic=topic,
+        created_by=created_by,
+        status=status,
     )
     if not item.is_open:
         item.closed_at = timezone.now()
@@ -517,7 +607,8 @@ def action_item_create(
     if not owner.active:
         raise ValidationError({"owner": f"{owner.name} is no longer active."})
     item.save()
-    transaction.on_commit(lambda: action_item_notify_assigned(action_item_id=item.pk))
+    if notify:
+        transaction.on_commit(lambda: action_item_notify_assigned(action_item_id=item.pk))
     return item
 
 
@@ -568,7 +659,13 @@ def meeting_agenda_send(*, meeting_id: int, force: bool = False) -> int:
         return 0
     meeting = selectors.meeting_detail(pk=meeting_id)
     items = meeting_agenda_build(meeting=meeting)
-    recipients = sorted({a.stakeholder.email for a in meeting.attendances.all() if a.stakeholder.active and a.stakeholder.email})
+    recipients = sorted(
+        {
+            a.stakeholder.email
+            for a in meeting.attendances.all()
+            if a.stakeholder.active and a.stakeholder.email
+        }
+    )
     if not recipients:
         return 0
     context = {"meeting": meeting, "items": items, "site_url": settings.SITE_URL.rstrip("/")}
@@ -577,7 +674,9 @@ def meeting_agenda_send(*, meeting_id: int, force: bool = False) -> int:
         body=render_to_string("meetings/email/agenda.txt", context),
         to=recipients,
     )
-    message.attach(f"meeting-{meeting.pk}.ics", calendar.calendar_bytes([meeting], name=meeting.title), "text/calendar")
+    message.attach(
+        f"meeting-{meeting.pk}.ics", calendar.calendar_bytes([meeting], name=meeting.title), "text/calendar"
+    )
     return message.send()
 
 
@@ -585,7 +684,16 @@ def agendas_send_due(*, now: datetime | None = None) -> list[int]:
     """Send the agenda of every planned meeting that is within its cadence's notice period."""
     now = now or timezone.now()
     default_days = getattr(settings, "MEETINGS_AGENDA_DAYS_BEFORE", 3)
-    horizon = now + timedelta(days=max([default_days, *Cadence.objects.exclude(agenda_days_before=None).values_list("agenda_days_before", flat=True)]))
+    horizon = now + timedelta(
+        days=max(
+            [
+                default_days,
+                *Cadence.objects.exclude(agenda_days_before=None).values_list(
+                    "agenda_days_before", flat=True
+                ),
+            ]
+        )
+    )
     sent = []
     candidates = Meeting.objects.select_related("cadence").filter(
         status=Meeting.Status.PLANNED, agenda_sent_at__isnull=True, starts_at__gt=now, starts_at__lte=horizon
@@ -614,7 +722,10 @@ def calendar_feed_create(
     token = secrets.token_urlsafe(32)
     feed = CalendarFeed.objects.create(
         kind=CalendarFeed.Kind.CADENCE if cadence else CalendarFeed.Kind.STAKEHOLDER,
-        cadence=cadence, stakeholder=stakeholder, token_hash=token_hash(token), token_hint=token[:6],
+        cadence=cadence,
+        stakeholder=stakeholder,
+        token_hash=token_hash(token),
+        token_hint=token[:6],
         created_by=created_by,
     )
     return feed, token
@@ -637,9 +748,11 @@ def calendar_feed_rotate(*, feed: CalendarFeed, created_by: Any = None) -> tuple
 
 def calendar_feed_resolve(*, token: str) -> CalendarFeed | None:
     """The active feed a token opens, or None. Records when it was last read (at most once a minute)."""
-    feed = CalendarFeed.objects.select_related("cadence", "stakeholder").filter(
-        token_hash=token_hash(token), revoked_at__isnull=True
-    ).first()
+    feed = (
+        CalendarFeed.objects.select_related("cadence", "stakeholder")
+        .filter(token_hash=token_hash(token), revoked_at__isnull=True)
+        .first()
+    )
     if feed is not None:
         now = timezone.now()
         if feed.last_used_at is None or now - feed.last_used_at > timedelta(minutes=1):

@@ -16,7 +16,10 @@ def glossary_link(slug: str, text: str = "") -> str:
     if term is None:
         return format_html("{}", text or slug.replace("-", " "))
     return format_html(
-        '<a class="glossary-term" href="{}" title="{}">{}</a>', term_url(slug), term.definition, text or term.term
+        '<a class="glossary-term" href="{}" title="{}">{}</a>',
+        term_url(slug),
+        term.definition,
+        text or term.term,
     )
 
 
