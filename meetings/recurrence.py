@@ -23,6 +23,10 @@ PRESETS = {
 }
 
 
+# Files some systems ship beside the IANA zones; not zone names a person means.
+_NOT_ZONES = {"localtime", "posixrules", "Factory"}
+
+
 class RecurrenceError(ValueError):
     """A rule or time zone that cannot be used, with a message fit to show the person who typed it."""
 
@@ -39,7 +43,7 @@ def validate_timezone(name: str) -> ZoneInfo:
     if not name:
         raise RecurrenceError("A time zone is required, e.g. Europe/London.")
     # ZoneInfo also accepts odd keys such as "localtime" or file paths; only IANA names are kept.
-    if name not in available_timezones():
+    if name not in available_timezones() or name in _NOT_ZONES or name.startswith(("posix/", "right/")):
         raise RecurrenceError(
             f"“{name}” is not an IANA time zone name (e.g. Europe/London, America/New_York)."
         )
