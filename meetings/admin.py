@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from meetings import services
@@ -69,19 +68,6 @@ class CadenceAdmin(admin.ModelAdmin):
     filter_horizontal = ["participants"]
     inlines = [MeetingInline]
     actions = ["materialise"]
-
-    def save_model(self, request, obj, form, change):
-        # The admin form validates through the same rules as the pages and the API.
-        try:
-            services._validated_schedule(
-                rrule=obj.rrule,
-                timezone_name=obj.timezone,
-                starts_on=obj.starts_on,
-                start_time=obj.start_time,
-            )
-        except ValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
-        super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

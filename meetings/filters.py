@@ -17,7 +17,7 @@ from meetings.models import (
     Meeting,
     Topic,
 )
-from meetings.selectors import _due_pks
+from meetings.selectors import topic_ids_due
 
 
 class GlossaryTermFilter(django_filters.FilterSet):
@@ -50,7 +50,7 @@ class TopicFilter(django_filters.FilterSet):
     def filter_due(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        due = Q(last_discussed__isnull=True) | Q(pk__in=_due_pks(timezone.localdate()))
+        due = Q(last_discussed__isnull=True) | Q(pk__in=topic_ids_due(timezone.localdate()))
         return queryset.filter(due) if value else queryset.exclude(due)
 
 

@@ -41,10 +41,10 @@ def topic_list(
 def _due_condition(on: date) -> Q:
     # Due when never discussed, or when last_discussed + review_frequency_days <= on. The catalogue is
     # a few dozen rows, so the day arithmetic runs in Python rather than in backend-specific SQL.
-    return Q(last_discussed__isnull=True) | Q(pk__in=_due_pks(on))
+    return Q(last_discussed__isnull=True) | Q(pk__in=topic_ids_due(on))
 
 
-def _due_pks(on: date) -> list[int]:
+def topic_ids_due(on: date) -> list[int]:
     rows = Topic.objects.filter(last_discussed__isnull=False).values_list(
         "pk", "last_discussed", "review_frequency_days"
     )

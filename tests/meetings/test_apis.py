@@ -17,14 +17,18 @@ CADENCE = {
 
 
 def test_a_malformed_rrule_is_a_400_naming_the_field_and_saves_nothing(api):
-    response = api("finance").post("/api/v1/cadences/", {**CADENCE, "rrule": "FREQ=WEEKLY;BYDAY=FUNDAY"}, format="json")
+    response = api("finance").post(
+        "/api/v1/cadences/", {**CADENCE, "rrule": "FREQ=WEEKLY;BYDAY=FUNDAY"}, format="json"
+    )
     assert response.status_code == 400
     assert list(response.json()) == ["rrule"] and "BYDAY" in response.json()["rrule"][0]
     assert not Cadence.objects.exists() and not Meeting.objects.exists()
 
 
 def test_an_unknown_time_zone_is_a_400_naming_the_field_and_saves_nothing(api):
-    response = api("finance").post("/api/v1/cadences/", {**CADENCE, "timezone": "Europe/Atlantis"}, format="json")
+    response = api("finance").post(
+        "/api/v1/cadences/", {**CADENCE, "timezone": "Europe/Atlantis"}, format="json"
+    )
     assert response.status_code == 400
     assert list(response.json()) == ["timezone"] and "Europe/Atlantis" in response.json()["timezone"][0]
     assert not Cadence.objects.exists() and not Meeting.objects.exists()
@@ -49,7 +53,9 @@ def test_creating_a_cadence_schedules_meetings_and_reports_the_next_occurrences(
 
 def test_a_preset_builds_the_rule_from_the_first_date(api):
     response = api("finance").post(
-        "/api/v1/cadences/", {**{k: v for k, v in CADENCE.items() if k != "rrule"}, "preset": "quarterly"}, format="json"
+        "/api/v1/cadences/",
+        {**{k: v for k, v in CADENCE.items() if k != "rrule"}, "preset": "quarterly"},
+        format="json",
     )
     assert response.status_code == 201, response.json()
     assert response.json()["rrule"] == "FREQ=MONTHLY;INTERVAL=3;BYDAY=+2TH"
@@ -93,7 +99,10 @@ def test_lists_paginate_filter_and_order(api, monthly):
     starts = [m["starts_at"] for m in body["results"]]
     assert starts == sorted(starts, reverse=True)
     assert client.get("/api/v1/topics/", {"owning_group": "technology"}).json()["count"] == 2
-    assert client.get("/api/v1/glossary-terms/", {"page_size": 5}).json()["count"] == GlossaryTerm.objects.count()
+    assert (
+        client.get("/api/v1/glossary-terms/", {"page_size": 5}).json()["count"]
+        == GlossaryTerm.objects.count()
+    )
 
 
 def test_the_meeting_ics_download(api, monthly):
@@ -114,36 +123,50 @@ def engineers_item(people):
 
 
 def test_an_engineer_updates_their_own_action_item(api, engineers_item):
-    response = api("engineer").patch(f"/api/v1/action-items/{engineers_item.pk}/", {"status": "done"}, format="json")
+    response = api("engineer").patch(
+        f"/api/v1/action-items/{engineers_item.pk}/", {"status": "done"}, format="json"
+    )
     assert response.status_code == 200
     engineers_item.refresh_from_db()
     assert engineers_item.status == "done" and engineers_item.closed_at is not None
 
 
 def test_an_engineer_cannot_change_someone_elses_action_item(api, engineers_item):
-    response = api("engineer2").patch(f"/api/v1/action-items/{engineers_item.pk}/", {"status": "done"}, format="json")
+    response = api("engineer2").patch(
+        f"/api/v1/action-items/{engineers_item.pk}/", {"status": "done"}, format="json"
+    )
     assert response.status_code == 403
 
 
 def test_an_owner_cannot_hand_their_item_to_someone_else(api, engineers_item, people):
     response = api("engineer").patch(
-        f"/api/v1/action-items/{engineers_item.pk}/", {"owner": people["engineer2"].stakeholder.pk}, format="json"
+        f"/api/v1/action-items/{engineers_item.pk}/",
+        {"owner": people["engineer2"].stakeholder.pk},
+        format="json",
     )
     assert response.status_code == 400 and "owner" in response.json()
 
 
 @pytest.mark.parametrize("role", ["buowner", "consultant", "outsider"])
 def test_others_cannot_edit_an_action_item(api, engineers_item, role):
-    response = api(role).patch(f"/api/v1/action-items/{engineers_item.pk}/", {"status": "done"}, format="json")
+    response = api(role).patch(
+        f"/api/v1/action-items/{engineers_item.pk}/", {"status": "done"}, format="json"
+    )
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize("role", ["admin", "finance", "techlead"])
-def test_leads_assign_action_items_to_anyone_and_the_owner_is_emailed(api, people, role, django_capture_on_commit_callbacks):
+def test_leads_assign_action_items_to_anyone_and_the_owner_is_emailed(
+    api, people, role, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = api(role).post(
             "/api/v1/action-items/",
-            {"title": "Explain the S3 spike", "owner": people["engineer"].stakeholder.pk, "due_on": "2026-02-01"},
+            {
+                "title": "Explain the S3 spike",
+                "owner": people["engineer"].stakeholder.pk,
+                "due_on": "2026-02-01",
+            },
             format="json",
         )
     assert response.status_code == 201, response.json()
@@ -163,10 +186,20 @@ def test_action_items_filter_by_open_owner_and_due(api, people, engineers_item):
     from meetings.services import action_item_create
 
     action_item_create(title="Done", owner=people["engineer"].stakeholder, status="done", notify=False)
-    action_item_create(title="Due", owner=people["finance"].stakeholder, due_on=date(2026, 1, 5), notify=False)
+    action_item_create(
+        title="Due", owner=people["finance"].stakeholder, due_on=date(2026, 1, 5), notify=False
+    )
     client = api("finance")
-    assert client.get("/api/v1/action-items/", {"open": "true", "owner": people["engineer"].stakeholder.pk}).json()["count"] == 1
-    assert [i["title"] for i in client.get("/api/v1/action-items/", {"due_before": "2026-01-10"}).json()["results"]] == ["Due"]
+    assert (
+        client.get(
+            "/api/v1/action-items/", {"open": "true", "owner": people["engineer"].stakeholder.pk}
+        ).json()["count"]
+        == 1
+    )
+    assert [
+        i["title"]
+        for i in client.get("/api/v1/action-items/", {"due_before": "2026-01-10"}).json()["results"]
+    ] == ["Due"]
 
 
 # --- attendance, decisions, meetings ------------------------------------------------------------
@@ -175,8 +208,18 @@ def test_action_items_filter_by_open_owner_and_due(api, people, engineers_item):
 def test_leads_record_attendance_and_decisions_others_cannot(api, monthly, people):
     meeting = Meeting.objects.filter(cadence=monthly).first()
     row = meeting.attendances.get(stakeholder=people["engineer"].stakeholder)
-    assert api("engineer").patch(f"/api/v1/attendances/{row.pk}/", {"status": "present"}, format="json").status_code == 403
-    assert api("finance").patch(f"/api/v1/attendances/{row.pk}/", {"status": "present"}, format="json").status_code == 200
+    assert (
+        api("engineer")
+        .patch(f"/api/v1/attendances/{row.pk}/", {"status": "present"}, format="json")
+        .status_code
+        == 403
+    )
+    assert (
+        api("finance")
+        .patch(f"/api/v1/attendances/{row.pk}/", {"status": "present"}, format="json")
+        .status_code
+        == 200
+    )
     row.refresh_from_db()
     assert row.status == "present"
     decision = {"meeting": meeting.pk, "text": "Buy the Savings Plan"}
@@ -186,7 +229,9 @@ def test_leads_record_attendance_and_decisions_others_cannot(api, monthly, peopl
 
 def test_a_meeting_with_an_unknown_zone_is_refused(api):
     response = api("finance").post(
-        "/api/v1/meetings/", {"title": "x", "starts_at": "2026-02-01T10:00:00Z", "timezone": "Moon/Base"}, format="json"
+        "/api/v1/meetings/",
+        {"title": "x", "starts_at": "2026-02-01T10:00:00Z", "timezone": "Moon/Base"},
+        format="json",
     )
     assert response.status_code == 400 and list(response.json()) == ["timezone"]
     assert not Meeting.objects.exists()
@@ -195,7 +240,11 @@ def test_a_meeting_with_an_unknown_zone_is_refused(api):
 def test_marking_held_via_the_api_carries_open_items_over(api, monthly, people):
     first, second = Meeting.objects.filter(cadence=monthly).order_by("starts_at")[:2]
     client = api("finance")
-    client.post("/api/v1/action-items/", {"title": "Carry me", "owner": people["engineer"].stakeholder.pk, "origin_meeting": first.pk}, format="json")
+    client.post(
+        "/api/v1/action-items/",
+        {"title": "Carry me", "owner": people["engineer"].stakeholder.pk, "origin_meeting": first.pk},
+        format="json",
+    )
     assert client.patch(f"/api/v1/meetings/{first.pk}/", {"status": "held"}, format="json").status_code == 200
     titles = [i["title"] for i in client.get(f"/api/v1/meetings/{second.pk}/").json()["agenda_items"]]
     assert "Action: Carry me" in titles
@@ -208,7 +257,7 @@ def test_a_feed_url_is_shown_once_and_works_until_revoked(api, monthly, client):
     created = api("finance").post("/api/v1/calendar-feeds/", {"cadence": monthly.pk}, format="json")
     assert created.status_code == 201
     url = created.json()["url"]
-    path = url[url.index("/calendar/"):]
+    path = url[url.index("/calendar/") :]
     assert "url" not in api("finance").get(f"/api/v1/calendar-feeds/{created.json()['id']}/").json()
     feed = client.get(path)  # no login: the secret URL is the credential
     assert feed.status_code == 200 and b"BEGIN:VEVENT" in feed.content
@@ -218,9 +267,11 @@ def test_a_feed_url_is_shown_once_and_works_until_revoked(api, monthly, client):
 
 def test_rotating_a_feed_retires_the_old_url(api, people, client):
     stakeholder = people["engineer"].stakeholder
-    created = api("engineer").post("/api/v1/calendar-feeds/", {"stakeholder": stakeholder.pk}, format="json").json()
+    created = (
+        api("engineer").post("/api/v1/calendar-feeds/", {"stakeholder": stakeholder.pk}, format="json").json()
+    )
     rotated = api("engineer").post(f"/api/v1/calendar-feeds/{created['id']}/rotate/").json()
-    old, new = (u[u.index("/calendar/"):] for u in (created["url"], rotated["url"]))
+    old, new = (u[u.index("/calendar/") :] for u in (created["url"], rotated["url"]))
     assert client.get(old).status_code == 404 and client.get(new).status_code == 200
 
 
@@ -232,5 +283,10 @@ def test_people_create_feeds_only_for_themselves(api, people):
 
 def test_the_schema_documents_the_programme_endpoints(api):
     schema = api("finance").get("/api/v1/schema/").content.decode()
-    for path in ["/api/v1/cadences/", "/api/v1/meetings/{id}/ics/", "/api/v1/action-items/", "/api/v1/calendar-feeds/{id}/rotate/"]:
+    for path in [
+        "/api/v1/cadences/",
+        "/api/v1/meetings/{id}/ics/",
+        "/api/v1/action-items/",
+        "/api/v1/calendar-feeds/{id}/rotate/",
+    ]:
         assert path in schema

@@ -36,7 +36,9 @@ def test_the_next_planned_meeting_carries_the_open_items(demo_people):
     result = demo_programme_meetings_seed()
     upcoming = Meeting.objects.filter(cadence=result.cadence, status="planned").order_by("starts_at").first()
     carried = set(upcoming.agenda_items.filter(source="action").values_list("action_item_id", flat=True))
-    assert carried == set(ActionItem.objects.filter(status__in=["open", "in_progress"]).values_list("pk", flat=True))
+    assert carried == set(
+        ActionItem.objects.filter(status__in=["open", "in_progress"]).values_list("pk", flat=True)
+    )
 
 
 def test_it_refuses_to_run_without_the_demo_people(db):

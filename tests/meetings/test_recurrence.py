@@ -15,7 +15,9 @@ def start(day: date = date(2026, 1, 13)) -> datetime:
 def test_monthly_nth_weekday_preset_falls_on_the_same_weekday_and_place():
     rule = recurrence.preset_rule("monthly_nth_weekday", date(2026, 1, 13))  # 2nd Tuesday
     assert rule == "FREQ=MONTHLY;BYDAY=+2TU"
-    got = recurrence.occurrences_after(recurrence.build_rule(rule, start()), datetime(2026, 1, 1, tzinfo=UTC), 3)
+    got = recurrence.occurrences_after(
+        recurrence.build_rule(rule, start()), datetime(2026, 1, 1, tzinfo=UTC), 3
+    )
     assert [d.date() for d in got] == [date(2026, 1, 13), date(2026, 2, 10), date(2026, 3, 10)]
 
 

@@ -3,13 +3,37 @@ from django_celery_beat.models import PeriodicTask
 from meetings.models import GlossaryTerm, Topic
 
 REQUIRED_TERMS = {
-    "unblended-cost", "blended-cost", "amortised-cost", "net-amortised-cost", "credits", "refunds", "savings-plan",
-    "reserved-instance", "coverage", "utilisation", "on-demand", "showback", "chargeback", "variance", "forecast",
-    "run-rate", "estimated-figures", "focus-billed-cost", "focus-effective-cost",
+    "unblended-cost",
+    "blended-cost",
+    "amortised-cost",
+    "net-amortised-cost",
+    "credits",
+    "refunds",
+    "savings-plan",
+    "reserved-instance",
+    "coverage",
+    "utilisation",
+    "on-demand",
+    "showback",
+    "chargeback",
+    "variance",
+    "forecast",
+    "run-rate",
+    "estimated-figures",
+    "focus-billed-cost",
+    "focus-effective-cost",
 }
 REQUIRED_TOPICS = {
-    "pricing-models", "tiered-pricing", "discount-models", "budgeting", "forecasting", "financial-requirements",
-    "procurement-and-accounts-payable", "cost-allocation", "incentive-tracking", "financial-statements",
+    "pricing-models",
+    "tiered-pricing",
+    "discount-models",
+    "budgeting",
+    "forecasting",
+    "financial-requirements",
+    "procurement-and-accounts-payable",
+    "cost-allocation",
+    "incentive-tracking",
+    "financial-statements",
     "cost-lifecycle",
 }
 
@@ -25,7 +49,12 @@ def test_the_topic_catalogue_is_seeded_from_the_practice(db):
     assert REQUIRED_TOPICS <= set(topics)
     for slug in REQUIRED_TOPICS:
         topic = topics[slug]
-        assert topic.description and topic.processes and topic.glossary_terms.exists() and topic.review_frequency_days
+        assert (
+            topic.description
+            and topic.processes
+            and topic.glossary_terms.exists()
+            and topic.review_frequency_days
+        )
     assert "Reserved Instances and Savings Plans" in topics["discount-models"].name
     assert "creation, allocation, forecast, invoice, payment" in topics["cost-lifecycle"].name
 

@@ -13,7 +13,9 @@ LATER = NOW + timedelta(days=40)  # past the 10 February meeting
 
 def planned(cadence, now=NOW):
     return list(
-        Meeting.objects.filter(cadence=cadence, starts_at__gt=now, status=Meeting.Status.PLANNED).order_by("starts_at")
+        Meeting.objects.filter(cadence=cadence, starts_at__gt=now, status=Meeting.Status.PLANNED).order_by(
+            "starts_at"
+        )
     )
 
 
@@ -50,15 +52,22 @@ def test_meetings_get_the_participants_and_whole_groups_as_attendees(monthly, pe
 
 def test_editing_the_rule_moves_future_planned_meetings_but_never_past_ones(monthly):
     past = Meeting.objects.create(
-        cadence=monthly, title="January", starts_at=datetime(2026, 1, 13, 10, tzinfo=UTC),
-        occurrence=datetime(2026, 1, 13, 10, tzinfo=UTC), status=Meeting.Status.HELD,
+        cadence=monthly,
+        title="January",
+        starts_at=datetime(2026, 1, 13, 10, tzinfo=UTC),
+        occurrence=datetime(2026, 1, 13, 10, tzinfo=UTC),
+        status=Meeting.Status.HELD,
     )
     future = planned(monthly)
     uids = [m.uid for m in future]
     services.cadence_update(cadence=monthly, rrule="FREQ=MONTHLY;BYDAY=+3TH", now=NOW)
     moved = planned(monthly)
     assert [m.uid for m in moved] == uids  # the same meetings (calendar UIDs kept), moved
-    assert [m.local_start().date() for m in moved] == [date(2026, 1, 15), date(2026, 2, 19), date(2026, 3, 19)]
+    assert [m.local_start().date() for m in moved] == [
+        date(2026, 1, 15),
+        date(2026, 2, 19),
+        date(2026, 3, 19),
+    ]
     assert all(m.sequence >= 1 for m in moved)
     past.refresh_from_db()
     assert past.starts_at == datetime(2026, 1, 13, 10, tzinfo=UTC) and past.sequence == 0
@@ -66,7 +75,9 @@ def test_editing_the_rule_moves_future_planned_meetings_but_never_past_ones(mont
 
 def test_fewer_occurrences_ahead_cancels_the_surplus_rather_than_deleting_it(monthly):
     services.cadence_update(cadence=monthly, occurrences_ahead=1, now=NOW)
-    statuses = list(Meeting.objects.filter(cadence=monthly).order_by("starts_at").values_list("status", flat=True))
+    statuses = list(
+        Meeting.objects.filter(cadence=monthly).order_by("starts_at").values_list("status", flat=True)
+    )
     assert statuses == ["planned", "cancelled", "cancelled"]
     assert not services.cadence_materialise(cadence=monthly, now=NOW).changed
 
@@ -94,13 +105,19 @@ def test_an_inactive_cadence_cancels_its_future_meetings(monthly):
 def test_a_malformed_rule_or_unknown_zone_saves_nothing(people):
     with pytest.raises(ValidationError) as exc:
         services.cadence_create(
-            name="Bad", rrule="FREQ=FORTNIGHTLY", timezone_name="Europe/Atlantis", starts_on=date(2026, 1, 1),
+            name="Bad",
+            rrule="FREQ=FORTNIGHTLY",
+            timezone_name="Europe/Atlantis",
+            starts_on=date(2026, 1, 1),
             start_time=time(9),
         )
     assert set(exc.value.message_dict) == {"timezone"}
     with pytest.raises(ValidationError) as exc:
         services.cadence_create(
-            name="Bad", rrule="FREQ=FORTNIGHTLY", timezone_name="Europe/Paris", starts_on=date(2026, 1, 1),
+            name="Bad",
+            rrule="FREQ=FORTNIGHTLY",
+            timezone_name="Europe/Paris",
+            starts_on=date(2026, 1, 1),
             start_time=time(9),
         )
     assert set(exc.value.message_dict) == {"rrule"}
@@ -122,7 +139,9 @@ def test_updating_with_a_bad_rule_leaves_the_cadence_and_meetings_untouched(mont
 def test_the_agenda_starts_with_the_practices_template_then_topics_due(monthly):
     items = list(planned(monthly)[0].agenda_items.order_by("position"))
     assert [i.title for i in items[:4]] == [
-        "State of the organisation", "Programmes running", "Financial and optimisation metrics",
+        "State of the organisation",
+        "Programmes running",
+        "Financial and optimisation metrics",
         "Key workloads in detail",
     ]
     assert {i.source for i in items[4:]} == {"topic"}
@@ -132,7 +151,9 @@ def test_the_agenda_starts_with_the_practices_template_then_topics_due(monthly):
 def test_open_action_items_carry_over_to_the_next_meeting_until_closed(monthly, people):
     first, second, third = planned(monthly)
     owner = people["engineer"].stakeholder
-    open_item = services.action_item_create(title="Tag the payments buckets", owner=owner, origin_meeting=first)
+    open_item = services.action_item_create(
+        title="Tag the payments buckets", owner=owner, origin_meeting=first
+    )
     done_item = services.action_item_create(title="Already sorted", owner=owner, origin_meeting=first)
     services.action_item_update(item=done_item, status=ActionItem.Status.DONE)
     services.meeting_status_set(meeting=first, status=Meeting.Status.HELD)
@@ -184,7 +205,10 @@ def test_a_provider_without_propose_is_refused():
 
 def test_ticking_a_topic_discussed_at_a_held_meeting_resets_its_review_clock(monthly):
     meeting = Meeting.objects.create(
-        cadence=monthly, title="Ad hoc", starts_at=datetime(2026, 1, 13, 10, tzinfo=UTC), timezone="Europe/London"
+        cadence=monthly,
+        title="Ad hoc",
+        starts_at=datetime(2026, 1, 13, 10, tzinfo=UTC),
+        timezone="Europe/London",
     )
     services.meeting_agenda_build(meeting=meeting)
     item = meeting.agenda_items.get(key="topic:budgeting")
@@ -218,7 +242,9 @@ def test_held_meetings_keep_their_agenda(monthly):
 
 def test_assigning_an_action_item_emails_its_owner(people, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.action_item_create(title="Model the RI renewal", owner=people["techlead"].stakeholder, due_on=date(2026, 2, 1))
+        services.action_item_create(
+            title="Model the RI renewal", owner=people["techlead"].stakeholder, due_on=date(2026, 2, 1)
+        )
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["techlead@example.com"]
     assert "Model the RI renewal" in mail.outbox[0].subject and "1 February 2026" in mail.outbox[0].body
@@ -269,7 +295,9 @@ def test_cancelled_meetings_get_no_agenda(monthly):
 def test_attendance_is_one_row_per_person_and_rejects_unknown_states(monthly, people):
     meeting = planned(monthly)[0]
     services.attendance_set(meeting=meeting, stakeholder=people["finance"].stakeholder, status="present")
-    assert meeting.attendances.get(stakeholder=people["finance"].stakeholder).status == Attendance.Status.PRESENT
+    assert (
+        meeting.attendances.get(stakeholder=people["finance"].stakeholder).status == Attendance.Status.PRESENT
+    )
     with pytest.raises(ValidationError):
         services.attendance_set(meeting=meeting, stakeholder=people["finance"].stakeholder, status="asleep")
 
