@@ -70,7 +70,10 @@ def test_a_lead_runs_the_meeting_and_the_action_lands_on_the_owners_page(page, p
 
 def test_an_engineer_sees_the_meeting_read_only_and_updates_their_own_item(page, people, review):  # noqa: F811
     item = services.action_item_create(
-        title="Tag the payments buckets", owner=people["engineer"].stakeholder, origin_meeting=review, notify=False
+        title="Tag the payments buckets",
+        owner=people["engineer"].stakeholder,
+        origin_meeting=review,
+        notify=False,
     )
     log_in(page, "engineer", PASSWORD)
     page.goto(f"/meetings/{review.pk}/")
