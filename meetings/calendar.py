@@ -9,6 +9,7 @@ stays in feeds with STATUS:CANCELLED, which tells clients to remove it.
 Feeds list materialised meetings rather than one master event with an RRULE: a meeting can be moved,
 cancelled or given its own agenda, and editing a cadence's rule must not rewrite past meetings — both
 of which a single RRULE series cannot say. The occurrences are still exactly the rule's (see tests).
+For those who want the series itself, cadence_series_bytes writes it as one event with its RRULE.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from icalendar import Calendar, Event, vDuration
+from icalendar import Calendar, Event, vDuration, vRecur
 
-from meetings.models import Meeting
+from meetings import recurrence
+from meetings.models import Cadence, Meeting
 
 PRODID = "-//Cloud spend partnership//Meetings//EN"
 UID_DOMAIN = "partnership.meetings"
@@ -78,5 +80,59 @@ def calendar_bytes(meetings: Iterable[Meeting], *, name: str) -> bytes:
     cal.add("x-published-ttl", "PT1H")
     for meeting in meetings:
         cal.add_component(meeting_event(meeting))
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def cadence_series_bytes(cadence: Cadence, meetings: Iterable[Meeting]) -> bytes:
+    """The cadence as one recurring event: DTSTART in its zone, its RRULE, EXDATE for cancelled
+    occurrences and a RECURRENCE-ID override for each meeting moved off its slot.
+
+    For people who want the series itself rather than the feed of meetings; use one or the other, as
+    their UIDs differ.
+    """
+    tz = ZoneInfo(cadence.timezone)
+    rule = recurrence.build_rule(cadence.rrule, cadence.dtstart)
+    uid = f"cadence-{cadence.uid}@{UID_DOMAIN}"
+    site = settings.SITE_URL.rstrip("/")
+    master = Event()
+    master.add("uid", uid)
+    master.add("dtstamp", cadence.updated_at)
+    master.add("last-modified", cadence.updated_at)
+    master.add("dtstart", cadence.dtstart)
+    master.add("dtend", cadence.dtstart + timedelta(minutes=cadence.duration_minutes))
+    master.add("rrule", vRecur.from_ical(cadence.rrule))
+    master.add("summary", cadence.name)
+    master.add("status", "CONFIRMED")
+    master.add("url", f"{site}{cadence.get_absolute_url()}")
+    if cadence.location:
+        master.add("location", cadence.location)
+    agenda = "\n".join(f"{i}. {line}" for i, line in enumerate(cadence.agenda_lines(), 1))
+    master.add("description", f"{cadence.purpose}\n\nAgenda:\n{agenda}".strip())
+    overrides = []
+    exdates = []
+    for meeting in meetings:
+        if meeting.occurrence is None or meeting.occurrence not in rule:
+            continue
+        original = meeting.occurrence.astimezone(tz)
+        if meeting.status == Meeting.Status.CANCELLED:
+            exdates.append(original)
+        elif meeting.starts_at != meeting.occurrence or meeting.duration_minutes != cadence.duration_minutes:
+            override = meeting_event(meeting)
+            del override["uid"]
+            override.add("uid", uid)
+            override.add("recurrence-id", original)
+            overrides.append(override)
+    if exdates:
+        master.add("exdate", exdates)
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", cadence.name)
+    cal.add_component(master)
+    for override in overrides:
+        cal.add_component(override)
     cal.add_missing_timezones()
     return cal.to_ical()

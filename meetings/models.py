@@ -116,6 +116,7 @@ class Cadence(models.Model):
         null=True, blank=True, help_text="Days before a meeting the agenda is emailed (empty: the default)."
     )
     active = models.BooleanField(default=True)
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("cadences/new/", views.cadence_create, name="cadence-create"),
     path("cadences/<int:pk>/", views.cadence_detail, name="cadence-detail"),
     path("cadences/<int:pk>/edit/", views.cadence_edit, name="cadence-edit"),
+    path("cadences/<int:pk>/series.ics", views.cadence_series_ics, name="cadence-series-ics"),
     path("meetings/", views.meeting_list, name="meeting-list"),
     path("meetings/new/", views.meeting_create, name="meeting-create"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),

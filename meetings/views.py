@@ -265,6 +265,15 @@ def cadence_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, form, title=f"Edit “{cadence.name}”", cancel=cadence.get_absolute_url())
 
 
+@login_required
+def cadence_series_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    cadence = get_object_or_404(Cadence, pk=pk)
+    body = calendar.cadence_series_bytes(cadence, cadence.meetings.all())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cadence-{cadence.pk}.ics"'
+    return response
+
+
 # --- Calendar feeds ------------------------------------------------------------------------------
 
 

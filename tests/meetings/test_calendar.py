@@ -59,3 +59,27 @@ def test_the_event_carries_the_agenda_and_a_link_back(monthly):
     event = parse(calendar.calendar_bytes([meeting], name="x")).walk("VEVENT")[0]
     assert "State of the organisation" in str(event["DESCRIPTION"])
     assert str(event["URL"]).endswith(f"/meetings/{meeting.pk}/")
+
+
+def test_the_series_file_carries_the_rrule_in_its_zone_and_round_trips(monthly):
+    from dateutil.rrule import rrulestr
+
+    meetings = list(Meeting.objects.filter(cadence=monthly).order_by("starts_at"))
+    cancelled, moved = meetings[0], meetings[1]
+    services.meeting_status_set(meeting=cancelled, status=Meeting.Status.CANCELLED)
+    services.meeting_update(meeting=moved, starts_at=moved.starts_at + timedelta(hours=4))
+
+    cal = parse(calendar.cadence_series_bytes(monthly, Meeting.objects.filter(cadence=monthly)))
+    master, *overrides = cal.walk("VEVENT")
+    assert str(master["DTSTART"].params["TZID"]) == "Europe/London"
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/London"]
+    expanded = rrulestr(master["RRULE"].to_ical().decode(), dtstart=master.decoded("DTSTART"))
+    exdates = {d.dt for d in master["EXDATE"].dts}
+    after_now = [dt for dt in recurrence.occurrences_after(expanded, NOW, 3) if dt not in exdates]
+    expected = [m.occurrence for m in Meeting.objects.filter(cadence=monthly).exclude(status="cancelled")]
+    assert after_now == expected
+    assert exdates == {cancelled.occurrence}
+    (override,) = overrides
+    assert str(override["UID"]) == str(master["UID"])
+    assert override.decoded("RECURRENCE-ID") == moved.occurrence
+    assert override.decoded("DTSTART").hour == 14

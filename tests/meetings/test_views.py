@@ -232,3 +232,14 @@ def test_a_next_parameter_cannot_redirect_off_site(as_role, people):
         "/calendar/feeds/new/", {"stakeholder": owner.pk, "next": "https://evil.example/"}
     )
     assert response["Location"] == "/"
+
+
+def test_the_cadence_page_offers_the_series_file_and_the_meeting_ics(as_role, monthly):
+    client = as_role("buowner")
+    page = client.get(f"/cadences/{monthly.pk}/").content.decode()
+    assert f"/cadences/{monthly.pk}/series.ics" in page
+    series = client.get(f"/cadences/{monthly.pk}/series.ics")
+    assert series.status_code == 200 and b"RRULE:FREQ=MONTHLY;BYDAY=+2TU" in series.content
+    meeting = Meeting.objects.filter(cadence=monthly).first()
+    ics = client.get(f"/meetings/{meeting.pk}/meeting.ics")
+    assert ics.status_code == 200 and b"BEGIN:VTIMEZONE" in ics.content
