@@ -677,7 +677,12 @@ def meeting_agenda_send(*, meeting_id: int, force: bool = False) -> int:
     message.attach(
         f"meeting-{meeting.pk}.ics", calendar.calendar_bytes([meeting], name=meeting.title), "text/calendar"
     )
-    return message.send()
+    try:
+        return message.send()
+    except Exception:
+        # Release the claim so the next run retries; the error still reaches the caller.
+        Meeting.objects.filter(pk=meeting_id, agenda_sent_at=now).update(agenda_sent_at=None)
+        raise
 
 
 def agendas_send_due(*, now: datetime | None = None) -> list[int]:
@@ -700,8 +705,13 @@ def agendas_send_due(*, now: datetime | None = None) -> list[int]:
     )
     for meeting in candidates:
         days = meeting.cadence.effective_agenda_days_before() if meeting.cadence else default_days
-        if meeting.starts_at <= now + timedelta(days=days) and meeting_agenda_send(meeting_id=meeting.pk):
-            sent.append(meeting.pk)
+        if meeting.starts_at > now + timedelta(days=days):
+            continue
+        try:
+            if meeting_agenda_send(meeting_id=meeting.pk):
+                sent.append(meeting.pk)
+        except Exception:  # one unreachable mail server must not hold back the other meetings
+            logger.exception("agenda send failed meeting_id=%s", meeting.pk)
     return sent
 
 

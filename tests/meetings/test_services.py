@@ -321,3 +321,21 @@ def test_ad_hoc_meetings_refuse_naive_times_and_unknown_zones(people):
         services.meeting_create(title="x", starts_at=NOW, timezone_name="Nowhere/Special")
     assert "timezone" in exc.value.message_dict
     assert not Meeting.objects.exists()
+
+
+def test_a_failed_agenda_send_is_retried_on_the_next_run(monthly, settings, monkeypatch):
+    from django.core.mail import EmailMultiAlternatives
+
+    first = planned(monthly)[0]
+    now = first.starts_at - timedelta(days=1)
+
+    def refuse(self, fail_silently=False):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
+    assert services.agendas_send_due(now=now) == []
+    first.refresh_from_db()
+    assert first.agenda_sent_at is None
+    monkeypatch.undo()
+    assert services.agendas_send_due(now=now) == [first.pk]
+    assert len(mail.outbox) == 1
