@@ -20,6 +20,7 @@ from meetings.models import (
     Attendance,
     Cadence,
     CalendarFeed,
+    ChangeRecord,
     Decision,
     GlossaryTerm,
     Meeting,
@@ -32,6 +33,7 @@ from meetings.serializers import (
     CadenceSerializer,
     CalendarFeedCreatedSerializer,
     CalendarFeedSerializer,
+    ChangeRecordSerializer,
     DecisionSerializer,
     GlossaryTermSerializer,
     MeetingSerializer,
@@ -60,10 +62,17 @@ class GlossaryTermViewSet(viewsets.ModelViewSet):
     ordering = ["term"]
 
     def perform_create(self, serializer):
-        serializer.instance = call_service(services.glossary_term_create, **serializer.validated_data)
+        serializer.instance = call_service(
+            services.glossary_term_create, actor=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
-        call_service(services.glossary_term_update, item=serializer.instance, **serializer.validated_data)
+        call_service(
+            services.glossary_term_update,
+            item=serializer.instance,
+            actor=self.request.user,
+            **serializer.validated_data,
+        )
 
 
 class TopicViewSet(viewsets.ModelViewSet):
@@ -77,10 +86,17 @@ class TopicViewSet(viewsets.ModelViewSet):
     ordering = ["name"]
 
     def perform_create(self, serializer):
-        serializer.instance = call_service(services.topic_create, **serializer.validated_data)
+        serializer.instance = call_service(
+            services.topic_create, actor=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
-        call_service(services.topic_update, topic=serializer.instance, **serializer.validated_data)
+        call_service(
+            services.topic_update,
+            topic=serializer.instance,
+            actor=self.request.user,
+            **serializer.validated_data,
+        )
 
 
 class CadenceViewSet(viewsets.ModelViewSet):
@@ -96,10 +112,15 @@ class CadenceViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         data["timezone_name"] = data.pop("timezone")
-        serializer.instance = call_service(services.cadence_create, **data)
+        serializer.instance = call_service(services.cadence_create, actor=self.request.user, **data)
 
     def perform_update(self, serializer):
-        call_service(services.cadence_update, cadence=serializer.instance, **serializer.validated_data)
+        call_service(
+            services.cadence_update,
+            cadence=serializer.instance,
+            actor=self.request.user,
+            **serializer.validated_data,
+        )
 
     def perform_destroy(self, instance):
         if instance.meetings.exists():
@@ -132,13 +153,18 @@ class MeetingViewSet(viewsets.ModelViewSet):
         data.pop("status", None)
         minutes = data.pop("minutes", "")
         data["timezone_name"] = data.pop("timezone", "Europe/London")
-        meeting = call_service(services.meeting_create, **data)
+        meeting = call_service(services.meeting_create, actor=self.request.user, **data)
         if minutes:
-            services.meeting_minutes_update(meeting=meeting, minutes=minutes)
+            services.meeting_minutes_update(meeting=meeting, minutes=minutes, actor=self.request.user)
         serializer.instance = meeting
 
     def perform_update(self, serializer):
-        call_service(services.meeting_update, meeting=serializer.instance, **serializer.validated_data)
+        call_service(
+            services.meeting_update,
+            meeting=serializer.instance,
+            actor=self.request.user,
+            **serializer.validated_data,
+        )
 
     def perform_destroy(self, instance):
         if instance.status == Meeting.Status.HELD:
@@ -188,12 +214,15 @@ class AttendanceViewSet(
     ordering = ["stakeholder__name"]
 
     def perform_create(self, serializer):
-        serializer.instance = call_service(services.attendance_set, **serializer.validated_data)
+        serializer.instance = call_service(
+            services.attendance_set, actor=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         instance = serializer.instance
         serializer.instance = call_service(
             services.attendance_set,
+            actor=self.request.user,
             meeting=instance.meeting,
             stakeholder=instance.stakeholder,
             status=serializer.validated_data.get("status", instance.status),
@@ -259,7 +288,12 @@ class ActionItemViewSet(viewsets.ModelViewSet):
         )
 
     def perform_update(self, serializer):
-        call_service(services.action_item_update, item=serializer.instance, **serializer.validated_data)
+        call_service(
+            services.action_item_update,
+            item=serializer.instance,
+            actor=self.request.user,
+            **serializer.validated_data,
+        )
 
 
 class CalendarFeedViewSet(
@@ -299,7 +333,9 @@ class CalendarFeedViewSet(
     def revoke(self, request: Request, pk: str | None = None) -> Response:
         feed = self.get_object()
         self._check(feed)
-        return Response(CalendarFeedSerializer(services.calendar_feed_revoke(feed=feed)).data)
+        return Response(
+            CalendarFeedSerializer(services.calendar_feed_revoke(feed=feed, actor=request.user)).data
+        )
 
     @extend_schema(request=None, responses={201: CalendarFeedCreatedSerializer})
     @action(detail=True, methods=["post"])
@@ -310,3 +346,13 @@ class CalendarFeedViewSet(
         return Response(
             CalendarFeedCreatedSerializer(new, context={"token": token}).data, status=status.HTTP_201_CREATED
         )
+
+
+class ChangeRecordViewSet(viewsets.ReadOnlyModelViewSet):
+    """Who changed what in the programme: filter by object_type and object_id, action or actor."""
+
+    serializer_class = ChangeRecordSerializer
+    queryset = ChangeRecord.objects.select_related("actor")
+    filterset_fields = ["object_type", "object_id", "action", "actor"]
+    ordering_fields = ["at"]
+    ordering = ["-at"]

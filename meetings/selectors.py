@@ -7,7 +7,16 @@ from datetime import date, datetime, timedelta
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from meetings.models import ActionItem, Attendance, Cadence, CalendarFeed, GlossaryTerm, Meeting, Topic
+from meetings.models import (
+    ActionItem,
+    Attendance,
+    Cadence,
+    CalendarFeed,
+    ChangeRecord,
+    GlossaryTerm,
+    Meeting,
+    Topic,
+)
 from stakeholders.models import Stakeholder
 
 
@@ -183,3 +192,11 @@ def feed_meetings(*, feed: CalendarFeed, past_days: int = 400) -> QuerySet[Meeti
     if feed.kind == CalendarFeed.Kind.CADENCE:
         return meetings.filter(cadence_id=feed.cadence_id)
     return meetings.filter(attendances__stakeholder_id=feed.stakeholder_id)
+
+
+def change_records_for(*, obj: object, limit: int = 20) -> list[ChangeRecord]:
+    return list(
+        ChangeRecord.objects.filter(object_type=obj._meta.model_name, object_id=obj.pk).select_related(  # type: ignore[attr-defined]
+            "actor"
+        )[:limit]
+    )

@@ -30,6 +30,7 @@ from meetings.models import (
     Attendance,
     Cadence,
     CalendarFeed,
+    ChangeRecord,
     Decision,
     GlossaryTerm,
     Meeting,
@@ -46,13 +47,66 @@ SEND_AGENDAS_TASK_NAME = "meetings.agendas_send_due"
 # --- Glossary ------------------------------------------------------------------------------------
 
 
-def _apply(instance: Any, changes: dict[str, Any]) -> list[str]:
+def _apply(instance: Any, changes: dict[str, Any], diff: dict[str, Any] | None = None) -> list[str]:
+    """Set the fields that differ; list their names, and note [old, new] in `diff` when given."""
     changed = []
     for name, value in changes.items():
-        if getattr(instance, name) != value:
+        old = getattr(instance, name)
+        if old != value:
             setattr(instance, name, value)
             changed.append(name)
+            if diff is not None:
+                diff[name] = [_plain(old), _plain(value)]
     return changed
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a field value for the change record."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "pk"):
+        return value.pk
+    return str(value)
+
+
+def _record(
+    *,
+    actor: Any,
+    action: str,
+    obj: Any,
+    summary: str,
+    changes: dict[str, Any] | None = None,
+    coalesce: bool = False,
+) -> ChangeRecord:
+    """Write the change record in the caller's transaction.
+
+    coalesce: the same person repeating the same action on the same object within ten minutes updates
+    one record instead of adding another (minutes autosave as they are typed).
+    """
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    object_type = obj._meta.model_name
+    if coalesce:
+        recent = ChangeRecord.objects.filter(
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=obj.pk,
+            at__gte=timezone.now() - timedelta(minutes=10),
+        ).first()
+        if recent is not None:
+            recent.at, recent.summary = timezone.now(), summary[:300]
+            recent.save(update_fields=["at", "summary"])
+            return recent
+    return ChangeRecord.objects.create(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=obj.pk,
+        summary=summary[:300],
+        changes=changes or {},
+    )
 
 
 def _full_clean(instance: Any, exclude: Iterable[str] = ()) -> None:
@@ -61,7 +115,7 @@ def _full_clean(instance: Any, exclude: Iterable[str] = ()) -> None:
 
 @transaction.atomic
 def glossary_term_create(
-    *, term: str, definition: str, example: str = "", aliases: str = "", slug: str = ""
+    *, term: str, definition: str, example: str = "", aliases: str = "", slug: str = "", actor: Any = None
 ) -> GlossaryTerm:
     item = GlossaryTerm(
         term=term.strip(),
@@ -72,15 +126,24 @@ def glossary_term_create(
     )
     _full_clean(item)
     item.save()
+    _record(actor=actor, action="glossary_term.create", obj=item, summary=f"Added the term {item.term}")
     return item
 
 
 @transaction.atomic
-def glossary_term_update(*, item: GlossaryTerm, **changes: Any) -> GlossaryTerm:
-    changed = _apply(item, changes)
+def glossary_term_update(*, item: GlossaryTerm, actor: Any = None, **changes: Any) -> GlossaryTerm:
+    diff: dict[str, Any] = {}
+    changed = _apply(item, changes, diff)
     if changed:
         _full_clean(item)
         item.save(update_fields=[*changed, "updated_at"])
+        _record(
+            actor=actor,
+            action="glossary_term.update",
+            obj=item,
+            summary=f"Edited the term {item.term}",
+            changes=diff,
+        )
     return item
 
 
@@ -98,6 +161,7 @@ def topic_create(
     members: Iterable[Stakeholder] = (),
     glossary_terms: Iterable[GlossaryTerm] = (),
     slug: str = "",
+    actor: Any = None,
 ) -> Topic:
     topic = Topic(
         name=name.strip(),
@@ -111,6 +175,7 @@ def topic_create(
     topic.save()
     topic.members.set(members)
     topic.glossary_terms.set(glossary_terms)
+    _record(actor=actor, action="topic.create", obj=topic, summary=f"Added the topic {topic.name}")
     return topic
 
 
@@ -120,9 +185,11 @@ def topic_update(
     topic: Topic,
     members: Iterable[Stakeholder] | None = None,
     glossary_terms: Iterable[GlossaryTerm] | None = None,
+    actor: Any = None,
     **changes: Any,
 ) -> Topic:
-    changed = _apply(topic, changes)
+    diff: dict[str, Any] = {}
+    changed = _apply(topic, changes, diff)
     if changed:
         _full_clean(topic)
         topic.save(update_fields=changed)
@@ -130,6 +197,14 @@ def topic_update(
         topic.members.set(members)
     if glossary_terms is not None:
         topic.glossary_terms.set(glossary_terms)
+    if changed or members is not None or glossary_terms is not None:
+        _record(
+            actor=actor,
+            action="topic.update",
+            obj=topic,
+            summary=f"Edited the topic {topic.name}",
+            changes=diff,
+        )
     return topic
 
 
@@ -198,6 +273,7 @@ def cadence_create(
     occurrences_ahead: int = 3,
     agenda_days_before: int | None = None,
     now: datetime | None = None,
+    actor: Any = None,
 ) -> Cadence:
     rule, tz_name = _validated_schedule(
         rrule=rrule, timezone_name=timezone_name, starts_on=starts_on, start_time=start_time
@@ -221,6 +297,12 @@ def cadence_create(
     _full_clean(cadence)
     cadence.save()
     cadence.participants.set(participants)
+    _record(
+        actor=actor,
+        action="cadence.create",
+        obj=cadence,
+        summary=f"Created the cadence {cadence.name} ({cadence.rrule}, {cadence.timezone})",
+    )
     cadence_materialise(cadence=cadence, now=now)
     return cadence
 
@@ -234,6 +316,7 @@ def cadence_update(
     cadence: Cadence,
     participants: Iterable[Stakeholder] | None = None,
     now: datetime | None = None,
+    actor: Any = None,
     **changes: Any,
 ) -> Cadence:
     """Change a cadence. A new rule, zone, start or duration moves its future planned meetings, never past ones."""
@@ -250,12 +333,25 @@ def cadence_update(
     )
     if "participant_groups" in changes:
         changes["participant_groups"] = _validated_groups(changes["participant_groups"])
-    changed = _apply(cadence, changes)
+    diff: dict[str, Any] = {}
+    changed = _apply(cadence, changes, diff)
     if changed:
         _full_clean(cadence)
         cadence.save(update_fields=[*changed, "updated_at"])
     if participants is not None:
+        before = set(cadence.participants.values_list("pk", flat=True))
         cadence.participants.set(participants)
+        after = set(cadence.participants.values_list("pk", flat=True))
+        if before != after:
+            diff["participants"] = [sorted(before), sorted(after)]
+    if diff:
+        _record(
+            actor=actor,
+            action="cadence.update",
+            obj=cadence,
+            summary=f"Edited the cadence {cadence.name}",
+            changes=diff,
+        )
     if (
         SCHEDULE_FIELDS & set(changed)
         or participants is not None
@@ -346,6 +442,14 @@ def cadence_materialise(*, cadence: Cadence, now: datetime | None = None) -> Mat
         result.attendees_added += _attendees_ensure(meeting=meeting, people=participants)
         if meeting.pk in result.created or meeting.pk in result.moved:
             meeting_agenda_build(meeting=meeting)
+    if result.created or result.moved or result.cancelled:
+        _record(
+            actor=None,
+            action="cadence.materialise",
+            obj=cadence,
+            summary=f"Scheduled {len(result.created)}, moved {len(result.moved)}, cancelled {len(result.cancelled)} meetings",
+            changes={"created": result.created, "moved": result.moved, "cancelled": result.cancelled},
+        )
     if result.changed:
         logger.info(
             "cadence materialised cadence_id=%s created=%s moved=%s cancelled=%s",
@@ -381,6 +485,7 @@ def meeting_create(
     location: str = "",
     attendees: Iterable[Stakeholder] = (),
     cadence: Cadence | None = None,
+    actor: Any = None,
 ) -> Meeting:
     """An ad-hoc meeting (or an extra one in a cadence, outside its rule)."""
     try:
@@ -402,11 +507,12 @@ def meeting_create(
     people = list(attendees) or (selectors.cadence_participants(cadence=cadence) if cadence else [])
     _attendees_ensure(meeting=meeting, people=people)
     meeting_agenda_build(meeting=meeting)
+    _record(actor=actor, action="meeting.create", obj=meeting, summary=f"Scheduled {meeting}")
     return meeting
 
 
 @transaction.atomic
-def meeting_update(*, meeting: Meeting, **changes: Any) -> Meeting:
+def meeting_update(*, meeting: Meeting, actor: Any = None, **changes: Any) -> Meeting:
     """Edit one meeting. A new time or status bumps the iCalendar SEQUENCE so calendars update the event."""
     if "timezone_name" in changes:
         changes["timezone"] = changes.pop("timezone_name")
@@ -418,19 +524,26 @@ def meeting_update(*, meeting: Meeting, **changes: Any) -> Meeting:
     if "starts_at" in changes and timezone.is_naive(changes["starts_at"]):
         raise ValidationError({"starts_at": "Give the time with its time zone offset."})
     if "status" in changes and changes["status"] != meeting.status:
-        return meeting_status_set(meeting=meeting, status=changes.pop("status"), extra=changes)
-    changed = _apply(meeting, changes)
+        return meeting_status_set(meeting=meeting, status=changes.pop("status"), extra=changes, actor=actor)
+    diff: dict[str, Any] = {}
+    changed = _apply(meeting, changes, diff)
     if changed:
         if {"starts_at", "duration_minutes", "timezone", "title", "location"} & set(changed):
             meeting.sequence += 1
             changed.append("sequence")
         _full_clean(meeting, exclude=["occurrence"])
         meeting.save(update_fields=[*changed, "updated_at"])
+        if set(diff) - {"minutes"}:
+            _record(
+                actor=actor, action="meeting.update", obj=meeting, summary=f"Edited {meeting}", changes=diff
+            )
     return meeting
 
 
 @transaction.atomic
-def meeting_status_set(*, meeting: Meeting, status: str, extra: dict[str, Any] | None = None) -> Meeting:
+def meeting_status_set(
+    *, meeting: Meeting, status: str, extra: dict[str, Any] | None = None, actor: Any = None
+) -> Meeting:
     """Mark a meeting held or cancelled (or planned again).
 
     Held: topics discussed at it get their last-discussed date, and the next meeting of the cadence has
@@ -438,12 +551,20 @@ def meeting_status_set(*, meeting: Meeting, status: str, extra: dict[str, Any] |
     """
     if status not in Meeting.Status.values:
         raise ValidationError({"status": f"Choose one of {', '.join(Meeting.Status.values)}."})
-    changed = _apply(meeting, {**(extra or {}), "status": status})
+    diff: dict[str, Any] = {}
+    changed = _apply(meeting, {**(extra or {}), "status": status}, diff)
     if not changed:
         return meeting
     meeting.sequence += 1
     _full_clean(meeting, exclude=["occurrence"])
     meeting.save(update_fields=[*changed, "sequence", "updated_at"])
+    _record(
+        actor=actor,
+        action="meeting.status",
+        obj=meeting,
+        summary=f"Marked {meeting} {meeting.get_status_display().lower()}",
+        changes=diff,
+    )
     if status == Meeting.Status.HELD:
         on = meeting.local_start().date()
         for item in meeting.agenda_items.filter(discussed=True, topic__isnull=False).select_related("topic"):
@@ -457,23 +578,40 @@ def meeting_status_set(*, meeting: Meeting, status: str, extra: dict[str, Any] |
 
 
 @transaction.atomic
-def meeting_minutes_update(*, meeting: Meeting, minutes: str) -> Meeting:
+def meeting_minutes_update(*, meeting: Meeting, minutes: str, actor: Any = None) -> Meeting:
     if meeting.minutes != minutes:
         meeting.minutes = minutes
         meeting.save(update_fields=["minutes", "updated_at"])
+        _record(
+            actor=actor,
+            action="meeting.minutes",
+            obj=meeting,
+            summary=f"Edited the minutes of {meeting}",
+            coalesce=True,
+        )
     return meeting
 
 
 @transaction.atomic
-def attendance_set(*, meeting: Meeting, stakeholder: Stakeholder, status: str) -> Attendance:
+def attendance_set(
+    *, meeting: Meeting, stakeholder: Stakeholder, status: str, actor: Any = None
+) -> Attendance:
     if status not in Attendance.Status.values:
         raise ValidationError({"status": f"Choose one of {', '.join(Attendance.Status.values)}."})
     row, created = Attendance.objects.get_or_create(
         meeting=meeting, stakeholder=stakeholder, defaults={"status": status}
     )
     if not created and row.status != status:
+        old = row.status
         row.status = status
         row.save(update_fields=["status", "updated_at"])
+        _record(
+            actor=actor,
+            action="attendance.set",
+            obj=meeting,
+            summary=f"{stakeholder.name}: {row.get_status_display().lower()}",
+            changes={"status": [old, status]},
+        )
     return row
 
 
@@ -572,6 +710,12 @@ def decision_create(
     )
     if topic is not None and meeting.status == Meeting.Status.HELD:
         topic_mark_discussed(topic=topic, on=meeting.local_start().date())
+    _record(
+        actor=recorded_by,
+        action="decision.create",
+        obj=decision,
+        summary=f"Decision at {meeting}: {decision.text}",
+    )
     return decision
 
 
@@ -607,15 +751,23 @@ def action_item_create(
     if not owner.active:
         raise ValidationError({"owner": f"{owner.name} is no longer active."})
     item.save()
+    _record(
+        actor=created_by,
+        action="action_item.create",
+        obj=item,
+        summary=f"Action for {owner.name}: {item.title}",
+        changes={"owner": [None, owner.pk], "status": [None, status]},
+    )
     if notify:
         transaction.on_commit(lambda: action_item_notify_assigned(action_item_id=item.pk))
     return item
 
 
 @transaction.atomic
-def action_item_update(*, item: ActionItem, **changes: Any) -> ActionItem:
+def action_item_update(*, item: ActionItem, actor: Any = None, **changes: Any) -> ActionItem:
     previous_owner = item.owner_id
-    changed = _apply(item, changes)
+    diff: dict[str, Any] = {}
+    changed = _apply(item, changes, diff)
     if not changed:
         return item
     if "status" in changed:
@@ -623,6 +775,13 @@ def action_item_update(*, item: ActionItem, **changes: Any) -> ActionItem:
         changed.append("closed_at")
     _full_clean(item)
     item.save(update_fields=[*changed, "updated_at"])
+    _record(
+        actor=actor,
+        action="action_item.update",
+        obj=item,
+        summary=f"Updated the action {item.title}",
+        changes=diff,
+    )
     if item.owner_id != previous_owner:
         transaction.on_commit(lambda: action_item_notify_assigned(action_item_id=item.pk))
     return item
@@ -738,21 +897,28 @@ def calendar_feed_create(
         token_hint=token[:6],
         created_by=created_by,
     )
+    _record(
+        actor=created_by,
+        action="calendar_feed.create",
+        obj=feed,
+        summary=f"New calendar address for {cadence or stakeholder}",
+    )
     return feed, token
 
 
 @transaction.atomic
-def calendar_feed_revoke(*, feed: CalendarFeed) -> CalendarFeed:
+def calendar_feed_revoke(*, feed: CalendarFeed, actor: Any = None) -> CalendarFeed:
     if feed.revoked_at is None:
         feed.revoked_at = timezone.now()
         feed.save(update_fields=["revoked_at"])
+        _record(actor=actor, action="calendar_feed.revoke", obj=feed, summary=f"Revoked {feed}")
     return feed
 
 
 @transaction.atomic
 def calendar_feed_rotate(*, feed: CalendarFeed, created_by: Any = None) -> tuple[CalendarFeed, str]:
     """Revoke a feed and issue its replacement for the same subject."""
-    calendar_feed_revoke(feed=feed)
+    calendar_feed_revoke(feed=feed, actor=created_by)
     return calendar_feed_create(cadence=feed.cadence, stakeholder=feed.stakeholder, created_by=created_by)
 
 

@@ -85,7 +85,7 @@ def glossary_create(request: HttpRequest) -> HttpResponse:
     form = forms.GlossaryTermForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            term = services.glossary_term_create(**form.cleaned_data)
+            term = services.glossary_term_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -101,7 +101,7 @@ def glossary_edit(request: HttpRequest, slug: str) -> HttpResponse:
     form = forms.GlossaryTermForm(request.POST or None, instance=GlossaryTerm.objects.get(pk=term.pk))
     if request.method == "POST" and form.is_valid():
         try:
-            services.glossary_term_update(item=term, **form.cleaned_data)
+            services.glossary_term_update(item=term, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -154,11 +154,13 @@ def _topic_form_save(request: HttpRequest, form: forms.TopicForm, topic: Topic |
     try:
         if topic is None:
             active = data.pop("active", True)
-            topic = services.topic_create(members=members, glossary_terms=terms, **data)
+            topic = services.topic_create(members=members, glossary_terms=terms, actor=request.user, **data)
             if not active:
-                services.topic_update(topic=topic, active=False)
+                services.topic_update(topic=topic, active=False, actor=request.user)
             return topic
-        return services.topic_update(topic=topic, members=members, glossary_terms=terms, **data)
+        return services.topic_update(
+            topic=topic, members=members, glossary_terms=terms, actor=request.user, **data
+        )
     except ValidationError as exc:
         _apply_errors(form, exc)
         return None
@@ -216,23 +218,24 @@ def cadence_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "upcoming": cadence.meetings.filter(starts_at__gte=now).order_by("starts_at"),
         "past": cadence.meetings.filter(starts_at__lt=now).order_by("-starts_at")[:24],
         "feeds": selectors.calendar_feed_list(cadence=cadence),
+        "history": selectors.change_records_for(obj=cadence),
         "can_edit": permissions.can_manage_programme(request.user),
     }
     return render(request, "meetings/cadence_detail.html", context)
 
 
-def _cadence_save(form: forms.CadenceForm, cadence: Cadence | None) -> Cadence | None:
+def _cadence_save(request: HttpRequest, form: forms.CadenceForm, cadence: Cadence | None) -> Cadence | None:
     data = dict(form.cleaned_data)
     data.pop("preset", None)
     data["timezone_name"] = data.pop("timezone")
     try:
         if cadence is None:
             active = data.pop("active", True)
-            cadence = services.cadence_create(**data)
+            cadence = services.cadence_create(actor=request.user, **data)
             if not active:
-                services.cadence_update(cadence=cadence, active=False)
+                services.cadence_update(cadence=cadence, active=False, actor=request.user)
             return cadence
-        return services.cadence_update(cadence=cadence, **data)
+        return services.cadence_update(cadence=cadence, actor=request.user, **data)
     except ValidationError as exc:
         _apply_errors(form, exc)
         return None
@@ -244,7 +247,7 @@ def cadence_create(request: HttpRequest) -> HttpResponse:
     initial = {"agenda_template": Cadence._meta.get_field("agenda_template").default, "active": True}
     form = forms.CadenceForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        cadence = _cadence_save(form, None)
+        cadence = _cadence_save(request, form, None)
         if cadence is not None:
             messages.success(request, f"Created “{cadence.name}” and scheduled its next meetings.")
             return redirect(cadence.get_absolute_url())
@@ -257,7 +260,7 @@ def cadence_edit(request: HttpRequest, pk: int) -> HttpResponse:
     cadence = get_object_or_404(Cadence, pk=pk)
     form = forms.CadenceForm(request.POST or None, initial=forms.CadenceForm.initial_for(cadence))
     if request.method == "POST" and form.is_valid():
-        if _cadence_save(form, cadence) is not None:
+        if _cadence_save(request, form, cadence) is not None:
             messages.success(
                 request, f"Saved “{cadence.name}”. Future planned meetings follow the new schedule."
             )
@@ -304,7 +307,7 @@ def feed_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     feed = get_object_or_404(CalendarFeed, pk=pk)
     _require(permissions.can_manage_feed(request.user, feed.cadence or feed.stakeholder))
     if verb == "revoke":
-        services.calendar_feed_revoke(feed=feed)
+        services.calendar_feed_revoke(feed=feed, actor=request.user)
         messages.success(request, "Feed revoked: calendars subscribed to it stop updating.")
     elif verb == "rotate":
         _, token = services.calendar_feed_rotate(feed=feed, created_by=request.user)
@@ -392,6 +395,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else None,
         "next": selectors.meeting_next_in_cadence(meeting=meeting),
         "today": timezone.localdate(),
+        "history": selectors.change_records_for(obj=meeting, limit=10),
     }
     return render(request, "meetings/meeting_detail.html", context)
 
@@ -404,6 +408,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             meeting = services.meeting_create(
+                actor=request.user,
                 title=data["title"],
                 starts_at=form.starts_at(),
                 timezone_name=data["timezone"],
@@ -429,6 +434,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.meeting_update(
+                actor=request.user,
                 meeting=meeting,
                 title=data["title"],
                 starts_at=form.starts_at(),
@@ -439,7 +445,10 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             for person in data["attendees"]:
                 if not meeting.attendances.filter(stakeholder=person).exists():
                     services.attendance_set(
-                        meeting=meeting, stakeholder=person, status=Attendance.Status.EXPECTED
+                        actor=request.user,
+                        meeting=meeting,
+                        stakeholder=person,
+                        status=Attendance.Status.EXPECTED,
                     )
         except ValidationError as exc:
             _apply_errors(form, exc)
@@ -492,7 +501,10 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, meeting, "attendance", form.errors.get_json_data())
     row = services.attendance_set(
-        meeting=meeting, stakeholder=form.cleaned_data["stakeholder"], status=form.cleaned_data["status"]
+        actor=request.user,
+        meeting=meeting,
+        stakeholder=form.cleaned_data["stakeholder"],
+        status=form.cleaned_data["status"],
     )
     return _back(request, meeting, "attendance", {"status": row.status, "label": row.get_status_display()})
 
@@ -504,7 +516,7 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.MinutesForm(request.POST)
     if not form.is_valid():
         return _invalid(request, meeting, "minutes", form.errors.get_json_data())
-    services.meeting_minutes_update(meeting=meeting, minutes=form.cleaned_data["minutes"])
+    services.meeting_minutes_update(meeting=meeting, minutes=form.cleaned_data["minutes"], actor=request.user)
     return _back(request, meeting, "minutes", {"saved_at": timezone.localtime().strftime("%H:%M:%S")})
 
 
@@ -594,7 +606,7 @@ def meeting_status(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _live_meeting(request, pk)
     status = request.POST.get("status", "")
     try:
-        services.meeting_status_set(meeting=meeting, status=status)
+        services.meeting_status_set(meeting=meeting, status=status, actor=request.user)
     except ValidationError as exc:
         return _invalid(request, meeting, "status", exc.message_dict)
     messages.success(request, f"Meeting marked {meeting.get_status_display().lower()}.")
@@ -656,7 +668,7 @@ def action_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.action_item_update(item=item, **form.cleaned_data)
+            services.action_item_update(item=item, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:

@@ -290,3 +290,15 @@ def test_the_schema_documents_the_programme_endpoints(api):
         "/api/v1/calendar-feeds/{id}/rotate/",
     ]:
         assert path in schema
+
+
+def test_the_change_log_is_readable_and_filterable(api, monthly):
+    client = api("finance")
+    client.patch(f"/api/v1/cadences/{monthly.pk}/", {"duration_minutes": 90}, format="json")
+    body = client.get(
+        "/api/v1/programme-changes/", {"object_type": "cadence", "action": "cadence.update"}
+    ).json()
+    assert body["count"] == 1
+    assert body["results"][0]["actor_username"] == "finance"
+    assert body["results"][0]["changes"] == {"duration_minutes": [60, 90]}
+    assert client.post("/api/v1/programme-changes/", {}).status_code == 405

@@ -339,3 +339,37 @@ def test_a_failed_agenda_send_is_retried_on_the_next_run(monthly, settings, monk
     monkeypatch.undo()
     assert services.agendas_send_due(now=now) == [first.pk]
     assert len(mail.outbox) == 1
+
+
+# --- change records -----------------------------------------------------------------------------
+
+
+def test_changing_a_rule_records_who_changed_what(monthly, people):
+    from meetings.models import ChangeRecord
+
+    services.cadence_update(
+        cadence=monthly, rrule="FREQ=MONTHLY;BYDAY=+3TH", actor=people["finance"].user, now=NOW
+    )
+    record = ChangeRecord.objects.filter(action="cadence.update").get()
+    assert record.actor == people["finance"].user and record.object_id == monthly.pk
+    assert record.changes == {"rrule": ["FREQ=MONTHLY;BYDAY=+2TU", "FREQ=MONTHLY;BYDAY=+3TH"]}
+    moved = ChangeRecord.objects.filter(action="cadence.materialise").first()
+    assert moved.actor is None and len(moved.changes["moved"]) == 3
+
+
+def test_minutes_typed_in_bursts_leave_one_record(monthly, people):
+    from meetings.models import ChangeRecord
+
+    meeting = planned(monthly)[0]
+    for text in ["A", "AB", "ABC"]:
+        services.meeting_minutes_update(meeting=meeting, minutes=text, actor=people["techlead"].user)
+    assert ChangeRecord.objects.filter(action="meeting.minutes").count() == 1
+
+
+def test_an_action_items_status_change_is_recorded_with_old_and_new(people):
+    from meetings.models import ChangeRecord
+
+    item = services.action_item_create(title="x", owner=people["engineer"].stakeholder, notify=False)
+    services.action_item_update(item=item, status="done", actor=people["engineer"].user)
+    record = ChangeRecord.objects.get(action="action_item.update")
+    assert record.changes["status"] == ["open", "done"] and record.actor == people["engineer"].user
