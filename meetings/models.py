@@ -142,6 +142,10 @@ class Cadence(models.Model):
     def scope_label(self) -> str:
         return self.scope_team.name if self.scope_team else "Whole organisation"
 
+    def participant_group_labels(self) -> list[str]:
+        labels = dict(Group.choices)
+        return [labels.get(g, g) for g in self.participant_groups]
+
     def agenda_lines(self) -> list[str]:
         return [line.strip() for line in self.agenda_template.splitlines() if line.strip()]
 

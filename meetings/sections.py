@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from meetings import permissions, selectors
+from meetings.models import ActionItem
 from stakeholders.models import Stakeholder
 from stakeholders.sections import Section, register
 
@@ -15,9 +16,9 @@ from stakeholders.sections import Section, register
 def _action_items(stakeholder: Stakeholder, request: HttpRequest) -> dict[str, Any]:
     items = list(selectors.stakeholder_open_action_items(stakeholder=stakeholder))
     return {
-        "items": items,
+        "rows": [(item, permissions.can_edit_action_item(request.user, item)) for item in items],
         "today": timezone.localdate(),
-        "can_edit": [permissions.can_edit_action_item(request.user, i) for i in items],
+        "statuses": [(v, label) for v, label in ActionItem.Status.choices if v != ActionItem.Status.OPEN],
     }
 
 

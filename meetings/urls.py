@@ -32,6 +32,7 @@ urlpatterns = [
     path("action-items/", views.action_item_list, name="action-item-list"),
     path("action-items/new/", views.action_item_create, name="action-item-create"),
     path("action-items/<int:pk>/", views.action_item_edit, name="action-item-edit"),
+    path("action-items/<int:pk>/status/", views.action_item_status, name="action-item-status"),
     path("calendar/feeds/new/", views.feed_create, name="calendar-feed-create"),
     path("calendar/feeds/<int:pk>/<str:verb>/", views.feed_action, name="calendar-feed-action"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),

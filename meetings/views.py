@@ -675,3 +675,19 @@ def action_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Action item saved.")
             return redirect(_next(request, reverse("action-item-list")))
     return _form_page(request, form, title=f"Action item: {item.title}", cancel=reverse("action-item-list"))
+
+
+@login_required
+@require_POST
+def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner's one-click update from their page or the list: in progress, done, dropped."""
+    item = get_object_or_404(ActionItem, pk=pk)
+    _require(permissions.can_edit_action_item(request.user, item))
+    status = request.POST.get("status", "")
+    try:
+        services.action_item_update(item=item, status=status, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, f"“{item.title}” is now {item.get_status_display().lower()}.")
+    return redirect(_next(request, reverse("action-item-list")))

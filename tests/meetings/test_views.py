@@ -243,3 +243,32 @@ def test_the_cadence_page_offers_the_series_file_and_the_meeting_ics(as_role, mo
     meeting = Meeting.objects.filter(cadence=monthly).first()
     ics = client.get(f"/meetings/{meeting.pk}/meeting.ics")
     assert ics.status_code == 200 and b"BEGIN:VTIMEZONE" in ics.content
+
+
+def test_an_owner_marks_their_item_done_from_their_page(as_role, people):
+    from meetings.services import action_item_create
+
+    owner = people["engineer"].stakeholder
+    item = action_item_create(title="Close me", owner=owner, notify=False)
+    client = as_role("engineer")
+    page = client.get(f"/people/{owner.pk}/").content.decode()
+    assert f'action="/action-items/{item.pk}/status/"' in page
+    response = client.post(
+        f"/action-items/{item.pk}/status/", {"status": "done", "next": f"/people/{owner.pk}/"}
+    )
+    assert response.status_code == 302 and response["Location"] == f"/people/{owner.pk}/"
+    item.refresh_from_db()
+    assert item.status == "done"
+    assert f'id="action-item-{item.pk}"' not in client.get(f"/people/{owner.pk}/").content.decode()
+
+
+def test_nobody_else_gets_the_quick_status_buttons(as_role, people):
+    from meetings.services import action_item_create
+
+    owner = people["engineer"].stakeholder
+    item = action_item_create(title="Not yours", owner=owner, notify=False)
+    client = as_role("engineer2")
+    assert (
+        f'action="/action-items/{item.pk}/status/"' not in client.get(f"/people/{owner.pk}/").content.decode()
+    )
+    assert client.post(f"/action-items/{item.pk}/status/", {"status": "done"}).status_code == 403
