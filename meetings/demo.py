@@ -85,6 +85,22 @@ MINUTES = [
 ]
 
 
+# Who is involved in each seeded topic (set only while a topic has nobody named, so edits survive).
+TOPIC_MEMBERS = {
+    "pricing-models": ["techlead", "consultant"],
+    "tiered-pricing": ["finance", "techlead"],
+    "discount-models": ["finance", "techlead", "consultant"],
+    "budgeting": ["finance", "buowner"],
+    "forecasting": ["finance", "buowner", "techlead"],
+    "financial-requirements": ["finance"],
+    "procurement-and-accounts-payable": ["finance"],
+    "cost-allocation": ["techlead", "engineer", "finance"],
+    "incentive-tracking": ["finance", "consultant"],
+    "financial-statements": ["finance"],
+    "cost-lifecycle": ["finance", "techlead", "engineer", "buowner"],
+}
+
+
 @dataclass
 class DemoProgramme:
     cadence: Cadence
@@ -104,6 +120,8 @@ def _people() -> dict[str, Stakeholder]:
 def demo_programme_meetings_seed() -> DemoProgramme:
     people = _people()
     now = timezone.now()
+    for topic in Topic.objects.filter(slug__in=TOPIC_MEMBERS, members__isnull=True):
+        topic.members.set([people[key] for key in TOPIC_MEMBERS[topic.slug]])
     cadence = Cadence.objects.filter(name=CADENCE_NAME).first()
     if cadence is not None:
         services.cadence_materialise(cadence=cadence)

@@ -44,3 +44,10 @@ def test_the_next_planned_meeting_carries_the_open_items(demo_people):
 def test_it_refuses_to_run_without_the_demo_people(db):
     with pytest.raises(LookupError):
         demo_programme_meetings_seed()
+
+
+def test_the_demo_names_people_on_every_seeded_topic(demo_people):
+    from meetings.models import Topic
+
+    demo_programme_meetings_seed()
+    assert not Topic.objects.filter(members__isnull=True).exists()
