@@ -89,7 +89,8 @@ class TemplateItems:
 
 
 class TopicsDue:
-    """Topics whose review frequency has elapsed by the meeting's date."""
+    """Topics whose review frequency has elapsed by the meeting's date (for meetings of a cadence:
+    an ad-hoc meeting has its own purpose)."""
 
     key = "topic"
     title = "Topics due for review"
@@ -97,6 +98,9 @@ class TopicsDue:
 
     def propose(self, meeting: Meeting) -> Iterable[ProposedItem]:
         from meetings.selectors import topic_list_due
+
+        if meeting.cadence_id is None:
+            return
 
         for topic in topic_list_due(on=meeting.local_start().date()):
             last = (

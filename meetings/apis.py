@@ -258,7 +258,15 @@ class AgendaItemViewSet(viewsets.ModelViewSet):
         )
 
 
-class DecisionViewSet(viewsets.ModelViewSet):
+class DecisionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Decisions are the meeting's record: added and, if wrong, removed, but not rewritten."""
+
     serializer_class = DecisionSerializer
     permission_classes = [permissions.ProgrammePermission]
     queryset = Decision.objects.select_related("meeting", "topic")

@@ -373,3 +373,12 @@ def test_an_action_items_status_change_is_recorded_with_old_and_new(people):
     services.action_item_update(item=item, status="done", actor=people["engineer"].user)
     record = ChangeRecord.objects.get(action="action_item.update")
     assert record.changes["status"] == ["open", "done"] and record.actor == people["engineer"].user
+
+
+def test_an_ad_hoc_meeting_starts_with_an_empty_agenda(people):
+    meeting = services.meeting_create(
+        title="RI renewal", starts_at=NOW + timedelta(days=3), timezone_name="Europe/London"
+    )
+    assert not meeting.agenda_items.exists()
+    services.agenda_item_add(meeting=meeting, title="Which RDS reservations to renew")
+    assert list(meeting.agenda_items.values_list("source", flat=True)) == ["manual"]
