@@ -398,10 +398,20 @@ def cadence_materialise(*, cadence: Cadence, now: datetime | None = None) -> Mat
         wanted = [
             dt.astimezone(UTC) for dt in recurrence.occurrences_after(rule, now, cadence.occurrences_ahead)
         ]
-    by_occurrence = {m.occurrence: m for m in future if m.occurrence is not None}
-    free_slots = [occ for occ in wanted if occ not in by_occurrence]
-    movable = [m for m in future if m.occurrence not in wanted and m.status == Meeting.Status.PLANNED]
-    # Park the movable meetings' occurrences first, so the (cadence, occurrence) unique key never clashes.
+    taken = set(
+        Meeting.objects.filter(cadence=cadence, occurrence__in=wanted).values_list("occurrence", flat=True)
+    )
+    free_slots = [occ for occ in wanted if occ not in taken]
+    # Only meetings standing for a future occurrence follow the rule: an extra meeting added by hand
+    # (no occurrence) and one whose occurrence has passed (a meeting postponed by hand) keep their time.
+    movable = [
+        m
+        for m in future
+        if m.occurrence is not None
+        and m.occurrence > now
+        and m.occurrence not in wanted
+        and m.status == Meeting.Status.PLANNED
+    ]
     for meeting in movable:
         if free_slots:
             slot = free_slots.pop(0)

@@ -382,3 +382,26 @@ def test_an_ad_hoc_meeting_starts_with_an_empty_agenda(people):
     assert not meeting.agenda_items.exists()
     services.agenda_item_add(meeting=meeting, title="Which RDS reservations to renew")
     assert list(meeting.agenda_items.values_list("source", flat=True)) == ["manual"]
+
+
+def test_an_extra_meeting_in_a_cadence_is_not_moved_by_the_rule(monthly):
+    extra = services.meeting_create(
+        title="Extra: RI renewal",
+        starts_at=NOW + timedelta(days=5),
+        timezone_name="Europe/London",
+        cadence=monthly,
+    )
+    services.cadence_update(cadence=monthly, rrule="FREQ=MONTHLY;BYDAY=+3TH", now=NOW)
+    extra.refresh_from_db()
+    assert extra.starts_at == NOW + timedelta(days=5) and extra.status == Meeting.Status.PLANNED
+
+
+def test_a_postponed_meeting_keeps_its_new_time_after_its_slot_passes(monthly):
+    february = planned(monthly)[0]  # 10 February 10:00
+    services.meeting_update(meeting=february, starts_at=february.starts_at + timedelta(days=2))
+    day_between = february.occurrence + timedelta(days=1)
+    result = services.cadence_materialise(cadence=monthly, now=day_between)
+    february.refresh_from_db()
+    assert february.pk not in result.moved and february.pk not in result.cancelled
+    assert february.local_start().date() == date(2026, 2, 12)
+    assert not services.cadence_materialise(cadence=monthly, now=day_between).changed
