@@ -21,7 +21,7 @@ from stakeholders.models import Stakeholder
 
 
 def glossary_term_list(*, q: str = "") -> QuerySet[GlossaryTerm]:
-    terms = GlossaryTerm.objects.all()
+    terms = GlossaryTerm.objects.prefetch_related("topics")
     if q:
         terms = terms.filter(
             Q(term__icontains=q)

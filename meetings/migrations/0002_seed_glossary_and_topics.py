@@ -41,9 +41,9 @@ GLOSSARY = [
     (
         "net-amortised-cost",
         "Net amortised cost",
-        "Amortised cost after every discount is taken off, such as enterprise discount programme, private "
-        "pricing or volume tiers. The closest figure to what the organisation actually pays per unit of "
-        "usage, spread over time.",
+        "Amortised cost after the discounts negotiated with AWS are taken off, such as an Enterprise "
+        "Discount Program or private pricing. The closest figure to what the organisation actually pays for "
+        "its usage, with commitments spread over their term.",
         "",
         "net amortized cost",
     ),
