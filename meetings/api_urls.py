@@ -1,1 +1,17 @@
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from meetings import apis
+
+router = SimpleRouter()
+router.register("glossary-terms", apis.GlossaryTermViewSet, basename="api-glossary-term")
+router.register("topics", apis.TopicViewSet, basename="api-topic")
+router.register("cadences", apis.CadenceViewSet, basename="api-cadence")
+router.register("meetings", apis.MeetingViewSet, basename="api-meeting")
+router.register("attendances", apis.AttendanceViewSet, basename="api-attendance")
+router.register("agenda-items", apis.AgendaItemViewSet, basename="api-agenda-item")
+router.register("decisions", apis.DecisionViewSet, basename="api-decision")
+router.register("action-items", apis.ActionItemViewSet, basename="api-action-item")
+router.register("calendar-feeds", apis.CalendarFeedViewSet, basename="api-calendar-feed")
+router.register("programme-changes", apis.ChangeRecordViewSet, basename="api-change-record")
+
+urlpatterns = router.urls

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class MeetingsConfig(AppConfig):
     name = "meetings"
     verbose_name = "Meetings"
+
+    def ready(self) -> None:
+        from meetings.agenda import register_builtin_providers
+        from meetings.sections import register_stakeholder_sections
+
+        register_builtin_providers()
+        register_stakeholder_sections()
