@@ -15,6 +15,7 @@ from django.db import transaction
 
 from costdata.models import CostSource, DailyCost, IngestionRun
 from costdata.services import source_create, source_pull
+from meetings.demo import demo_programme_meetings_seed
 from stakeholders.demo import demo_programme_people_seed
 from stakeholders.models import Group, Role, Stakeholder, Team
 
@@ -139,6 +140,7 @@ def demo_organisation_seed() -> DemoResult:
     result = DemoResult(password=password if is_new else None)
     result.created_users = demo_people_create(password=password)
     demo_programme_people_seed()
+    demo_programme_meetings_seed()
     source = demo_source_ensure()
     if not DailyCost.objects.filter(source=source).exists():
         # The first pull of a source with no data reads the 13 months Cost Explorer keeps.

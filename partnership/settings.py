@@ -240,6 +240,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TeamKindEnum": "stakeholders.models.Team.Kind",
         "CostSourceKindEnum": "costdata.models.CostSource.Kind",
+        "StakeholderGroupEnum": "stakeholders.models.Group",
+        "CalendarFeedKindEnum": "meetings.models.CalendarFeed.Kind",
     },
 }
 
@@ -275,6 +277,12 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * CELERY_TASK_TIME_LIMIT),
     }
+
+# --- Programme -----------------------------------------------------------------------------------
+# Days before a meeting its agenda is emailed to the participants (a cadence may override it).
+MEETINGS_AGENDA_DAYS_BEFORE = env_int("MEETINGS_AGENDA_DAYS_BEFORE", 3)
+# Minutes before a meeting calendar clients remind its attendees (0: no alarm in the .ics).
+MEETINGS_ICS_ALARM_MINUTES = env_int("MEETINGS_ICS_ALARM_MINUTES", 0)
 
 # --- Cost data ----------------------------------------------------------------------------------
 # Cost Explorer charges per API request (USD 0.01 each at the time of writing).

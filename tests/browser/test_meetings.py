@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time, timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from meetings import services
 from meetings.models import ActionItem, Attendance, Meeting
@@ -39,13 +41,14 @@ def test_a_lead_runs_the_meeting_and_the_action_lands_on_the_owners_page(page, p
 
     # Tick attendance: saved in the background, no reload.
     page.check(f"#att-{engineer.pk}-present")
-    page.wait_for_function("document.getElementById('attendance-state').textContent.startsWith('Saved')")
+    # Locator waits, not wait_for_function: the content security policy forbids evaluating strings.
+    expect(page.locator("#attendance-state")).to_have_text(re.compile(r"^Saved"))
     assert review.attendances.get(stakeholder=engineer).status == Attendance.Status.PRESENT
     assert page.url.endswith(f"/meetings/{review.pk}/")
 
     # Minutes save as one types.
     page.fill("#id_minutes", "Coverage is at 62%; the Savings Plan purchase is agreed.")
-    page.wait_for_function("document.querySelector('#minutes .save-state').textContent.startsWith('Saved')")
+    expect(page.locator("#minutes .save-state")).to_have_text(re.compile(r"^Saved"))
 
     # Add an action item without leaving the meeting.
     due = date.today() + timedelta(days=14)
