@@ -234,7 +234,9 @@ def ownership_create(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, error)
         except IntegrityError:
             # Two people claimed the same scope at the same moment; the database kept one primary.
-            form.add_error(None, "Someone else claimed this scope just now. Look at its claims and try again.")
+            form.add_error(
+                None, "Someone else claimed this scope just now. Look at its claims and try again."
+            )
         else:
             primary = " as primary owner" if ownership.is_primary else " (secondary claim)"
             messages.success(request, f"{ownership.owner} now owns {ownership.scope_label}{primary}.")
