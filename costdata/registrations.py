@@ -1,0 +1,21 @@
+"""What costdata tells the other apps through their registries (it may depend on them, not they on it)."""
+
+from __future__ import annotations
+
+from stakeholders.known_accounts import KnownAccount
+
+
+def cloud_accounts_for_stakeholders() -> list[KnownAccount]:
+    """Every account a cost source has reported, for the readiness check's "accounts without an owner"."""
+    from costdata.models import CloudAccount
+
+    return [
+        KnownAccount(account_id=account.account_id, name=account.name, provider=account.provider)
+        for account in CloudAccount.objects.order_by("provider", "account_id")
+    ]
+
+
+def register_all() -> None:
+    from stakeholders import known_accounts
+
+    known_accounts.register("costdata", cloud_accounts_for_stakeholders)
