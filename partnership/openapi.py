@@ -1,0 +1,44 @@
+"""OpenAPI post-processing: document the error responses every operation can give.
+
+drf-spectacular documents the success response of each operation. Integrations also need the errors:
+400 for invalid input (a body, a query parameter or a filter naming something that does not exist),
+401 without valid credentials, 403 when the role may not, 404 for an unknown or invisible object, 429
+past the rate limit. Each error body is the DRF shape: a `detail` message or field -> messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Either `detail` (one message) or one entry per field with its messages.",
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": True,
+}
+ERRORS = {
+    "400": "Invalid input: the body names each field (and row) in error.",
+    "401": "Missing, invalid or revoked credentials.",
+    "403": "Your role may not do this.",
+    "404": "No such object, or not one you may see.",
+    "429": "Too many requests: slow down.",
+}
+
+
+def document_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("Error", ERROR_SCHEMA)
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, description in ERRORS.items():
+                responses.setdefault(
+                    status,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
+    return result
