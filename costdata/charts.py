@@ -99,6 +99,17 @@ def _float(value: object) -> float | None:
     return float(value)  # type: ignore[arg-type]
 
 
+def _money(value: object) -> Decimal:
+    """A money cell as Decimal (missing = zero). Floats are refused: they would already have lost cents."""
+    if _is_missing(value):
+        return Decimal(0)
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    raise TypeError(f"money columns hold Decimal, got {type(value).__name__} {value!r}")
+
+
 def _floats(values: Sequence[object]) -> list[float | None]:
     return [_float(v) for v in values]
 
@@ -154,7 +165,7 @@ def _cell_text(value: object) -> str:
     if isinstance(value, Decimal):
         return decimal_text(value)
     if isinstance(value, pd.Timestamp):
-        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+        return str(value.date().isoformat() if value == value.normalize() else value.isoformat())
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime | date):
@@ -349,24 +360,16 @@ def top_movers(frame: pd.DataFrame, *, limit: int = 10) -> pd.DataFrame:
     previous month was zero). Unchanged names are left out; ties are broken by name.
     """
     _require(frame, ["name", "previous", "current"], "top_movers")
-    rows = []
+    rows: list[tuple[str, Decimal, Decimal, Decimal, Decimal | None]] = []
     for record in frame.itertuples(index=False):
-        previous = Decimal(0) if _is_missing(record.previous) else record.previous
-        current = Decimal(0) if _is_missing(record.current) else record.current
+        previous = _money(record.previous)
+        current = _money(record.current)
         change = current - previous
         if change == 0:
             continue
         percent = None if previous == 0 else (change * 100 / abs(previous)).quantize(Decimal("0.1"))
-        rows.append(
-            {
-                "name": str(record.name),
-                "previous": previous,
-                "current": current,
-                "change": change,
-                "change_percent": percent,
-            }
-        )
-    rows.sort(key=lambda r: (-abs(r["change"]), r["name"]))
+        rows.append((str(record.name), previous, current, change, percent))
+    rows.sort(key=lambda r: (-abs(r[3]), r[0]))
     return pd.DataFrame(rows[:limit], columns=["name", "previous", "current", "change", "change_percent"])
 
 

@@ -284,60 +284,63 @@ def find_spikes(
     return spikes
 
 
+def _finding(
+    figures: ScopeFigures,
+    thresholds: Thresholds,
+    kind: VarianceKind,
+    comparison: Comparison,
+    spike: SpikeDay | None = None,
+) -> Finding:
+    return Finding(
+        scope=figures.scope,
+        month=first_of_month(figures.month),
+        kind=kind,
+        currency=figures.currency,
+        observed=comparison.observed,
+        reference=comparison.reference,
+        difference=comparison.difference,
+        percent=comparison.percent,
+        day=spike.day if spike else None,
+        day_estimated=spike.estimated if spike else False,
+        actual_to_date=figures.actual_to_date,
+        projected=figures.projected,
+        budget=figures.budget,
+        prior_month_actual=figures.prior_month_actual,
+        same_month_last_year=figures.same_month_last_year,
+        thresholds=thresholds,
+    )
+
+
 def detect_variances(figures: ScopeFigures, thresholds: Thresholds) -> list[Finding]:
     """Every variance the figures raise, in a stable order (kind order above, then spike day)."""
-    month = first_of_month(figures.month)
-    context = {
-        "scope": figures.scope,
-        "month": month,
-        "currency": figures.currency,
-        "actual_to_date": figures.actual_to_date,
-        "projected": figures.projected,
-        "budget": figures.budget,
-        "prior_month_actual": figures.prior_month_actual,
-        "same_month_last_year": figures.same_month_last_year,
-        "thresholds": thresholds,
-    }
-    limits = {"percent": thresholds.percent, "absolute": thresholds.absolute}
-    findings: list[Finding] = []
-
-    def add(kind: VarianceKind, comparison: Comparison) -> None:
-        findings.append(
-            Finding(
-                kind=kind,
-                observed=comparison.observed,
-                reference=comparison.reference,
-                difference=comparison.difference,
-                percent=comparison.percent,
-                **context,
-            )
-        )
-
+    percent, absolute = thresholds.percent, thresholds.absolute
     compared = compare_scope(figures)
-    if not figures.month_complete and figures.projected is not None and compared.month_end_vs_budget:
-        if exceeds(compared.month_end_vs_budget, **limits):
-            add(VarianceKind.FORECAST_OVER_BUDGET, compared.month_end_vs_budget)
-    if compared.actual_vs_budget and exceeds(compared.actual_vs_budget, **limits):
-        add(VarianceKind.ACTUAL_OVER_BUDGET, compared.actual_vs_budget)
-    for spike in find_spikes(
-        figures.daily, month=month, data_through=figures.data_through, thresholds=thresholds
-    ):
-        comparison = compare(spike.amount, spike.trailing_mean)
-        assert comparison is not None
-        findings.append(
-            Finding(
-                kind=VarianceKind.SPIKE,
-                observed=comparison.observed,
-                reference=comparison.reference,
-                difference=comparison.difference,
-                percent=comparison.percent,
-                day=spike.day,
-                day_estimated=spike.estimated,
-                **context,
+    findings: list[Finding] = []
+    month_end_vs_budget = compared.month_end_vs_budget
+    if not figures.month_complete and month_end_vs_budget is not None:
+        if exceeds(month_end_vs_budget, percent=percent, absolute=absolute):
+            findings.append(
+                _finding(figures, thresholds, VarianceKind.FORECAST_OVER_BUDGET, month_end_vs_budget)
             )
+    if compared.actual_vs_budget and exceeds(compared.actual_vs_budget, percent=percent, absolute=absolute):
+        findings.append(
+            _finding(figures, thresholds, VarianceKind.ACTUAL_OVER_BUDGET, compared.actual_vs_budget)
         )
-    if compared.month_over_month and exceeds(compared.month_over_month, **limits):
-        add(VarianceKind.MONTH_OVER_MONTH, compared.month_over_month)
-    if compared.month_end_vs_budget and falls_short(compared.month_end_vs_budget, **limits):
-        add(VarianceKind.UNDER_SPEND, compared.month_end_vs_budget)
+    spikes = find_spikes(
+        figures.daily, month=figures.month, data_through=figures.data_through, thresholds=thresholds
+    )
+    for spike in spikes:
+        comparison = Comparison(
+            spike.amount,
+            spike.trailing_mean,
+            spike.amount - spike.trailing_mean,
+            percent_change(spike.amount, spike.trailing_mean),
+        )
+        findings.append(_finding(figures, thresholds, VarianceKind.SPIKE, comparison, spike))
+    if compared.month_over_month and exceeds(compared.month_over_month, percent=percent, absolute=absolute):
+        findings.append(
+            _finding(figures, thresholds, VarianceKind.MONTH_OVER_MONTH, compared.month_over_month)
+        )
+    if month_end_vs_budget and falls_short(month_end_vs_budget, percent=percent, absolute=absolute):
+        findings.append(_finding(figures, thresholds, VarianceKind.UNDER_SPEND, month_end_vs_budget))
     return findings

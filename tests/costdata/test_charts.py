@@ -384,3 +384,9 @@ def test_empty_figure_serialises_without_external_resources() -> None:
     fig = empty_figure("Nothing", "Nothing to see")
     assert json.loads(fig.to_json())["layout"]["annotations"][0]["text"] == "Nothing to see"
     assert no_external_urls(fig)
+
+
+def test_money_columns_refuse_floats() -> None:
+    frame = pd.DataFrame([{"name": "x", "previous": 0.1, "current": D(1)}])
+    with pytest.raises(TypeError, match="money columns hold Decimal"):
+        top_movers(frame)
