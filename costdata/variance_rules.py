@@ -46,6 +46,10 @@ class ScopeType(StrEnum):
     SERVICE = "service"
     TAG = "tag"
 
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
 
 @dataclass(frozen=True, order=True)
 class ScopeKey:
@@ -65,6 +69,11 @@ class VarianceKind(StrEnum):
     SPIKE = "spike"
     MONTH_OVER_MONTH = "month_over_month"
     UNDER_SPEND = "under_spend"
+
+    @property
+    def label(self) -> str:
+        """The name people read ("Forecast over budget"); the value is what is stored."""
+        return self.value.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)

@@ -333,3 +333,9 @@ def test_the_difference_is_exact(observed, reference) -> None:
     c = compare(observed, reference)
     assert c.observed - c.reference == c.difference
     assert (c.percent is None) == (reference == 0)
+
+
+def test_kinds_and_scope_types_have_readable_labels() -> None:
+    assert VarianceKind.FORECAST_OVER_BUDGET.label == "Forecast over budget"
+    assert VarianceKind.MONTH_OVER_MONTH.label == "Month over month"
+    assert ScopeType.BUSINESS_UNIT.label == "Business unit"
