@@ -264,8 +264,8 @@ def _parse_scope_value(scope_type: ScopeType, value: object) -> str:
     if scope_type is ScopeType.ACCOUNT:
         if not _ACCOUNT.match(text):
             hint = ""
-            if isinstance(value, int | float) and text.isdigit() and len(text) < 12:
-                hint = "; the spreadsheet dropped leading zeros: format the column as text"
+            if text.isdigit() and len(text) < 12:
+                hint = "; a spreadsheet may have dropped its leading zeros: format the column as text"
             raise _CellError(f"{text!r} is not an AWS account id (exactly 12 digits){hint}")
         return text
     if scope_type is ScopeType.TAG:
@@ -360,6 +360,8 @@ def parse_budget_file(
     refuse months outside the fiscal year and a second line for the same scope and month; raise if
     anything was wrong. `currency`, when given, is the currency every line must be in.
     """
+    if fiscal_year_start.day != 1:
+        raise ValueError(f"fiscal_year_start must be the first of a month, got {fiscal_year_start}")
     kind = detect_file_kind(data, filename=filename, max_bytes=max_bytes)
     rows = _csv_rows(data) if kind is FileKind.CSV else _xlsx_rows(data)
     months = fiscal_year_months(fiscal_year_start)

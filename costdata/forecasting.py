@@ -26,7 +26,7 @@ import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -387,6 +387,12 @@ def forecast_days(projection: Projection) -> list[ForecastDay]:
     return [
         ForecastDay(first + timedelta(days=i), expected, low, high) for i in range(projection.days_remaining)
     ]
+
+
+def quantize_for_storage(amount: Decimal, places: int = 10) -> Decimal:
+    """Round half even to the source's precision (Cost Explorer gives up to ten places) for a
+    DecimalField: a run rate is a division and carries 28 significant digits otherwise."""
+    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
 
 
 def quantize_for_display(amount: Decimal, places: int = 2) -> Decimal:

@@ -357,8 +357,15 @@ def test_an_account_id_that_lost_its_leading_zero_gets_a_hint() -> None:
             ["account", 12345678901, "2027-01", 1, "USD"],
         ]
     )
-    with pytest.raises(BudgetFileError, match="dropped leading zeros"):
+    with pytest.raises(BudgetFileError, match="dropped its leading zeros"):
         parse_budget_file(data, filename="b.xlsx", fiscal_year_start=FY2027)
+    with pytest.raises(BudgetFileError, match="dropped its leading zeros"):
+        parse_csv("account,42,2027-01,1,USD\n")
+
+
+def test_the_fiscal_year_must_start_on_the_first_of_a_month() -> None:
+    with pytest.raises(ValueError, match="first of a month"):
+        parse_csv("team,A,2027-01,1,USD\n", fiscal_year_start=date(2027, 1, 15))
 
 
 def test_xlsx_date_cells_must_be_the_first_of_a_month_without_a_time() -> None:

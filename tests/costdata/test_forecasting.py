@@ -22,6 +22,7 @@ from costdata.forecasting import (
     month_end,
     project_month_end,
     quantize_for_display,
+    quantize_for_storage,
     sample_standard_deviation,
 )
 
@@ -398,3 +399,9 @@ def test_a_response_without_an_interval_or_results() -> None:
         D(7), D(7), D(7)
     )
     assert cost_explorer_forecast_from_response({}) is None
+
+
+def test_storage_rounding_keeps_ten_places_half_even() -> None:
+    assert quantize_for_storage(D(1000) / 3) == D("333.3333333333")
+    assert quantize_for_storage(D("0.00000000005")) == D("0E-10")
+    assert quantize_for_storage(D("0.00000000015")) == D("0.0000000002")
