@@ -586,8 +586,13 @@ def programme_health_figure(
             row=3,
             col=1,
         )
-    fig = _base_layout(fig, heading, height=640)
-    fig.update_layout(barmode="group")
+    fig = _base_layout(fig, heading, height=660)
+    # Below the panels: above them the legend would cover the first panel's title.
+    fig.update_layout(
+        barmode="group",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.06, "xanchor": "left", "x": 0},
+        margin={"l": 60, "r": 20, "t": 70, "b": 80},
+    )
     fig.update_yaxes(ticksuffix="%", range=[0, 105], row=1, col=1)
     fig.update_yaxes(title_text="Days", rangemode="tozero", row=2, col=1)
     fig.update_yaxes(title_text="Meetings", rangemode="tozero", row=3, col=1)
