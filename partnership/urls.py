@@ -35,3 +35,8 @@ urlpatterns = [
 
 admin.site.site_header = "Partnership administration"
 admin.site.site_title = "Partnership admin"
+
+handler400 = "partnership.views.bad_request"
+handler403 = "partnership.views.permission_denied"
+handler404 = "partnership.views.not_found"
+handler500 = "partnership.views.server_error"
