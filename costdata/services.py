@@ -135,6 +135,13 @@ def _claim(source_id: int, run: IngestionRun) -> bool:
     return True
 
 
+def _renew(source_id: int, run: IngestionRun) -> None:
+    """Extend the lease while the pull makes progress, so only a stalled or dead pull ever loses it."""
+    CostSource.objects.filter(pk=source_id, locked_by_run=run).update(
+        locked_until=timezone.now() + timedelta(seconds=settings.PULL_LOCK_SECONDS)
+    )
+
+
 def _release(source_id: int, run: IngestionRun) -> None:
     CostSource.objects.filter(pk=source_id, locked_by_run=run).update(locked_until=None, locked_by_run=None)
 
@@ -162,7 +169,12 @@ def source_refresh_window(*, source: CostSource, today: date) -> tuple[date, dat
 
 # --- fetching ------------------------------------------------------------------------------------
 def _query_pages(
-    client: Any, *, start: date, end: date, group_by: list[dict[str, str]], count: Callable[[], None]
+    client: Any,
+    *,
+    start: date,
+    end: date,
+    group_by: list[dict[str, str]],
+    count: Callable[[Mapping[str, Any] | None], None],
 ) -> Iterator[Mapping[str, Any]]:
     """Every page of one GetCostAndUsage query, following NextPageToken to the end (botocore has no paginator)."""
     request: dict[str, Any] = {
@@ -173,21 +185,48 @@ def _query_pages(
     }
     token = None
     while True:
-        page = client.get_cost_and_usage(**request, **({"NextPageToken": token} if token else {}))
-        count()
+        try:
+            page = client.get_cost_and_usage(**request, **({"NextPageToken": token} if token else {}))
+        except Exception:
+            count(None)  # a refused request was still made (and may still be billed)
+            raise
+        count(page)
         yield page
         token = page.get("NextPageToken")
         if not token:
             return
 
 
-def fetch_cost_explorer(client: Any, *, start: date, end: date, tag_keys: list[str]) -> PullResult:
-    """Run the service query and one query per allocation tag key; restart the window once if CE asks."""
-    requests = 0
+def fetch_cost_explorer(
+    client: Any,
+    *,
+    start: date,
+    end: date,
+    tag_keys: list[str],
+    on_request: Callable[[int, float], None] | None = None,
+) -> PullResult:
+    """Run the service query and one query per allocation tag key; restart the window once if CE asks.
 
-    def count() -> None:
+    on_request(requests made, fraction of the whole fetch done) is called after every page.
+    """
+    requests = 0
+    queries = 1 + len(tag_keys)
+    queries_done = 0
+    window_days = max((end - start).days, 1)
+
+    def count(page: Mapping[str, Any] | None) -> None:
         nonlocal requests
         requests += 1
+        if on_request and page is not None:
+            days = [r.get("TimePeriod", {}).get("Start", "") for r in page.get("ResultsByTime") or []]
+            try:
+                last = date.fromisoformat(max(days)) if days else start
+                within = min(((last - start).days + 1) / window_days, 1.0)
+            except ValueError:
+                within = 0.0
+            if not page.get("NextPageToken"):
+                within = 1.0
+            on_request(requests, (queries_done + within) / queries)
 
     def query(group_by: list[dict[str, str]], tag_grouping: bool) -> NormalisedResult:
         for attempt in (1, 2):
@@ -203,10 +242,10 @@ def fetch_cost_explorer(client: Any, *, start: date, end: date, tag_keys: list[s
 
     try:
         service = query([ACCOUNT_DIMENSION, SERVICE_DIMENSION], tag_grouping=False)
-        tags = {
-            key: query([ACCOUNT_DIMENSION, {"Type": "TAG", "Key": key}], tag_grouping=True)
-            for key in tag_keys
-        }
+        tags = {}
+        for key in tag_keys:
+            queries_done += 1
+            tags[key] = query([ACCOUNT_DIMENSION, {"Type": "TAG", "Key": key}], tag_grouping=True)
     except Exception as exc:
         exc.requests_made = requests  # type: ignore[attr-defined]
         raise
@@ -284,19 +323,46 @@ def _tag_records(source_id: int, tag_key: str, rows: list[CostRow], provider: st
         ]
 
 
+COPY_CHUNK_ROWS = 100_000
+
+
 def _copy_into(model: type, columns: list[str], records: Iterator[list[Any]]) -> int:
-    """Postgres: stream rows with COPY, an order of magnitude faster than INSERTs."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    count = 0
-    for record in records:
-        writer.writerow(["t" if v is True else "f" if v is False else v for v in record])
-        count += 1
-    buffer.seek(0)
+    """Postgres: stream rows with COPY, an order of magnitude faster than INSERTs.
+
+    Rows go in chunks so the text buffer stays small whatever the window's size. In CSV an unquoted
+    empty field means NULL, so every text column is FORCE_NOT_NULL: an untagged value ('') stays ''.
+    """
     table = model._meta.db_table
+    text_columns = [
+        name
+        for name in columns
+        if model._meta.get_field(
+            name.removesuffix("_id") if name == "source_id" else name
+        ).get_internal_type()
+        == "CharField"
+    ]
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv"
+    if text_columns:
+        statement += f", FORCE_NOT_NULL ({', '.join(text_columns)})"
+    statement += ")"
+    count = 0
     with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer)
-    return count
+        while True:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            chunk = 0
+            for record in records:
+                writer.writerow(["t" if v is True else "f" if v is False else v for v in record])
+                chunk += 1
+                if chunk == COPY_CHUNK_ROWS:
+                    break
+            if not chunk:
+                return count
+            buffer.seek(0)
+            cursor.copy_expert(statement, buffer)
+            count += chunk
+            if chunk < COPY_CHUNK_ROWS:
+                return count
 
 
 def _bulk_insert(model: type, columns: list[str], records: Iterator[list[Any]]) -> int:
@@ -361,7 +427,8 @@ def source_pull(
     trigger: str = IngestionRun.Trigger.SCHEDULE,
     task_id: str = "",
     today: date | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    client: Any | None = None,
 ) -> IngestionRun:
     """Pull one source's window from Cost Explorer (or the demo source) into the fact tables.
 
@@ -390,9 +457,18 @@ def source_pull(
         run.window_start, run.window_end = start, end
         run.save(update_fields=["window_start", "window_end"])
         if progress:
-            progress(f"reading {start}..{end}")
-        client = cost_explorer_for(source, today=today)
-        result = fetch_cost_explorer(client, start=start, end=end, tag_keys=list(source.tag_keys))
+            progress(0.0, f"reading {start}..{end} (end exclusive)")
+        if client is None:
+            client = cost_explorer_for(source, today=today)
+
+        def on_request(made: int, fraction: float) -> None:
+            _renew(source.pk, run)
+            if progress:
+                progress(fraction, f"{made} request{'s' if made != 1 else ''}")
+
+        result = fetch_cost_explorer(
+            client, start=start, end=end, tag_keys=list(source.tag_keys), on_request=on_request
+        )
         run.requests_made = result.requests
         written = cost_window_replace(source=source, start=start, end=end, result=result)
     except Exception as exc:
