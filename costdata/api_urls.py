@@ -4,5 +4,7 @@ from costdata import apis
 
 router = SimpleRouter()
 router.register("sources", apis.CostSourceViewSet, basename="source")
+router.register("runs", apis.IngestionRunViewSet, basename="run")
+router.register("costs", apis.CostViewSet, basename="cost")
 
 urlpatterns = router.urls

@@ -15,13 +15,14 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Min, Q
+from django.db.models import DateField, IntegerField, Max, Min, Q, Sum
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from costdata import windows
 from costdata.cost_explorer import METRICS, CostRow, MalformedResponse, NormalisedResult, normalise_pages
-from costdata.models import CloudAccount, CostSource, DailyCost, DailyTagCost, IngestionRun
+from costdata.models import CloudAccount, CostSource, DailyCost, DailyTagCost, IngestionRun, MonthlyCost
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,40 @@ def source_schedule_set(*, source: CostSource, interval_hours: int) -> PeriodicT
         source.schedule = task
         source.save(update_fields=["schedule"])
     return task
+
+
+@transaction.atomic
+def source_pull_enqueue(
+    *, source: CostSource, start: date | None = None, end: date | None = None
+) -> IngestionRun:
+    """Queue a manual pull: a queued run row now, the task once the transaction commits."""
+    if not source.pulls_from_cost_explorer:
+        raise ValidationError(
+            {
+                "source": f"{source.name} is a {source.get_kind_display()} source: import files into it instead."
+            }
+        )
+    if (start is None) != (end is None):
+        raise ValidationError({"end": "Give both start and end (end exclusive), or neither."})
+    if start is not None and end is not None:
+        try:
+            windows.validate_backfill(start=start, end=end, today=timezone.localdate())
+        except ValueError as exc:
+            raise ValidationError({"start": str(exc)}) from exc
+    trigger = IngestionRun.Trigger.BACKFILL if start else IngestionRun.Trigger.MANUAL
+    run = IngestionRun.objects.create(
+        source=source, trigger=trigger, status=IngestionRun.Status.QUEUED, window_start=start, window_end=end
+    )
+
+    def send() -> None:
+        from costdata.tasks import pull_source
+
+        pull_source.delay(
+            source.pk, start.isoformat() if start else None, end.isoformat() if end else None, trigger, run.pk
+        )
+
+    transaction.on_commit(send)
+    return run
 
 
 # --- the lock ------------------------------------------------------------------------------------
@@ -399,6 +434,7 @@ def cost_window_replace(
         written += _insert(
             DailyTagCost, TAG_COLUMNS, _tag_records(source.pk, tag_key, tag_result.rows, provider)
         )
+    monthly_rollup_rebuild(source=source, start=start, end=end)
     _accounts_upsert(provider=provider, names=result.service.account_names)
     return written
 
@@ -429,6 +465,7 @@ def source_pull(
     today: date | None = None,
     progress: Callable[[float, str], None] | None = None,
     client: Any | None = None,
+    run_id: int | None = None,
 ) -> IngestionRun:
     """Pull one source's window from Cost Explorer (or the demo source) into the fact tables.
 
@@ -442,7 +479,18 @@ def source_pull(
             f"{source.name} is a {source.get_kind_display()} source: import files into it instead"
         )
     today = today or timezone.localdate()
-    run = IngestionRun.objects.create(source=source, trigger=trigger, task_id=task_id)
+    queued = (
+        IngestionRun.objects.filter(pk=run_id, source=source, status=IngestionRun.Status.QUEUED).first()
+        if run_id
+        else None
+    )
+    if queued is not None:
+        # The run an admin queued: it becomes this pull (a redelivery finds it running and starts afresh).
+        run = queued
+        run.status, run.started_at, run.task_id = IngestionRun.Status.RUNNING, timezone.now(), task_id
+        run.save(update_fields=["status", "started_at", "task_id"])
+    else:
+        run = IngestionRun.objects.create(source=source, trigger=trigger, task_id=task_id)
     if not _claim(source.pk, run):
         run.status = IngestionRun.Status.SKIPPED
         run.error = "Another pull of this source is running; this one did not start."
@@ -517,3 +565,49 @@ def _classify(exc: BaseException) -> Exception:
     if isinstance(exc, ClientError) and _error_code(exc) in THROTTLING_ERRORS:
         return PullThrottled(describe_error(exc))
     return PullFailed(describe_error(exc))
+
+
+# --- rollups -------------------------------------------------------------------------------------
+def _months_touched(start: date, end: date) -> tuple[date, date]:
+    """[first month start, month start after the last) covering the days [start, end)."""
+    return windows.first_of_month(start), windows.add_months(end - timedelta(days=1), 1)
+
+
+def monthly_rollup_rebuild(*, source: CostSource, start: date, end: date) -> int:
+    """Rebuild MonthlyCost for every month that [start, end) touches, from DailyCost. Call inside the
+    transaction that changed the daily rows, so readers never see the two disagree."""
+    month_start, month_end = _months_touched(start, end)
+    MonthlyCost.objects.filter(source=source, month__gte=month_start, month__lt=month_end).delete()
+    totals = (
+        DailyCost.objects.filter(source=source, day__gte=month_start, day__lt=month_end)
+        .annotate(m=TruncMonth("day", output_field=DateField()))
+        .values("m", "provider", "account_id", "service", "currency")
+        .annotate(u=Sum("unblended"), a=Sum("amortized"), e=Max(Cast("estimated", IntegerField())))
+        .order_by()
+    )
+    if connection.vendor == "postgresql":
+        sql, params = totals.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {MonthlyCost._meta.db_table} "
+                "(month, provider, account_id, service, currency, unblended, amortized, estimated, source_id) "
+                f"SELECT m, provider, account_id, service, currency, u, a, e = 1, %s FROM ({sql}) AS t",
+                [source.pk, *params],
+            )
+            return cursor.rowcount
+    rows = [
+        MonthlyCost(
+            source=source,
+            month=t["m"],
+            provider=t["provider"],
+            account_id=t["account_id"],
+            service=t["service"],
+            currency=t["currency"],
+            unblended=t["u"],
+            amortized=t["a"],
+            estimated=bool(t["e"]),
+        )
+        for t in totals
+    ]
+    MonthlyCost.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
