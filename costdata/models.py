@@ -89,6 +89,7 @@ class IngestionRun(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    notes = models.TextField(blank=True, help_text="What the pull could not add but did not fail for.")
     task_id = models.CharField(max_length=255, blank=True)
 
     class Meta:
@@ -211,3 +212,53 @@ class MonthlyCost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.account_id} {self.service} {self.unblended} {self.currency}"
+
+
+PERCENT = {"max_digits": 20, "decimal_places": 10, "null": True, "blank": True}
+
+
+class CostForecast(models.Model):
+    """Cost Explorer's forecast of the rest of a month (GetCostForecast), latest per source and month."""
+
+    source = models.ForeignKey(CostSource, on_delete=models.CASCADE, related_name="forecasts")
+    month = models.DateField(help_text="The first of the month forecast.")
+    forecast_start = models.DateField()
+    forecast_end = models.DateField(help_text="Exclusive.")
+    amount = models.DecimalField(**MONEY, help_text="Forecast unblended cost of [start, end).")
+    lower = models.DecimalField(**MONEY, null=True, blank=True, help_text="80% prediction interval.")
+    upper = models.DecimalField(**MONEY, null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "month"], name="uniq_forecast_month")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.month:%Y-%m} {self.amount} {self.currency}"
+
+
+class CommitmentMetric(models.Model):
+    """Savings Plans or Reserved Instance coverage and utilisation for a month (to date)."""
+
+    class Kind(models.TextChoices):
+        SAVINGS_PLANS = "savings_plans", "Savings Plans"
+        RESERVATIONS = "reservations", "Reserved Instances"
+
+    source = models.ForeignKey(CostSource, on_delete=models.CASCADE, related_name="commitments")
+    month = models.DateField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    coverage_percent = models.DecimalField(**PERCENT)
+    utilisation_percent = models.DecimalField(**PERCENT)
+    on_demand_cost = models.DecimalField(**MONEY, null=True, blank=True)
+    covered_cost = models.DecimalField(**MONEY, null=True, blank=True)
+    total_commitment = models.DecimalField(**MONEY, null=True, blank=True)
+    unused_commitment = models.DecimalField(**MONEY, null=True, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "month", "kind"], name="uniq_commitment_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.month:%Y-%m} {self.get_kind_display()}"

@@ -12,7 +12,16 @@ from django.db.models import Count, DateField, DecimalField, F, IntegerField, Ma
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
-from costdata.models import MONEY, CostSource, DailyCost, DailyTagCost, IngestionRun, MonthlyCost
+from costdata.models import (
+    MONEY,
+    CommitmentMetric,
+    CostForecast,
+    CostSource,
+    DailyCost,
+    DailyTagCost,
+    IngestionRun,
+    MonthlyCost,
+)
 
 
 @dataclass(frozen=True)
@@ -167,4 +176,39 @@ def cost_rows(*, query: CostQuery) -> QuerySet:
             estimated=Max(Cast("estimated", IntegerField())),
         )
         .order_by(*names, "currency")
+    )
+
+
+@dataclass(frozen=True)
+class SourceInsights:
+    month: date
+    month_to_date: list[dict[str, Any]]  # [{"currency", "amount"}], unblended, this month so far
+    forecast: CostForecast | None
+    commitments: list[CommitmentMetric]
+
+    @property
+    def month_forecast_total(self) -> Decimal | None:
+        """Actual so far plus the forecast of the rest of the month, when both are in one currency."""
+        if self.forecast is None:
+            return None
+        actual = [row for row in self.month_to_date if row["currency"] == self.forecast.currency]
+        before = sum((row["amount"] for row in actual), Decimal(0))
+        return before + self.forecast.amount
+
+
+def source_insights(*, source: CostSource, today: date | None = None) -> SourceInsights:
+    """This month for one source: spend so far, the forecast for the rest, commitment coverage."""
+    today = today or timezone.localdate()
+    month = today.replace(day=1)
+    month_to_date = list(
+        DailyCost.objects.filter(source=source, day__gte=month, day__lt=today)
+        .values("currency")
+        .annotate(amount=Sum("unblended"))
+        .order_by("currency")
+    )
+    return SourceInsights(
+        month=month,
+        month_to_date=month_to_date,
+        forecast=source.forecasts.filter(month=month).first(),
+        commitments=list(source.commitments.filter(month__lte=month).order_by("-month", "kind")[:2]),
     )

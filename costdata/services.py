@@ -21,10 +21,19 @@ from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from costdata import windows
+from costdata import insights, windows
 from costdata.cost_explorer import METRICS, CostRow, MalformedResponse, NormalisedResult, normalise_pages
 from costdata.focus import FocusFileRefused, FocusRows, iter_records, read_focus
-from costdata.models import CloudAccount, CostSource, DailyCost, DailyTagCost, IngestionRun, MonthlyCost
+from costdata.models import (
+    CloudAccount,
+    CommitmentMetric,
+    CostForecast,
+    CostSource,
+    DailyCost,
+    DailyTagCost,
+    IngestionRun,
+    MonthlyCost,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -468,6 +477,7 @@ def source_pull(
     progress: Callable[[float, str], None] | None = None,
     client: Any | None = None,
     run_id: int | None = None,
+    with_insights: bool = True,
 ) -> IngestionRun:
     """Pull one source's window from Cost Explorer (or the demo source) into the fact tables.
 
@@ -521,6 +531,13 @@ def source_pull(
         )
         run.requests_made = result.requests
         written = cost_window_replace(source=source, start=start, end=end, result=result)
+        if with_insights:
+
+            def count_insight() -> None:
+                run.requests_made += 1
+
+            notes = source_insights_pull(source=source, client=client, today=today, count=count_insight)
+            run.notes = "\n".join(notes)
     except Exception as exc:
         run.requests_made = getattr(exc, "requests_made", run.requests_made)
         _fail(run, exc)
@@ -530,7 +547,9 @@ def source_pull(
     run.rows_written = written
     run.estimated_days = len(result.service.estimated_days)
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "rows_written", "requests_made", "estimated_days", "finished_at"])
+    run.save(
+        update_fields=["status", "rows_written", "requests_made", "estimated_days", "notes", "finished_at"]
+    )
     _release(source.pk, run)
     logger.info("pulled %s %s..%s: %s rows, %s requests", source.name, start, end, written, run.requests_made)
     return run
@@ -682,3 +701,80 @@ def focus_import(*, source: CostSource, path: Path, filename: str = "") -> Inges
         "imported %s into %s: %s rows from %s records", filename or path, source.name, written, rows.rows_read
     )
     return run
+
+
+# --- forecast and commitments --------------------------------------------------------------------
+# Each refresh costs five requests; Cost Explorer updates these figures a few times a day.
+INSIGHTS_REFRESH_HOURS = 12
+
+
+def source_insights_pull(
+    *, source: CostSource, client: Any, today: date, count: Callable[[], None]
+) -> list[str]:
+    """Store the open month's forecast and commitment coverage/utilisation; return notes on what was
+    not available. Never fails the pull: these figures are additions to the cost facts, not part of them."""
+    notes: list[str] = []
+    fresh_after = timezone.now() - timedelta(hours=INSIGHTS_REFRESH_HOURS)
+    month = insights.commitment_period(today=today)[0]
+    if CommitmentMetric.objects.filter(source=source, month=month, fetched_at__gte=fresh_after).exists():
+        return notes  # fetched recently: Cost Explorer refreshes these a few times a day at most
+
+    def call(method: str, params: dict[str, Any]) -> Mapping[str, Any] | None:
+        try:
+            return getattr(client, method)(**params)
+        except ClientError as exc:
+            if _error_code(exc) != "DataUnavailableException":
+                notes.append(f"{method}: {describe_error(exc)}")
+            return None
+        except BotoCoreError as exc:
+            notes.append(f"{method}: {describe_error(exc)}")
+            return None
+        finally:
+            count()
+
+    request = insights.forecast_request(today=today)
+    response = call("get_cost_forecast", request) if request else None
+    if response is not None:
+        forecast = insights.read_forecast(response, today=today)
+        CostForecast.objects.update_or_create(
+            source=source,
+            month=forecast.month,
+            defaults={
+                "forecast_start": forecast.start,
+                "forecast_end": forecast.end,
+                "amount": forecast.amount,
+                "lower": forecast.lower,
+                "upper": forecast.upper,
+                "currency": forecast.currency,
+                "fetched_at": timezone.now(),
+            },
+        )
+    elif request:
+        notes.append("No forecast this time (Cost Explorer needs enough history to forecast).")
+
+    answers = {
+        method: call(method, params) for method, params in insights.commitment_requests(today=today).items()
+    }
+    for metric in (
+        insights.read_savings_plans(
+            answers["get_savings_plans_coverage"], answers["get_savings_plans_utilization"], month=month
+        ),
+        insights.read_reservations(
+            answers["get_reservation_coverage"], answers["get_reservation_utilization"], month=month
+        ),
+    ):
+        CommitmentMetric.objects.update_or_create(
+            source=source,
+            month=metric.month,
+            kind=metric.kind,
+            defaults={
+                "coverage_percent": metric.coverage_percent,
+                "utilisation_percent": metric.utilisation_percent,
+                "on_demand_cost": metric.on_demand_cost,
+                "covered_cost": metric.covered_cost,
+                "total_commitment": metric.total_commitment,
+                "unused_commitment": metric.unused_commitment,
+                "fetched_at": timezone.now(),
+            },
+        )
+    return notes

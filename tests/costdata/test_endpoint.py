@@ -21,12 +21,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from botocore import xform_name
 from botocore.exceptions import ClientError
 
 from costdata.demo_source import DemoCostExplorer
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET_PREFIX = "AWSInsightsIndexService."
+OPERATIONS = {
+    "GetCostAndUsage",
+    "GetCostForecast",
+    "GetSavingsPlansCoverage",
+    "GetSavingsPlansUtilization",
+    "GetReservationCoverage",
+    "GetReservationUtilization",
+}
 
 
 class FakeCostExplorer(ThreadingHTTPServer):
@@ -58,10 +67,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.fail_next:
             code = self.server.fail_next.pop(0)
             return self.reply(400, {"__type": code, "message": f"{code} from the test server"})
-        if target != TARGET_PREFIX + "GetCostAndUsage":
+        operation = target.removeprefix(TARGET_PREFIX)
+        if not target.startswith(TARGET_PREFIX) or operation not in OPERATIONS:
             return self.reply(400, {"__type": "UnknownOperationException", "message": target})
         try:
-            answer = self.server.demo.get_cost_and_usage(**body)
+            answer = getattr(self.server.demo, xform_name(operation))(**body)
         except ClientError as exc:
             error = exc.response["Error"]
             return self.reply(400, {"__type": error["Code"], "message": error["Message"]})
@@ -156,17 +166,20 @@ def test_pull_costs_reads_the_endpoint_from_the_environment(install, endpoint):
 
     assert pulled.returncode == 0, pulled.stderr
     assert "100%" in pulled.stderr
-    targets = {call["target"] for call in endpoint.calls}
-    assert targets == {TARGET_PREFIX + "GetCostAndUsage"}
+    targets = {call["target"].removeprefix(TARGET_PREFIX) for call in endpoint.calls}
+    assert targets == OPERATIONS, "costs by page, then the month's forecast and commitments"
     assert any(call["body"].get("NextPageToken") for call in endpoint.calls), "pages were followed"
     assert any(call["body"]["GroupBy"][1] == {"Type": "TAG", "Key": "team"} for call in endpoint.calls)
     with sqlite3.connect(database) as db:
-        status, requests, rows = db.execute(
-            "select status, requests_made, rows_written from costdata_ingestionrun"
+        status, requests, rows, notes = db.execute(
+            "select status, requests_made, rows_written, notes from costdata_ingestionrun"
         ).fetchone()
+        forecasts = db.execute("select count(*) from costdata_costforecast").fetchone()[0]
+        commitments = db.execute("select count(*) from costdata_commitmentmetric").fetchone()[0]
         amounts = [Decimal(str(v)) for (v,) in db.execute("select unblended from costdata_dailycost")]
         untagged = db.execute("select count(*) from costdata_dailytagcost where tag_value = ''").fetchone()[0]
-    assert status == "succeeded"
+    assert status == "succeeded" and notes == ""
+    assert (forecasts, commitments) == (1, 2)
     assert requests == len(endpoint.calls) - 1, "the throttled attempt was retried by botocore"
     assert rows > 0 and untagged > 0
     # SQLite keeps 15 significant digits: compare to the cent here (Postgres is exact, see test_pull).

@@ -25,7 +25,9 @@ def facts(source: CostSource) -> list[tuple]:
 
 
 def pull(source: CostSource, client, start: date = D1, end: date = END) -> IngestionRun:
-    return services.source_pull(source_id=source.pk, start=start, end=end, today=TODAY, client=client)
+    return services.source_pull(
+        source_id=source.pk, start=start, end=end, today=TODAY, client=client, with_insights=False
+    )
 
 
 def three_days(stubber, *, d3_amount: str = "5.0000000001", d3_estimated: bool = False) -> None:
@@ -386,12 +388,24 @@ def test_a_live_lock_blocks_another_task_but_not_the_redelivered_same_task(aws_s
     )
     with pytest.raises(services.SourceBusy):
         services.source_pull(
-            source_id=aws_source.pk, start=D1, end=END, today=TODAY, client=client, task_id="task-b"
+            source_id=aws_source.pk,
+            start=D1,
+            end=END,
+            today=TODAY,
+            client=client,
+            task_id="task-b",
+            with_insights=False,
         )
     three_days(stubber)
 
     run = services.source_pull(
-        source_id=aws_source.pk, start=D1, end=END, today=TODAY, client=client, task_id="task-a"
+        source_id=aws_source.pk,
+        start=D1,
+        end=END,
+        today=TODAY,
+        client=client,
+        task_id="task-a",
+        with_insights=False,
     )
 
     assert run.status == IngestionRun.Status.SUCCEEDED
