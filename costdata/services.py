@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import logging
-from collections.abc import Callable, Iterator, Mapping
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from costdata import insights, windows
-from costdata.cost_explorer import METRICS, CostRow, MalformedResponse, NormalisedResult, normalise_pages
+from costdata.cost_explorer import METRICS, CostRow, MalformedResponse, NormalisedResult, PageNormaliser
 from costdata.focus import FocusFileRefused, FocusRows, iter_records, read_focus
 from costdata.models import (
     CloudAccount,
@@ -67,11 +68,105 @@ class PullFailed(Exception):
     """A permanent error: the run is failed, the data it would have replaced is kept."""
 
 
+class RowSpool:
+    """One fact table's rows for a window, spooled as COPY-ready CSV (memory first, then a temp file).
+
+    A pull reads every page before it replaces anything (a failed read keeps the old data); spooling
+    keeps a million-row window out of the worker's memory while it waits.
+    """
+
+    MEMORY_BYTES = 16 * 1024 * 1024
+
+    def __init__(self, *, model: type, columns: list[str]) -> None:
+        self.model, self.columns = model, columns
+        self.file = tempfile.SpooledTemporaryFile(max_size=self.MEMORY_BYTES, mode="w+", newline="")
+        self._writer = csv.writer(self.file, lineterminator="\n")
+        self.count = 0
+
+    def add(self, record: list[Any]) -> None:
+        self._writer.writerow(record)
+        self.count += 1
+
+    def records(self) -> Iterator[list[str]]:
+        self.file.seek(0)
+        yield from csv.reader(self.file)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+@dataclass
+class QueryResult:
+    spool: RowSpool
+    estimated_days: set[date]
+    account_names: dict[str, str]
+
+
 @dataclass
 class PullResult:
-    service: NormalisedResult
-    tags: dict[str, NormalisedResult]
+    service: QueryResult
+    tags: dict[str, QueryResult]
     requests: int
+
+    def close(self) -> None:
+        for result in [self.service, *self.tags.values()]:
+            result.spool.close()
+
+
+def _spool_rows(
+    spool: RowSpool,
+    rows: Iterable[CostRow],
+    *,
+    source_id: int,
+    provider: str,
+    start: date,
+    end: date,
+    tag_key: str | None,
+) -> None:
+    for row in rows:
+        if not (start <= row.day < end):
+            raise MalformedResponse(f"the source answered for {row.day}, outside the window {start}..{end}")
+        middle = [row.keys[0], row.keys[1]] if tag_key is None else [row.keys[0], tag_key, row.keys[1]]
+        spool.add(
+            [
+                source_id,
+                row.day.isoformat(),
+                provider,
+                *middle,
+                row.unblended,
+                row.amortized,
+                row.currency,
+                "t" if row.estimated else "f",
+            ]
+        )
+
+
+def pull_result_from_rows(
+    *,
+    source_id: int,
+    start: date,
+    end: date,
+    service: NormalisedResult,
+    tags: Mapping[str, NormalisedResult] | None = None,
+    provider: str = "AWS",
+) -> PullResult:
+    """A PullResult from rows already in memory (small windows, imports of other shapes, tests)."""
+
+    def spooled(result: NormalisedResult, tag_key: str | None) -> QueryResult:
+        spool = RowSpool(
+            model=DailyCost if tag_key is None else DailyTagCost,
+            columns=SERVICE_COLUMNS if tag_key is None else TAG_COLUMNS,
+        )
+        _spool_rows(
+            spool, result.rows, source_id=source_id, provider=provider, start=start, end=end, tag_key=tag_key
+        )
+        return QueryResult(spool, set(result.estimated_days), dict(result.account_names))
+
+    return PullResult(
+        service=spooled(service, None),
+        tags={key: spooled(result, key) for key, result in (tags or {}).items()},
+        requests=0,
+    )
 
 
 # --- sources -------------------------------------------------------------------------------------
@@ -249,6 +344,8 @@ def fetch_cost_explorer(
     start: date,
     end: date,
     tag_keys: list[str],
+    source_id: int,
+    provider: str = "AWS",
     on_request: Callable[[int, float], None] | None = None,
 ) -> PullResult:
     """Run the service query and one query per allocation tag key; restart the window once if CE asks.
@@ -274,25 +371,48 @@ def fetch_cost_explorer(
                 within = 1.0
             on_request(requests, (queries_done + within) / queries)
 
-    def query(group_by: list[dict[str, str]], tag_grouping: bool) -> NormalisedResult:
+    def query(group_by: list[dict[str, str]], tag_key: str | None) -> QueryResult:
         for attempt in (1, 2):
+            spool = RowSpool(
+                model=DailyCost if tag_key is None else DailyTagCost,
+                columns=SERVICE_COLUMNS if tag_key is None else TAG_COLUMNS,
+            )
+            normaliser = PageNormaliser(tag_grouping=tag_key is not None)
             try:
-                pages = _query_pages(client, start=start, end=end, group_by=group_by, count=count)
-                return normalise_pages(pages, tag_grouping=tag_grouping)
+                for page in _query_pages(client, start=start, end=end, group_by=group_by, count=count):
+                    _spool_rows(
+                        spool,
+                        normaliser.feed(page),
+                        source_id=source_id,
+                        provider=provider,
+                        start=start,
+                        end=end,
+                        tag_key=tag_key,
+                    )
             except ClientError as exc:
+                spool.close()
                 if _error_code(exc) in RESTART_ERRORS and attempt == 1:
                     logger.warning("restarting window %s..%s after %s", start, end, _error_code(exc))
                     continue
                 raise
+            except BaseException:
+                spool.close()
+                raise
+            return QueryResult(spool, normaliser.estimated_days, normaliser.account_names)
         raise AssertionError("unreachable")
 
+    results: list[QueryResult] = []
     try:
-        service = query([ACCOUNT_DIMENSION, SERVICE_DIMENSION], tag_grouping=False)
+        service = query([ACCOUNT_DIMENSION, SERVICE_DIMENSION], None)
+        results.append(service)
         tags = {}
         for key in tag_keys:
             queries_done += 1
-            tags[key] = query([ACCOUNT_DIMENSION, {"Type": "TAG", "Key": key}], tag_grouping=True)
+            tags[key] = query([ACCOUNT_DIMENSION, {"Type": "TAG", "Key": key}], key)
+            results.append(tags[key])
     except Exception as exc:
+        for done in results:
+            done.spool.close()
         exc.requests_made = requests  # type: ignore[attr-defined]
         raise
     return PullResult(service=service, tags=tags, requests=requests)
@@ -338,89 +458,67 @@ TAG_COLUMNS = [
 ]
 
 
-def _service_records(source_id: int, rows: list[CostRow], provider: str) -> Iterator[list[Any]]:
-    for row in rows:
-        yield [
-            source_id,
-            row.day,
-            provider,
-            row.keys[0],
-            row.keys[1],
-            row.unblended,
-            row.amortized,
-            row.currency,
-            row.estimated,
-        ]
-
-
-def _tag_records(source_id: int, tag_key: str, rows: list[CostRow], provider: str) -> Iterator[list[Any]]:
-    for row in rows:
-        yield [
-            source_id,
-            row.day,
-            provider,
-            row.keys[0],
-            tag_key,
-            row.keys[1],
-            row.unblended,
-            row.amortized,
-            row.currency,
-            row.estimated,
-        ]
-
-
-COPY_CHUNK_ROWS = 100_000
-
-
-def _copy_into(model: type, columns: list[str], records: Iterator[list[Any]]) -> int:
-    """Postgres: stream rows with COPY, an order of magnitude faster than INSERTs.
-
-    Rows go in chunks so the text buffer stays small whatever the window's size. In CSV an unquoted
-    empty field means NULL, so every text column is FORCE_NOT_NULL: an untagged value ('') stays ''.
-    """
-    table = model._meta.db_table
+def _copy_statement(model: type, columns: list[str]) -> str:
+    """COPY ... FROM STDIN (FORMAT csv). In CSV an unquoted empty field means NULL, so every text
+    column is FORCE_NOT_NULL: an untagged value ('') stays ''."""
     text_columns = [
         name
         for name in columns
-        if model._meta.get_field(
-            name.removesuffix("_id") if name == "source_id" else name
-        ).get_internal_type()
-        == "CharField"
+        if name != "source_id" and model._meta.get_field(name).get_internal_type() == "CharField"
     ]
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv"
+    statement = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv"
     if text_columns:
         statement += f", FORCE_NOT_NULL ({', '.join(text_columns)})"
-    statement += ")"
-    count = 0
-    with connection.cursor() as cursor:
-        while True:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\n")
-            chunk = 0
-            for record in records:
-                writer.writerow(["t" if v is True else "f" if v is False else v for v in record])
-                chunk += 1
-                if chunk == COPY_CHUNK_ROWS:
-                    break
-            if not chunk:
-                return count
-            buffer.seek(0)
-            cursor.copy_expert(statement, buffer)
-            count += chunk
-            if chunk < COPY_CHUNK_ROWS:
-                return count
+    return statement + ")"
 
 
-def _bulk_insert(model: type, columns: list[str], records: Iterator[list[Any]]) -> int:
-    objects = [model(**dict(zip(columns, record, strict=True))) for record in records]
-    model.objects.bulk_create(objects, batch_size=2000)
-    return len(objects)
-
-
-def _insert(model: type, columns: list[str], records: Iterator[list[Any]]) -> int:
+def _insert_spool(spool: RowSpool) -> int:
+    """Postgres: COPY the spooled CSV straight in, an order of magnitude faster than INSERTs.
+    SQLite (the embedded default): the portable path, bulk_create in batches."""
+    if not spool.count:
+        return 0
     if connection.vendor == "postgresql":
-        return _copy_into(model, columns, records)
-    return _bulk_insert(model, columns, records)
+        spool.file.seek(0)
+        with connection.cursor() as cursor:
+            cursor.copy_expert(_copy_statement(spool.model, spool.columns), spool.file, size=256 * 1024)
+        return spool.count
+    return _bulk_insert(spool.model, spool.columns, _typed(spool))
+
+
+def _typed(spool: RowSpool) -> Iterator[list[Any]]:
+    for record in spool.records():
+        values: list[Any] = list(record)
+        values[0] = int(values[0])
+        values[1] = date.fromisoformat(values[1])
+        values[-4] = Decimal(values[-4])
+        values[-3] = Decimal(values[-3])
+        values[-1] = values[-1] == "t"
+        yield values
+
+
+def _bulk_insert(model: type, columns: list[str], records: Iterable[list[Any]]) -> int:
+    count = 0
+    batch: list[Any] = []
+    for record in records:
+        batch.append(model(**dict(zip(columns, record, strict=True))))
+        if len(batch) == 2000:
+            model.objects.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        model.objects.bulk_create(batch)
+        count += len(batch)
+    return count
+
+
+def _insert(model: type, columns: list[str], records: Iterable[list[Any]]) -> int:
+    spool = RowSpool(model=model, columns=columns)
+    try:
+        for record in records:
+            spool.add(["t" if v is True else "f" if v is False else v for v in record])
+        return _insert_spool(spool)
+    finally:
+        spool.close()
 
 
 @transaction.atomic
@@ -432,19 +530,11 @@ def cost_window_replace(
     A restated day replaces its estimated figure; pulling the same window twice leaves identical data;
     if anything fails the transaction rolls back and the previous figures stay.
     """
-    for rows in [result.service.rows, *(r.rows for r in result.tags.values())]:
-        outside = [row.day for row in rows if not (start <= row.day < end)]
-        if outside:
-            raise MalformedResponse(
-                f"the source answered for {outside[0]}, outside the window {start}..{end}"
-            )
     DailyCost.objects.filter(source=source, day__gte=start, day__lt=end).delete()
     DailyTagCost.objects.filter(source=source, day__gte=start, day__lt=end).delete()
-    written = _insert(DailyCost, SERVICE_COLUMNS, _service_records(source.pk, result.service.rows, provider))
-    for tag_key, tag_result in result.tags.items():
-        written += _insert(
-            DailyTagCost, TAG_COLUMNS, _tag_records(source.pk, tag_key, tag_result.rows, provider)
-        )
+    written = _insert_spool(result.service.spool)
+    for tag_result in result.tags.values():
+        written += _insert_spool(tag_result.spool)
     monthly_rollup_rebuild(source=source, start=start, end=end)
     _accounts_upsert(provider=provider, names=result.service.account_names)
     return written
@@ -527,10 +617,18 @@ def source_pull(
                 progress(fraction, f"{made} request{'s' if made != 1 else ''}")
 
         result = fetch_cost_explorer(
-            client, start=start, end=end, tag_keys=list(source.tag_keys), on_request=on_request
+            client,
+            start=start,
+            end=end,
+            tag_keys=list(source.tag_keys),
+            source_id=source.pk,
+            on_request=on_request,
         )
         run.requests_made = result.requests
-        written = cost_window_replace(source=source, start=start, end=end, result=result)
+        try:
+            written = cost_window_replace(source=source, start=start, end=end, result=result)
+        finally:
+            result.close()
         if with_insights:
 
             def count_insight() -> None:

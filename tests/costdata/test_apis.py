@@ -29,16 +29,15 @@ def load(source: CostSource, start: date, end: date, rows: list[tuple], tags: di
         )
 
     estimated = {r[0] for r in rows if len(r) > 5 and r[5]}
-    services.cost_window_replace(
-        source=source,
+    pulled = services.pull_result_from_rows(
+        source_id=source.pk,
         start=start,
         end=end,
-        result=services.PullResult(
-            service=result(rows, estimated),
-            tags={key: result(items, estimated) for key, items in (tags or {}).items()},
-            requests=0,
-        ),
+        service=result(rows, estimated),
+        tags={key: result(items, estimated) for key, items in (tags or {}).items()},
     )
+    services.cost_window_replace(source=source, start=start, end=end, result=pulled)
+    pulled.close()
 
 
 @pytest.fixture

@@ -56,3 +56,22 @@ def test_untagged_key_reads_as_empty_value():
     assert tag_value_from_key("cost-centre$CC-1$x") == "CC-1$x"
     with pytest.raises(MalformedResponse):
         tag_value_from_key("team")
+
+
+def test_a_day_coming_back_after_a_later_day_is_refused():
+    from datetime import timedelta
+
+    pages = [
+        page([day_result(D1, [group(["1", "S"], "1")]), day_result(D1 + timedelta(days=1), [])], token="2"),
+        page([day_result(D1, [group(["2", "S"], "1")])]),
+    ]
+    with pytest.raises(MalformedResponse, match="arrived again after later days"):
+        normalise_pages(pages)
+
+
+def test_a_days_groups_continuing_on_the_next_page_are_kept():
+    pages = [
+        page([day_result(D1, [group(["1", "S"], "1")])], token="2"),
+        page([day_result(D1, [group(["2", "S"], "2")])]),
+    ]
+    assert sorted(r.keys for r in normalise_pages(pages).rows) == [("1", "S"), ("2", "S")]
