@@ -74,12 +74,7 @@ class PageNormaliser:
         self.days: set[date] = set()
         self.pages = 0
         self._last_day: date | None = None
-        self._open_keys: dict[tuple[str, ...] | tuple[tuple[str, ...], str], None] = {}
-        self._strings: dict[str, str] = {}
-
-    def _shared(self, text: str) -> str:
-        # Account ids and service names repeat on every day: keep one copy of each.
-        return self._strings.setdefault(text, text)
+        self._open_keys: set[tuple[str, str, str]] = set()
 
     def feed(self, page: Mapping[str, Any]) -> Iterator[CostRow]:
         """The rows of the next page, checked."""
@@ -101,22 +96,25 @@ class PageNormaliser:
                     raise MalformedResponse(
                         f"page {page_number}: {day.isoformat()} arrived again after later days"
                     )
-                self._open_keys = {}
+                self._open_keys = set()
                 self._last_day = day
             self.days.add(day)
             estimated = bool(entry.get("Estimated", False))
             if estimated:
                 self.estimated_days.add(day)
-            for group in entry.get("Groups", []) or []:
-                keys = tuple(group.get("Keys") or ())
-                if self.tag_grouping:
-                    if len(keys) != 2:
-                        raise MalformedResponse(
-                            f"page {page_number}, {day.isoformat()}, group {'/'.join(keys)}: "
-                            "expected an account and a tag key"
-                        )
-                    keys = (keys[0], tag_value_from_key(keys[1]))
-                keys = tuple(self._shared(k) for k in keys)
+            open_keys = self._open_keys
+            tag_grouping = self.tag_grouping
+            # The hot loop of a pull: one pass per group, nothing built that is not kept.
+            for group in entry.get("Groups") or ():
+                keys = group.get("Keys") or ()
+                if len(keys) != 2:
+                    raise MalformedResponse(
+                        f"page {page_number}, {day.isoformat()}, group {'/'.join(keys)}: "
+                        "expected two keys (the account and the service or tag)"
+                    )
+                first, second = keys
+                if tag_grouping:
+                    second = tag_value_from_key(second)
                 metrics = group.get("Metrics") or {}
                 try:
                     unblended_metric = metrics["UnblendedCost"]
@@ -128,21 +126,22 @@ class PageNormaliser:
                     if not (unblended.is_finite() and amortized.is_finite()):
                         raise InvalidOperation
                 except (KeyError, TypeError, InvalidOperation):
-                    where = f"page {page_number}, {day.isoformat()}, group {'/'.join(keys)}"
+                    where = f"page {page_number}, {day.isoformat()}, group {first}/{second}"
                     _amount(metrics, "UnblendedCost", where)
                     _amount(metrics, "AmortizedCost", where)
                     raise MalformedResponse(f"{where}: an amount is not a finite number") from None
                 if not same_unit:
-                    where = f"page {page_number}, {day.isoformat()}, group {'/'.join(keys)}"
                     raise MalformedResponse(
-                        f"{where}: metrics in two currencies ({unit}, {amortized_metric['Unit']})"
+                        f"page {page_number}, {day.isoformat()}, group {first}/{second}: metrics in two "
+                        f"currencies ({unit}, {amortized_metric['Unit']})"
                     )
-                row_key = (keys, unit)
-                if row_key in self._open_keys:
-                    where = f"page {page_number}, {day.isoformat()}, group {'/'.join(keys)}"
-                    raise MalformedResponse(f"{where}: the same group arrived twice")
-                self._open_keys[row_key] = None
-                yield CostRow(day, keys, self._shared(unit), unblended, amortized, estimated)
+                row_key = (first, second, unit)
+                if row_key in open_keys:
+                    raise MalformedResponse(
+                        f"page {page_number}, {day.isoformat()}, group {first}/{second}: the same group arrived twice"
+                    )
+                open_keys.add(row_key)
+                yield CostRow(day, (first, second), unit, unblended, amortized, estimated)
 
 
 def normalise_pages(pages: Iterable[Mapping[str, Any]], *, tag_grouping: bool = False) -> NormalisedResult:

@@ -80,11 +80,11 @@ class RowSpool:
     def __init__(self, *, model: type, columns: list[str]) -> None:
         self.model, self.columns = model, columns
         self.file = tempfile.SpooledTemporaryFile(max_size=self.MEMORY_BYTES, mode="w+", newline="")
-        self._writer = csv.writer(self.file, lineterminator="\n")
+        self._write = csv.writer(self.file, lineterminator="\n").writerow
         self.count = 0
 
     def add(self, record: list[Any]) -> None:
-        self._writer.writerow(record)
+        self._write(record)
         self.count += 1
 
     def records(self) -> Iterator[list[str]]:
@@ -123,22 +123,47 @@ def _spool_rows(
     end: date,
     tag_key: str | None,
 ) -> None:
+    add = spool.add
+    last_day: date | None = None
+    day_text = ""
     for row in rows:
-        if not (start <= row.day < end):
-            raise MalformedResponse(f"the source answered for {row.day}, outside the window {start}..{end}")
-        middle = [row.keys[0], row.keys[1]] if tag_key is None else [row.keys[0], tag_key, row.keys[1]]
-        spool.add(
-            [
-                source_id,
-                row.day.isoformat(),
-                provider,
-                *middle,
-                row.unblended,
-                row.amortized,
-                row.currency,
-                "t" if row.estimated else "f",
-            ]
-        )
+        if row.day != last_day:
+            if not (start <= row.day < end):
+                raise MalformedResponse(
+                    f"the source answered for {row.day}, outside the window {start}..{end}"
+                )
+            last_day, day_text = row.day, row.day.isoformat()
+        first, second = row.keys
+        flag = "t" if row.estimated else "f"
+        if tag_key is None:
+            add(
+                [
+                    source_id,
+                    day_text,
+                    provider,
+                    first,
+                    second,
+                    row.unblended,
+                    row.amortized,
+                    row.currency,
+                    flag,
+                ]
+            )
+        else:
+            add(
+                [
+                    source_id,
+                    day_text,
+                    provider,
+                    first,
+                    tag_key,
+                    second,
+                    row.unblended,
+                    row.amortized,
+                    row.currency,
+                    flag,
+                ]
+            )
 
 
 def pull_result_from_rows(
@@ -480,7 +505,7 @@ def _insert_spool(spool: RowSpool) -> int:
     if connection.vendor == "postgresql":
         spool.file.seek(0)
         with connection.cursor() as cursor:
-            cursor.copy_expert(_copy_statement(spool.model, spool.columns), spool.file, size=256 * 1024)
+            cursor.copy_expert(_copy_statement(spool.model, spool.columns), spool.file, 256 * 1024)
         return spool.count
     return _bulk_insert(spool.model, spool.columns, _typed(spool))
 
