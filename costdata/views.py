@@ -61,7 +61,6 @@ def focus_upload(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(CostSource, pk=pk, kind=CostSource.Kind.FOCUS_FILE)
     problems: list[str] = []
     more = False
-    status = 200
     if request.method == "POST":
         form = FocusUploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -74,10 +73,10 @@ def focus_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 try:
                     run = services.focus_import(source=source, path=Path(spool.name), filename=upload.name)
                 except FocusFileRefused as exc:
-                    problems, more, status = exc.problems, exc.more, 400
+                    # Re-rendered with the problems, as a form with errors is (status 200, as Django does).
+                    problems, more = exc.problems, exc.more
                 except services.SourceBusy as exc:
                     form.add_error("file", str(exc))
-                    status = 409
                 else:
                     messages.success(
                         request,
@@ -85,9 +84,7 @@ def focus_upload(request: HttpRequest, pk: int) -> HttpResponse:
                         f"{run.window_end} (end exclusive), replacing what the source held for those days.",
                     )
                     return redirect("source-detail", pk=source.pk)
-        else:
-            status = 400
     else:
         form = FocusUploadForm()
     context = {"source": source, "form": form, "problems": problems, "more": more}
-    return render(request, "costdata/focus_upload.html", context, status=status)
+    return render(request, "costdata/focus_upload.html", context)
