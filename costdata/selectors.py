@@ -8,12 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, DateField, DecimalField, F, IntegerField, Max, QuerySet, Sum
+from django.db.models import Count, DateField, F, IntegerField, Max, QuerySet, Sum
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
 from costdata.models import (
-    MONEY,
     CommitmentMetric,
     CostForecast,
     CostSource,
@@ -22,6 +21,7 @@ from costdata.models import (
     IngestionRun,
     MonthlyCost,
 )
+from costdata.money import as_decimal, exact_sum
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,13 @@ def source_runs(*, source: CostSource) -> QuerySet[IngestionRun]:
 def month_to_date_totals(*, today: date | None = None) -> list[dict[str, object]]:
     """This month's unblended cost so far, one line per currency."""
     today = today or timezone.localdate()
-    return list(
+    rows = (
         DailyCost.objects.filter(day__gte=today.replace(day=1), day__lt=today)
         .values("currency")
-        .annotate(amount=Sum("unblended"))
+        .annotate(amount=exact_sum("unblended"))
         .order_by("currency")
     )
+    return [{"currency": row["currency"], "amount": as_decimal(row["amount"])} for row in rows]
 
 
 # --- costs, as the API and the dashboards read them -------------------------------------------------
@@ -172,7 +173,7 @@ def cost_rows(*, query: CostQuery) -> QuerySet:
         facts.annotate(**groupings)
         .values(*names, "currency")
         .annotate(
-            amount=Sum(query.basis, output_field=DecimalField(**MONEY)),
+            amount=exact_sum(query.basis),
             estimated=Max(Cast("estimated", IntegerField())),
         )
         .order_by(*names, "currency")
@@ -200,12 +201,13 @@ def source_insights(*, source: CostSource, today: date | None = None) -> SourceI
     """This month for one source: spend so far, the forecast for the rest, commitment coverage."""
     today = today or timezone.localdate()
     month = today.replace(day=1)
-    month_to_date = list(
-        DailyCost.objects.filter(source=source, day__gte=month, day__lt=today)
+    month_to_date = [
+        {"currency": row["currency"], "amount": as_decimal(row["amount"])}
+        for row in DailyCost.objects.filter(source=source, day__gte=month, day__lt=today)
         .values("currency")
-        .annotate(amount=Sum("unblended"))
+        .annotate(amount=exact_sum("unblended"))
         .order_by("currency")
-    )
+    ]
     return SourceInsights(
         month=month,
         month_to_date=month_to_date,

@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import DateField, IntegerField, Max, Min, Q, Sum
+from django.db.models import DateField, IntegerField, Max, Min, Q
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
@@ -35,6 +35,7 @@ from costdata.models import (
     IngestionRun,
     MonthlyCost,
 )
+from costdata.money import as_decimal, exact_sum
 
 logger = logging.getLogger(__name__)
 
@@ -726,7 +727,9 @@ def monthly_rollup_rebuild(*, source: CostSource, start: date, end: date) -> int
         DailyCost.objects.filter(source=source, day__gte=month_start, day__lt=month_end)
         .annotate(m=TruncMonth("day", output_field=DateField()))
         .values("m", "provider", "account_id", "service", "currency")
-        .annotate(u=Sum("unblended"), a=Sum("amortized"), e=Max(Cast("estimated", IntegerField())))
+        .annotate(
+            u=exact_sum("unblended"), a=exact_sum("amortized"), e=Max(Cast("estimated", IntegerField()))
+        )
         .order_by()
     )
     if connection.vendor == "postgresql":
@@ -747,8 +750,8 @@ def monthly_rollup_rebuild(*, source: CostSource, start: date, end: date) -> int
             account_id=t["account_id"],
             service=t["service"],
             currency=t["currency"],
-            unblended=t["u"],
-            amortized=t["a"],
+            unblended=as_decimal(t["u"]),
+            amortized=as_decimal(t["a"]),
             estimated=bool(t["e"]),
         )
         for t in totals

@@ -10,6 +10,7 @@ from django.db.models import Sum
 
 from costdata import services
 from costdata.models import CloudAccount, CostSource, DailyCost, DailyTagCost, IngestionRun
+from costdata.money import as_decimal, exact_sum
 from tests.costdata.conftest import TODAY, day_result, group, page, request, requires_postgres, tag
 
 D1, D2, D3 = date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)
@@ -107,8 +108,39 @@ def test_stored_total_equals_the_sources_total_exactly(aws_source, stubbed):
 
     pull(aws_source, client, D1, D2)
 
-    stored = DailyCost.objects.filter(source=aws_source).aggregate(total=Sum("unblended"))["total"]
+    stored = as_decimal(
+        DailyCost.objects.filter(source=aws_source).aggregate(total=exact_sum("unblended"))["total"]
+    )
     assert stored == sum(Decimal(a) for a in amounts)
+
+
+def test_a_month_of_ten_place_amounts_sums_exactly_on_either_database(aws_source, stubbed):
+    """Floats would drift here (0.1 has no binary form); the product's sums do not, SQLite included."""
+    client, stubber = stubbed
+    days = [date(2026, 10, d) for d in range(1, 31)]
+    amounts = [f"{612 + d}.1{d:02d}0000001" for d in range(1, 31)]
+    stubber.add_response(
+        "get_cost_and_usage",
+        page(
+            [
+                day_result(day, [group([f"{a:012d}", "Amazon EC2"], amount) for a in range(12)])
+                for day, amount in zip(days, amounts, strict=True)
+            ]
+        ),
+        request(date(2026, 10, 1), date(2026, 10, 31)),
+    )
+
+    pull(aws_source, client, date(2026, 10, 1), date(2026, 10, 31))
+
+    expected = 12 * sum(Decimal(a) for a in amounts)
+    stored = DailyCost.objects.filter(source=aws_source).aggregate(total=exact_sum("unblended"))["total"]
+    assert as_decimal(stored) == expected
+    from costdata.models import MonthlyCost
+
+    assert MonthlyCost.objects.filter(source=aws_source).aggregate(t=exact_sum("unblended"))["t"] is not None
+    assert as_decimal(MonthlyCost.objects.get(source=aws_source, account_id="000000000000").unblended) == sum(
+        Decimal(a) for a in amounts
+    )
 
 
 def test_a_restated_day_replaces_its_estimate_without_doubling(aws_source, stubbed):
