@@ -24,6 +24,7 @@ class IngestionRunSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "error",
+            "notes",
         ]
 
 
