@@ -147,8 +147,9 @@ def _uses_monthly_rollup(query: CostQuery) -> bool:
 def cost_rows(*, query: CostQuery) -> QuerySet:
     """Amounts aggregated in the database: one row per grouping and currency, sorted by the keys.
 
-    Each row: the grouping fields named as in the query (`tag` for tag:KEY), `amount` (Decimal, the sum
-    at the stored precision), `currency`, `estimated` (true if any day in it is still estimated). A
+    Each row: the grouping values under grouping_alias(name) (`k_day`, `k_month`, `k_account`, ...,
+    `k_tag` for tag:KEY), `amount` (the exact sum; read it with costdata.money.as_decimal), `currency`,
+    `estimated` (1 if any day in it is still estimated). A
     tag grouping reads the tag grain (DailyTagCost), everything else the service grain, so the two are
     never added together.
     """
