@@ -332,7 +332,7 @@ def test_a_crash_while_writing_the_window_leaves_the_old_data(aws_source, stubbe
         # Runs after the window's old rows were deleted and the new ones inserted.
         raise RuntimeError("worker killed mid-write")
 
-    monkeypatch.setattr(services, "_accounts_upsert", crash)
+    monkeypatch.setattr(services.facts, "accounts_upsert", crash)
     with pytest.raises(services.PullFailed, match="worker killed mid-write"):
         pull(aws_source, client)
 

@@ -14,7 +14,7 @@ D1, END = date(2026, 11, 1), date(2026, 11, 3)
 
 def test_throttling_is_retried_by_the_task_until_it_succeeds(aws_source, stubbed, monkeypatch):
     client, stubber = stubbed
-    monkeypatch.setattr(services, "cost_explorer_for", lambda source, today: client)
+    monkeypatch.setattr(services.pull, "cost_explorer_for", lambda source, today: client)
     stubber.add_client_error(
         "get_cost_and_usage", service_error_code="LimitExceededException", http_status_code=400
     )
@@ -34,7 +34,7 @@ def test_throttling_is_retried_by_the_task_until_it_succeeds(aws_source, stubbed
 
 def test_a_permanent_error_ends_the_task_without_a_retry(aws_source, stubbed, monkeypatch):
     client, stubber = stubbed
-    monkeypatch.setattr(services, "cost_explorer_for", lambda source, today: client)
+    monkeypatch.setattr(services.pull, "cost_explorer_for", lambda source, today: client)
     stubber.add_client_error("get_cost_and_usage", service_error_code="AccessDeniedException")
 
     outcome = tasks.pull_source.apply(args=[aws_source.pk, D1.isoformat(), END.isoformat()]).get()
