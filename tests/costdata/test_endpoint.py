@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from botocore import xform_name
@@ -44,6 +45,7 @@ class FakeCostExplorer(ThreadingHTTPServer):
         self.demo = DemoCostExplorer(today=date.today())
         self.calls: list[dict] = []
         self.fail_next: list[str] = []  # error codes to answer before serving, one per request
+        self.expected_key = "AKIDTESTING"  # the access key id Cost Explorer calls must be signed with
 
     @property
     def url(self) -> str:
@@ -57,12 +59,17 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+        raw = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            return self.assume_role(dict(parse_qsl(raw.decode())))
+        body = json.loads(raw or b"{}")
         target = self.headers.get("X-Amz-Target", "")
         self.server.calls.append(
             {"target": target, "authorization": self.headers.get("Authorization", ""), "body": body}
         )
-        if not self.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256 Credential=AKIDTESTING/"):
+        if not self.headers.get("Authorization", "").startswith(
+            f"AWS4-HMAC-SHA256 Credential={self.server.expected_key}/"
+        ):
             return self.reply(400, {"__type": "UnrecognizedClientException", "message": "bad signature"})
         if self.server.fail_next:
             code = self.server.fail_next.pop(0)
@@ -77,6 +84,28 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(400, {"__type": error["Code"], "message": error["Message"]})
         answer.pop("ResponseMetadata", None)
         self.reply(200, answer)
+
+    def assume_role(self, form: dict[str, str]) -> None:
+        """STS AssumeRole (query protocol, XML): temporary credentials the CE calls must then use."""
+        self.server.calls.append(
+            {
+                "target": "STS." + form.get("Action", ""),
+                "authorization": self.headers.get("Authorization", ""),
+                "body": form,
+            }
+        )
+        xml = f"""<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <AssumedRoleUser><Arn>{form["RoleArn"]}/{form["RoleSessionName"]}</Arn><AssumedRoleId>AROATEST:{form["RoleSessionName"]}</AssumedRoleId></AssumedRoleUser>
+    <Credentials><AccessKeyId>ASIATEMPORARY</AccessKeyId><SecretAccessKey>temporary-secret</SecretAccessKey><SessionToken>session-token-1</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>
+  </AssumeRoleResult>
+  <ResponseMetadata><RequestId>test-request</RequestId></ResponseMetadata>
+</AssumeRoleResponse>""".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(xml)))
+        self.end_headers()
+        self.wfile.write(xml)
 
     def reply(self, status: int, payload: dict) -> None:
         data = json.dumps(payload).encode()
@@ -110,6 +139,7 @@ def install(tmp_path: Path, endpoint: FakeCostExplorer):
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         VAR_DIR=str(tmp_path / "var"),
         AWS_ENDPOINT_URL_COST_EXPLORER=endpoint.url,
+        AWS_ENDPOINT_URL_STS=endpoint.url,
         AWS_ACCESS_KEY_ID="AKIDTESTING",
         AWS_SECRET_ACCESS_KEY="testing-secret",
         AWS_CONFIG_FILE=str(tmp_path / "no-config"),
@@ -207,3 +237,48 @@ def test_bad_credentials_fail_the_pull_with_a_clear_message(install, endpoint):
     with sqlite3.connect(database) as db:
         status, error = db.execute("select status, error from costdata_ingestionrun").fetchone()
     assert status == "failed" and "not recognised" in error
+
+
+def test_a_source_with_a_role_reads_through_sts_assume_role(install, endpoint):
+    manage, database = install
+    added = manage(
+        "add_source",
+        "--name",
+        "Payer via role",
+        "--kind",
+        "aws_cost_explorer",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/CostExplorerReader",
+        "--external-id",
+        "partnership-ext-7",
+    )
+    assert added.returncode == 0, added.stderr
+    endpoint.expected_key = "ASIATEMPORARY"
+    end = date.today()
+
+    pulled = manage(
+        "pull_costs",
+        "--source",
+        "Payer via role",
+        "--start",
+        (end - timedelta(days=3)).isoformat(),
+        "--end",
+        end.isoformat(),
+    )
+
+    assert pulled.returncode == 0, pulled.stderr
+    sts = [call for call in endpoint.calls if call["target"] == "STS.AssumeRole"]
+    assert len(sts) == 1
+    assert sts[0]["body"]["RoleArn"] == "arn:aws:iam::123456789012:role/CostExplorerReader"
+    assert sts[0]["body"]["ExternalId"] == "partnership-ext-7"
+    assert sts[0]["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDTESTING/")
+    ce_calls = [call for call in endpoint.calls if call["target"].startswith(TARGET_PREFIX)]
+    assert ce_calls and all(
+        c["authorization"].startswith("AWS4-HMAC-SHA256 Credential=ASIATEMPORARY/") for c in ce_calls
+    )
+    with sqlite3.connect(database) as db:
+        stored = " ".join(str(v) for row in db.execute("select * from costdata_costsource") for v in row)
+        runs = " ".join(str(v) for row in db.execute("select * from costdata_ingestionrun") for v in row)
+    assert "temporary-secret" not in stored + runs and "testing-secret" not in stored + runs, (
+        "no secret is stored"
+    )
