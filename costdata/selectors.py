@@ -31,6 +31,10 @@ class Freshness:
     estimated_days: int
     last_run: IngestionRun | None
 
+    @property
+    def refreshed_just_now(self) -> bool:
+        return self.refreshed_at is not None and (timezone.now() - self.refreshed_at).total_seconds() < 60
+
 
 def last_successful_run() -> IngestionRun | None:
     return (

@@ -42,7 +42,7 @@ def demo_pulled(db) -> CostSource:
 def test_the_source_page_shows_freshness_requests_forecast_and_commitments(reader, demo_pulled):
     page = " ".join(reader.get(f"/costs/sources/{demo_pulled.pk}/").content.decode().split())
     yesterday = timezone.localdate() - timedelta(days=1)
-    assert f"Data up to {yesterday:%Y-%m-%d}, refreshed 0" in page
+    assert f"Data up to {yesterday:%Y-%m-%d}, refreshed just now, 3 days estimated." in page
     assert "3 days estimated" in page
     run = demo_pulled.runs.get()
     assert '<p class="figure">' + str(run.requests_made) + "</p>" in page
