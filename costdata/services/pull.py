@@ -304,7 +304,11 @@ def source_pull(
             def count_insight() -> None:
                 run.requests_made += 1
 
-            notes = source_insights_pull(source=source, client=client, today=today, count=count_insight)
+            try:
+                notes = source_insights_pull(source=source, client=client, today=today, count=count_insight)
+            except Exception as exc:  # the costs are in; a malformed forecast must not fail the run
+                logger.exception("forecast and commitments of %s not stored", source.name)
+                notes = [f"Forecast and commitments not stored: {describe_error(exc)}"]
             run.notes = "\n".join(notes)
     except Exception as exc:
         run.requests_made = getattr(exc, "requests_made", run.requests_made)

@@ -221,3 +221,29 @@ def test_the_demo_forecast_is_the_rest_of_the_month_and_deterministic():
     two = DemoCostExplorer(today=TODAY).get_cost_forecast(**forecast_request(today=TODAY))
     assert one == two
     assert Decimal(one["Total"]["Amount"]) > 0
+
+
+def test_a_malformed_forecast_answer_is_a_note_and_the_costs_stay_in(aws_source):
+    """A client whose forecast answer lacks its Total: the pull still succeeds with its rows."""
+    demo = DemoCostExplorer(today=TODAY)
+
+    class BrokenForecast:
+        def get_cost_and_usage(self, **params):
+            return demo.get_cost_and_usage(**params)
+
+        def get_cost_forecast(self, **params):
+            return {"ForecastResultsByTime": []}
+
+        def __getattr__(self, name):
+            return getattr(demo, name)
+
+    run = services.source_pull(
+        source_id=aws_source.pk,
+        start=date(2026, 11, 1),
+        end=date(2026, 11, 3),
+        today=TODAY,
+        client=BrokenForecast(),
+    )
+
+    assert run.status == "succeeded" and run.rows_written > 0
+    assert "Forecast and commitments not stored" in run.notes
