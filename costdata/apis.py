@@ -1,18 +1,38 @@
-from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from costdata import selectors
-from costdata.models import CostSource
-from costdata.serializers import CostSourceSerializer, IngestionRunSerializer
+from costdata import selectors, services
+from costdata.models import CostSource, IngestionRun
+from costdata.permissions import ReadOrManageSources
+from costdata.serializers import (
+    CostQuerySerializer,
+    CostRowSerializer,
+    CostSourceCreateSerializer,
+    CostSourceSerializer,
+    IngestionRunSerializer,
+    PullRequestSerializer,
+)
 
 
-class CostSourceViewSet(viewsets.ReadOnlyModelViewSet):
+def _as_api_error(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError(exc.message_dict if hasattr(exc, "message_dict") else {"detail": exc.messages})
+
+
+class CostSourceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Cost sources with their freshness: data up to, last refresh, days still estimated, last run."""
 
     serializer_class = CostSourceSerializer
+    permission_classes = [ReadOrManageSources]
     filterset_fields = ["kind", "active"]
     ordering_fields = ["name"]
     ordering = ["name"]
@@ -28,17 +48,113 @@ class CostSourceViewSet(viewsets.ReadOnlyModelViewSet):
         source.last_run = freshness.last_run
         return source
 
-    def list(self, request: Request, *args, **kwargs) -> Response:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         sources = [self._with_freshness(source) for source in page]
         return self.get_paginated_response(self.get_serializer(sources, many=True).data)
 
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self.get_serializer(self._with_freshness(self.get_object())).data)
 
-    @extend_schema(responses=IngestionRunSerializer(many=True))
+    @extend_schema(
+        summary="Add a cost source (admins only)",
+        request=CostSourceCreateSerializer,
+        responses={201: CostSourceSerializer},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = CostSourceCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            source = services.source_create(**incoming.validated_data)
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+        return Response(
+            self.get_serializer(self._with_freshness(source)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        summary="Queue a pull of this source now (admins only)",
+        description="Without a body, reads the computed refresh window; with start and end (exclusive), "
+        "backfills that range (up to the 13 months Cost Explorer keeps). Returns the queued run.",
+        request=PullRequestSerializer,
+        responses={202: IngestionRunSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def pull(self, request: Request, pk: str | None = None) -> Response:
+        source = self.get_object()
+        incoming = PullRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            run = services.source_pull_enqueue(source=source, **incoming.validated_data)
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc) from exc
+        return Response(IngestionRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="The source's run history, newest first", responses=IngestionRunSerializer(many=True)
+    )
     @action(detail=True, methods=["get"])
     def runs(self, request: Request, pk: str | None = None) -> Response:
         runs = selectors.source_runs(source=self.get_object())
         page = self.paginate_queryset(runs)
         return self.get_paginated_response(IngestionRunSerializer(page, many=True).data)
+
+
+class IngestionRunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every source's runs, newest first: window, status, rows, requests, error."""
+
+    serializer_class = IngestionRunSerializer
+    filterset_fields = ["source", "status", "trigger"]
+    ordering_fields = ["started_at"]
+
+    def get_queryset(self):
+        return IngestionRun.objects.select_related("source").order_by("-started_at", "-id")
+
+
+COST_PARAMETERS = [
+    OpenApiParameter("start", OpenApiTypes.DATE, required=True, description="First day (YYYY-MM-DD)."),
+    OpenApiParameter("end", OpenApiTypes.DATE, required=True, description="Day after the last (exclusive)."),
+    OpenApiParameter(
+        "group_by",
+        OpenApiTypes.STR,
+        description="Up to two of day, month, account, service, provider, source, tag:KEY, "
+        "comma-separated, e.g. `month,service` or `day,tag:team`. Each row then has one field per "
+        "grouping (`tag` for tag:KEY).",
+    ),
+    OpenApiParameter("account", OpenApiTypes.STR, description="Only these account ids (comma-separated)."),
+    OpenApiParameter("service", OpenApiTypes.STR, description="Only these services (comma-separated)."),
+    OpenApiParameter("source", OpenApiTypes.STR, description="Only this source: its name or id."),
+    OpenApiParameter(
+        "basis",
+        OpenApiTypes.STR,
+        enum=["unblended", "amortized"],
+        description="unblended (default; FOCUS BilledCost) or amortized (FOCUS EffectiveCost).",
+    ),
+]
+
+
+class CostViewSet(viewsets.GenericViewSet):
+    """Costs aggregated at the grain asked for, exact to the stored twelve places."""
+
+    serializer_class = CostRowSerializer
+    filter_backends: list[Any] = []
+
+    @extend_schema(
+        summary="Costs for a window, grouped",
+        description="Sums of the cost facts in [start, end), one row per grouping and currency, sorted by "
+        "the groupings. `amount` is a decimal string at full precision. A 400 names the parameter at fault.",
+        parameters=COST_PARAMETERS,
+        responses={
+            200: CostRowSerializer(many=True),
+            400: inline_serializer(
+                "CostQueryError", {"parameter": serializers.ListField(child=serializers.CharField())}
+            ),
+        },
+    )
+    def list(self, request: Request) -> Response:
+        incoming = CostQuerySerializer(data=request.query_params)
+        incoming.is_valid(raise_exception=True)
+        query = incoming.to_query()
+        page = self.paginate_queryset(selectors.cost_rows(query=query))
+        rows = CostRowSerializer(page, many=True, groupings=query.output_names).data
+        return self.get_paginated_response(rows)

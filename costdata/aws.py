@@ -32,7 +32,11 @@ def cost_explorer_client(
         assume: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name}
         if external_id:
             assume["ExternalId"] = external_id
-        credentials = session.client("sts", config=CLIENT_CONFIG).assume_role(**assume)["Credentials"]
+        # STS in the configured region (its regional endpoint), us-east-1 when none is configured.
+        sts = session.client(
+            "sts", region_name=session.region_name or COST_EXPLORER_REGION, config=CLIENT_CONFIG
+        )
+        credentials = sts.assume_role(**assume)["Credentials"]
         session = boto3.session.Session(
             aws_access_key_id=credentials["AccessKeyId"],
             aws_secret_access_key=credentials["SecretAccessKey"],

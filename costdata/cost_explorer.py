@@ -7,7 +7,7 @@ pages: rows are keyed by (day, keys, currency) and merged across pages, never ov
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -20,7 +20,7 @@ class MalformedResponse(ValueError):
     """A page that does not have the shape Cost Explorer documents."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CostRow:
     day: date
     keys: tuple[str, ...]
@@ -58,46 +58,103 @@ def tag_value_from_key(key: str) -> str:
     return value
 
 
-def normalise_pages(pages: Iterable[Mapping[str, Any]], *, tag_grouping: bool = False) -> NormalisedResult:
-    """Merge every page of one GetCostAndUsage query into rows.
+class PageNormaliser:
+    """Normalise one query's pages as they arrive, holding only what the next page needs.
 
-    Steps: read each ResultsByTime entry's day and Estimated flag; for each group read both metrics as
-    Decimal (never float); key the row by (day, group keys, currency); refuse a key seen twice, which
-    would mean double counting. Account names come from DimensionValueAttributes on any page.
+    Cost Explorer lists days in order; a day's groups may run on into the next page, never come back
+    after a later day. So the duplicate check keeps the keys of the days still open and forgets the
+    rest: a window of a million rows is read in the memory of a page. A day that reappears after a
+    later one is refused, as a group arriving twice is: either would risk double counting.
     """
-    merged: dict[tuple[date, tuple[str, ...], str], CostRow] = {}
-    result = NormalisedResult(rows=[])
-    for page_number, page in enumerate(pages, start=1):
+
+    def __init__(self, *, tag_grouping: bool = False) -> None:
+        self.tag_grouping = tag_grouping
+        self.estimated_days: set[date] = set()
+        self.account_names: dict[str, str] = {}
+        self.days: set[date] = set()
+        self.pages = 0
+        self._last_day: date | None = None
+        self._open_keys: set[tuple[str, str, str]] = set()
+
+    def feed(self, page: Mapping[str, Any]) -> Iterator[CostRow]:
+        """The rows of the next page, checked."""
+        self.pages += 1
+        page_number = self.pages
         for attribute in page.get("DimensionValueAttributes", []) or []:
             name = (attribute.get("Attributes") or {}).get("description")
             if name:
-                result.account_names[attribute["Value"]] = name
+                self.account_names[attribute["Value"]] = name
         for entry in page.get("ResultsByTime", []) or []:
             try:
                 day = date.fromisoformat(entry["TimePeriod"]["Start"])
-            except (KeyError, ValueError) as exc:
+            except (KeyError, ValueError, TypeError) as exc:
                 raise MalformedResponse(
                     f"page {page_number}: a result has no valid TimePeriod.Start"
                 ) from exc
-            result.days.add(day)
+            if day != self._last_day:
+                if day in self.days:
+                    raise MalformedResponse(
+                        f"page {page_number}: {day.isoformat()} arrived again after later days"
+                    )
+                self._open_keys = set()
+                self._last_day = day
+            self.days.add(day)
             estimated = bool(entry.get("Estimated", False))
             if estimated:
-                result.estimated_days.add(day)
-            for group in entry.get("Groups", []) or []:
-                keys = tuple(group.get("Keys") or ())
-                where = f"page {page_number}, {day.isoformat()}, group {'/'.join(keys)}"
+                self.estimated_days.add(day)
+            open_keys = self._open_keys
+            tag_grouping = self.tag_grouping
+            # The hot loop of a pull: one pass per group, nothing built that is not kept.
+            for group in entry.get("Groups") or ():
+                keys = group.get("Keys") or ()
+                if len(keys) != 2:
+                    raise MalformedResponse(
+                        f"page {page_number}, {day.isoformat()}, group {'/'.join(keys)}: "
+                        "expected two keys (the account and the service or tag)"
+                    )
+                first, second = keys
                 if tag_grouping:
-                    if len(keys) != 2:
-                        raise MalformedResponse(f"{where}: expected an account and a tag key")
-                    keys = (keys[0], tag_value_from_key(keys[1]))
+                    second = tag_value_from_key(second)
                 metrics = group.get("Metrics") or {}
-                unblended, unit = _amount(metrics, "UnblendedCost", where)
-                amortized, amortized_unit = _amount(metrics, "AmortizedCost", where)
-                if amortized_unit != unit:
-                    raise MalformedResponse(f"{where}: metrics in two currencies ({unit}, {amortized_unit})")
-                row_key = (day, keys, unit)
-                if row_key in merged:
-                    raise MalformedResponse(f"{where}: the same group arrived twice")
-                merged[row_key] = CostRow(day, keys, unit, unblended, amortized, estimated)
-    result.rows = list(merged.values())
-    return result
+                try:
+                    unblended_metric = metrics["UnblendedCost"]
+                    amortized_metric = metrics["AmortizedCost"]
+                    unit = unblended_metric["Unit"]
+                    unblended = Decimal(unblended_metric["Amount"])
+                    amortized = Decimal(amortized_metric["Amount"])
+                    same_unit = amortized_metric["Unit"] == unit
+                    if not (unblended.is_finite() and amortized.is_finite()):
+                        raise InvalidOperation
+                except (KeyError, TypeError, InvalidOperation):
+                    where = f"page {page_number}, {day.isoformat()}, group {first}/{second}"
+                    _amount(metrics, "UnblendedCost", where)
+                    _amount(metrics, "AmortizedCost", where)
+                    raise MalformedResponse(f"{where}: an amount is not a finite number") from None
+                if not same_unit:
+                    raise MalformedResponse(
+                        f"page {page_number}, {day.isoformat()}, group {first}/{second}: metrics in two "
+                        f"currencies ({unit}, {amortized_metric['Unit']})"
+                    )
+                row_key = (first, second, unit)
+                if row_key in open_keys:
+                    raise MalformedResponse(
+                        f"page {page_number}, {day.isoformat()}, group {first}/{second}: the same group arrived twice"
+                    )
+                open_keys.add(row_key)
+                yield CostRow(day, (first, second), unit, unblended, amortized, estimated)
+
+
+def normalise_pages(pages: Iterable[Mapping[str, Any]], *, tag_grouping: bool = False) -> NormalisedResult:
+    """Every page of one GetCostAndUsage query as rows in memory (for small windows and tests).
+
+    Amounts are Decimal (never float); a group seen twice is refused, which would mean double
+    counting; account names come from DimensionValueAttributes on any page.
+    """
+    normaliser = PageNormaliser(tag_grouping=tag_grouping)
+    rows = [row for page in pages for row in normaliser.feed(page)]
+    return NormalisedResult(
+        rows=rows,
+        estimated_days=normaliser.estimated_days,
+        account_names=normaliser.account_names,
+        days=normaliser.days,
+    )

@@ -256,6 +256,158 @@ class DemoCostExplorer:
             },
         }
 
+    # --- forecast and commitments ------------------------------------------------------------
+    # The demo organisation covers part of its compute with a Savings Plan and part of its databases
+    # with Reserved Instances; the figures vary by month from the seed.
+    def _period(self, request: dict[str, Any]) -> tuple[date, date]:
+        try:
+            start = date.fromisoformat(request["TimePeriod"]["Start"])
+            end = date.fromisoformat(request["TimePeriod"]["End"])
+        except (KeyError, ValueError):
+            raise self._error(
+                "ValidationException", "TimePeriod Start and End must be YYYY-MM-DD dates"
+            ) from None
+        if end <= start:
+            raise self._error("ValidationException", "End date must be after the start date")
+        return start, end
+
+    def _month_total(self, start: date, end: date, services: frozenset[str] | None = None) -> Decimal:
+        total = Decimal(0)
+        day = start
+        while day < end:
+            for account in DEMO_ACCOUNTS:
+                for service in account.services:
+                    if services is None or service in services:
+                        total += self.final_amount(account, service, day)
+            day += timedelta(days=1)
+        return total
+
+    def get_cost_forecast(self, **request: Any) -> dict[str, Any]:
+        self.requests += 1
+        start, end = self._period(request)
+        if start < self.today:
+            raise self._error("ValidationException", "Start date must be on or after the current date")
+        mean = self._month_total(start, end).quantize(TEN_PLACES)
+        spread = (mean * Decimal("0.06")).quantize(TEN_PLACES)
+        return {
+            "Total": {"Amount": format(mean, "f"), "Unit": "USD"},
+            "ForecastResultsByTime": [
+                {
+                    "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+                    "MeanValue": format(mean, "f"),
+                    "PredictionIntervalLowerBound": format(mean - spread, "f"),
+                    "PredictionIntervalUpperBound": format(mean + spread, "f"),
+                }
+            ],
+        }
+
+    def _share(self, name: str, start: date, low: str, high: str) -> Decimal:
+        fraction = _unit_interval(self.seed, name, start.replace(day=1))
+        return Decimal(low) + (Decimal(high) - Decimal(low)) * fraction
+
+    def get_savings_plans_coverage(self, **request: Any) -> dict[str, Any]:
+        self.requests += 1
+        start, end = self._period(request)
+        compute = self._month_total(start, min(end, self.today), WEEKEND_SENSITIVE)
+        covered = (compute * self._share("sp-coverage", start, "0.55", "0.72")).quantize(TEN_PLACES)
+        on_demand = compute - covered
+        percent = (covered * 100 / compute).quantize(TEN_PLACES) if compute else Decimal(0)
+        return {
+            "SavingsPlansCoverages": [
+                {
+                    "Attributes": {},
+                    "Coverage": {
+                        "SpendCoveredBySavingsPlans": format(covered, "f"),
+                        "OnDemandCost": format(on_demand, "f"),
+                        "TotalCost": format(compute, "f"),
+                        "CoveragePercentage": format(percent, "f"),
+                    },
+                    "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+                }
+            ]
+        }
+
+    def get_savings_plans_utilization(self, **request: Any) -> dict[str, Any]:
+        self.requests += 1
+        start, end = self._period(request)
+        days = Decimal((min(end, self.today) - start).days)
+        commitment = (Decimal("820.00") * days).quantize(TEN_PLACES)
+        used = (commitment * self._share("sp-use", start, "0.91", "0.995")).quantize(TEN_PLACES)
+        utilisation = {
+            "TotalCommitment": format(commitment, "f"),
+            "UsedCommitment": format(used, "f"),
+            "UnusedCommitment": format(commitment - used, "f"),
+            "UtilizationPercentage": format(
+                (used * 100 / commitment).quantize(TEN_PLACES) if commitment else 0, "f"
+            ),
+        }
+        return {
+            "SavingsPlansUtilizationsByTime": [
+                {
+                    "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+                    "Utilization": utilisation,
+                }
+            ],
+            "Total": {"Utilization": utilisation},
+        }
+
+    def get_reservation_coverage(self, **request: Any) -> dict[str, Any]:
+        self.requests += 1
+        start, end = self._period(request)
+        hours = Decimal((min(end, self.today) - start).days * 24 * 14)
+        reserved = (hours * self._share("ri-coverage", start, "0.30", "0.45")).quantize(Decimal("0.01"))
+        on_demand_hours = hours - reserved
+        total = {
+            "CoverageHours": {
+                "OnDemandHours": format(on_demand_hours, "f"),
+                "ReservedHours": format(reserved, "f"),
+                "TotalRunningHours": format(hours, "f"),
+                "CoverageHoursPercentage": format(
+                    (reserved * 100 / hours).quantize(TEN_PLACES) if hours else 0, "f"
+                ),
+            },
+            "CoverageCost": {
+                "OnDemandCost": format((on_demand_hours * Decimal("0.384")).quantize(TEN_PLACES), "f")
+            },
+        }
+        return {
+            "CoveragesByTime": [
+                {
+                    "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+                    "Groups": [],
+                    "Total": total,
+                }
+            ],
+            "Total": total,
+        }
+
+    def get_reservation_utilization(self, **request: Any) -> dict[str, Any]:
+        self.requests += 1
+        start, end = self._period(request)
+        purchased = Decimal((min(end, self.today) - start).days * 24 * 5)
+        used = (purchased * self._share("ri-use", start, "0.82", "0.97")).quantize(Decimal("0.01"))
+        fee = (purchased * Decimal("0.21")).quantize(TEN_PLACES)
+        total = {
+            "UtilizationPercentage": format(
+                (used * 100 / purchased).quantize(TEN_PLACES) if purchased else 0, "f"
+            ),
+            "PurchasedHours": format(purchased, "f"),
+            "TotalActualHours": format(used, "f"),
+            "UnusedHours": format(purchased - used, "f"),
+            "TotalAmortizedFee": format(fee, "f"),
+            "RICostForUnusedHours": format(((purchased - used) * Decimal("0.21")).quantize(TEN_PLACES), "f"),
+        }
+        return {
+            "UtilizationsByTime": [
+                {
+                    "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+                    "Groups": [],
+                    "Total": total,
+                }
+            ],
+            "Total": total,
+        }
+
     # --- request checking, as Cost Explorer does it ----------------------------------------------
     def _validate(self, request: dict[str, Any]) -> tuple[date, date, list[dict[str, str]]]:
         try:

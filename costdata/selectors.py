@@ -5,12 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, DateField, F, IntegerField, Max, QuerySet, Sum
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
-from costdata.models import CostSource, DailyCost, IngestionRun
+from costdata.models import (
+    CommitmentMetric,
+    CostForecast,
+    CostSource,
+    DailyCost,
+    DailyTagCost,
+    IngestionRun,
+    MonthlyCost,
+)
+from costdata.money import as_decimal, exact_sum
 
 
 @dataclass(frozen=True)
@@ -19,6 +30,10 @@ class Freshness:
     refreshed_at: datetime | None
     estimated_days: int
     last_run: IngestionRun | None
+
+    @property
+    def refreshed_just_now(self) -> bool:
+        return self.refreshed_at is not None and (timezone.now() - self.refreshed_at).total_seconds() < 60
 
 
 def last_successful_run() -> IngestionRun | None:
@@ -64,9 +79,143 @@ def source_runs(*, source: CostSource) -> QuerySet[IngestionRun]:
 def month_to_date_totals(*, today: date | None = None) -> list[dict[str, object]]:
     """This month's unblended cost so far, one line per currency."""
     today = today or timezone.localdate()
-    return list(
+    rows = (
         DailyCost.objects.filter(day__gte=today.replace(day=1), day__lt=today)
         .values("currency")
-        .annotate(amount=Sum("unblended"))
+        .annotate(amount=exact_sum("unblended"))
         .order_by("currency")
+    )
+    return [{"currency": row["currency"], "amount": as_decimal(row["amount"])} for row in rows]
+
+
+# --- costs, as the API and the dashboards read them -------------------------------------------------
+GROUPINGS = ("day", "month", "account", "service", "provider", "source")
+BASES = ("unblended", "amortized")
+
+
+@dataclass(frozen=True)
+class CostQuery:
+    """A validated read: [start, end) grouped by up to two keys (see costdata.apis.CostQuerySerializer)."""
+
+    start: date
+    end: date
+    group_by: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    source_ids: tuple[int, ...] = ()
+    basis: str = "unblended"
+
+    @property
+    def tag_key(self) -> str | None:
+        for key in self.group_by:
+            if key.startswith("tag:"):
+                return key.removeprefix("tag:")
+        return None
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return tuple("tag" if key.startswith("tag:") else key for key in self.group_by)
+
+
+def grouping_alias(name: str) -> str:
+    """The name a grouping's value has in cost_rows' dicts (the model's own field names are taken)."""
+    return f"k_{name}"
+
+
+def _grouping_expressions(query: CostQuery, *, monthly: bool) -> dict[str, Any]:
+    expressions: dict[str, Any] = {}
+    for key in query.group_by:
+        if key == "day":
+            expression: Any = F("day")
+        elif key == "month":
+            expression = F("month") if monthly else TruncMonth("day", output_field=DateField())
+        elif key == "account":
+            expression = F("account_id")
+        elif key in ("service", "provider"):
+            expression = F(key)
+        elif key == "source":
+            expression = F("source__name")
+        else:
+            expression = F("tag_value")
+        expressions[grouping_alias("tag" if key.startswith("tag:") else key)] = expression
+    return expressions
+
+
+def _uses_monthly_rollup(query: CostQuery) -> bool:
+    """Whole months without a day breakdown read the monthly rollup: 30 times fewer rows."""
+    return (
+        query.tag_key is None and "day" not in query.group_by and query.start.day == 1 and query.end.day == 1
+    )
+
+
+def cost_rows(*, query: CostQuery) -> QuerySet:
+    """Amounts aggregated in the database: one row per grouping and currency, sorted by the keys.
+
+    Each row: the grouping values under grouping_alias(name) (`k_day`, `k_month`, `k_account`, ...,
+    `k_tag` for tag:KEY), `amount` (the exact sum; read it with costdata.money.as_decimal), `currency`,
+    `estimated` (1 if any day in it is still estimated). A
+    tag grouping reads the tag grain (DailyTagCost), everything else the service grain, so the two are
+    never added together.
+    """
+    monthly = _uses_monthly_rollup(query)
+    if query.tag_key is not None:
+        facts: QuerySet = DailyTagCost.objects.filter(
+            tag_key=query.tag_key, day__gte=query.start, day__lt=query.end
+        )
+    elif monthly:
+        facts = MonthlyCost.objects.filter(month__gte=query.start, month__lt=query.end)
+    else:
+        facts = DailyCost.objects.filter(day__gte=query.start, day__lt=query.end)
+    if query.accounts:
+        facts = facts.filter(account_id__in=query.accounts)
+    if query.services:
+        facts = facts.filter(service__in=query.services)
+    if query.source_ids:
+        facts = facts.filter(source_id__in=query.source_ids)
+    groupings = _grouping_expressions(query, monthly=monthly)
+    names = list(groupings)
+    return (
+        facts.annotate(**groupings)
+        .values(*names, "currency")
+        .annotate(
+            amount=exact_sum(query.basis),
+            estimated=Max(Cast("estimated", IntegerField())),
+        )
+        .order_by(*names, "currency")
+    )
+
+
+@dataclass(frozen=True)
+class SourceInsights:
+    month: date
+    month_to_date: list[dict[str, Any]]  # [{"currency", "amount"}], unblended, this month so far
+    forecast: CostForecast | None
+    commitments: list[CommitmentMetric]
+
+    @property
+    def month_forecast_total(self) -> Decimal | None:
+        """Actual so far plus the forecast of the rest of the month, when both are in one currency."""
+        if self.forecast is None:
+            return None
+        actual = [row for row in self.month_to_date if row["currency"] == self.forecast.currency]
+        before = sum((row["amount"] for row in actual), Decimal(0))
+        return before + self.forecast.amount
+
+
+def source_insights(*, source: CostSource, today: date | None = None) -> SourceInsights:
+    """This month for one source: spend so far, the forecast for the rest, commitment coverage."""
+    today = today or timezone.localdate()
+    month = today.replace(day=1)
+    month_to_date = [
+        {"currency": row["currency"], "amount": as_decimal(row["amount"])}
+        for row in DailyCost.objects.filter(source=source, day__gte=month, day__lt=today)
+        .values("currency")
+        .annotate(amount=exact_sum("unblended"))
+        .order_by("currency")
+    ]
+    return SourceInsights(
+        month=month,
+        month_to_date=month_to_date,
+        forecast=source.forecasts.filter(month=month).first(),
+        commitments=list(source.commitments.filter(month__lte=month).order_by("-month", "kind")[:2]),
     )

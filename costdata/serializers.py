@@ -1,6 +1,9 @@
+from typing import Any
+
 from rest_framework import serializers
 
 from costdata.models import CostSource, IngestionRun
+from costdata.selectors import BASES, GROUPINGS, CostQuery
 
 
 class IngestionRunSerializer(serializers.ModelSerializer):
@@ -21,6 +24,7 @@ class IngestionRunSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "error",
+            "notes",
         ]
 
 
@@ -44,3 +48,139 @@ class CostSourceSerializer(serializers.ModelSerializer):
             "estimated_days",
             "last_run",
         ]
+
+
+class CostSourceCreateSerializer(serializers.Serializer):
+    """Input for POST /sources/: validated here, created by costdata.services.source_create."""
+
+    name = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=CostSource.Kind.choices)
+    role_arn = serializers.CharField(max_length=600, required=False, allow_blank=True, default="")
+    external_id = serializers.CharField(max_length=1224, required=False, allow_blank=True, default="")
+    tag_keys = serializers.ListField(
+        child=serializers.CharField(max_length=128), required=False, default=list, max_length=20
+    )
+    interval_hours = serializers.IntegerField(required=False, min_value=1, max_value=24 * 7, allow_null=True)
+
+
+class PullRequestSerializer(serializers.Serializer):
+    """Input for POST /sources/{id}/pull/: a backfill window, or nothing for the computed refresh window."""
+
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False, help_text="Exclusive.")
+
+
+class CostRowSerializer(serializers.Serializer):
+    """One row of GET /costs/: one field per grouping (only those asked for), then the amount."""
+
+    day = serializers.DateField(source="k_day", required=False)
+    month = serializers.DateField(source="k_month", required=False, help_text="The first of the month.")
+    account = serializers.CharField(source="k_account", required=False)
+    service = serializers.CharField(source="k_service", required=False)
+    provider = serializers.CharField(source="k_provider", required=False)
+    source = serializers.CharField(source="k_source", required=False, help_text="The source's name.")
+    tag = serializers.CharField(
+        source="k_tag", required=False, help_text="The tag value for tag:KEY; empty means untagged."
+    )
+    amount = serializers.DecimalField(
+        max_digits=30, decimal_places=12, help_text="Sum at full stored precision (12 places), as a string."
+    )
+    currency = serializers.CharField()
+    estimated = serializers.BooleanField(help_text="True if any day in the row is still estimated.")
+
+    def __init__(self, *args: Any, groupings: tuple[str, ...] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if groupings is not None:  # None: every field, as the schema documents them
+            keys = {"day", "month", "account", "service", "provider", "source", "tag"}
+            for name in keys - set(groupings):
+                self.fields.pop(name)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        row = dict(instance)
+        row["estimated"] = bool(row.get("estimated"))
+        return super().to_representation(row)
+
+
+class CostQuerySerializer(serializers.Serializer):
+    """The query string of GET /costs/, validated into a selectors.CostQuery; each error names its parameter."""
+
+    start = serializers.DateField(help_text="First day, YYYY-MM-DD.")
+    end = serializers.DateField(help_text="Day after the last, YYYY-MM-DD (exclusive).")
+    group_by = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Up to two of day, month, account, service, provider, source, tag:KEY, comma-separated.",
+    )
+    account = serializers.CharField(required=False, help_text="Account id(s), comma-separated.")
+    service = serializers.CharField(required=False, help_text="Service name(s), comma-separated.")
+    source = serializers.CharField(
+        required=False, help_text="A source's name or id (comma-separated for several)."
+    )
+    basis = serializers.ChoiceField(choices=list(BASES), default="unblended")
+
+    MAX_DAYS = 3 * 366
+
+    def validate_group_by(self, value: str) -> tuple[str, ...]:
+        keys = tuple(part.strip() for part in value.split(",") if part.strip())
+        if len(keys) > 2:
+            raise serializers.ValidationError(f"at most two groupings, got {len(keys)}: {', '.join(keys)}")
+        if len(set(keys)) != len(keys):
+            raise serializers.ValidationError("a grouping is repeated")
+        for key in keys:
+            if key.startswith("tag:"):
+                if not key.removeprefix("tag:"):
+                    raise serializers.ValidationError("tag: needs a tag key, e.g. tag:team")
+            elif key not in GROUPINGS:
+                raise serializers.ValidationError(
+                    f"unknown grouping {key!r}: use day, month, account, service, provider, source or tag:KEY"
+                )
+        if sum(key.startswith("tag:") for key in keys) > 1:
+            raise serializers.ValidationError("only one tag:KEY grouping at a time")
+        if {"day", "month"} <= set(keys):
+            raise serializers.ValidationError("group by day or by month, not both")
+        return keys
+
+    def validate_source(self, value: str) -> tuple[int, ...]:
+        ids = []
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            source = CostSource.objects.filter(name=part).first()
+            if source is None and part.isdigit():
+                source = CostSource.objects.filter(pk=int(part)).first()
+            if source is None:
+                raise serializers.ValidationError(f"no source named or numbered {part!r}")
+            ids.append(source.pk)
+        return tuple(ids)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": "end must be after start (end is exclusive)"})
+        if (attrs["end"] - attrs["start"]).days > self.MAX_DAYS:
+            raise serializers.ValidationError({"end": f"a query spans at most {self.MAX_DAYS} days"})
+        group_by = attrs.get("group_by") or ()
+        if any(key.startswith("tag:") for key in group_by):
+            if "service" in group_by:
+                raise serializers.ValidationError(
+                    {"group_by": "a tag breakdown is at account grain: it cannot be grouped by service"}
+                )
+            if attrs.get("service"):
+                raise serializers.ValidationError(
+                    {"service": "a tag breakdown is at account grain: it cannot be filtered by service"}
+                )
+        return attrs
+
+    def to_query(self) -> CostQuery:
+        data = self.validated_data
+
+        def split(name: str) -> tuple[str, ...]:
+            return tuple(p.strip() for p in (data.get(name) or "").split(",") if p.strip())
+
+        return CostQuery(
+            start=data["start"],
+            end=data["end"],
+            group_by=tuple(data.get("group_by") or ()),
+            accounts=split("account"),
+            services=split("service"),
+            source_ids=tuple(data.get("source") or ()),
+            basis=data["basis"],
+        )

@@ -33,6 +33,7 @@ def pull_source(
     start: str | None = None,
     end: str | None = None,
     trigger: str = IngestionRun.Trigger.SCHEDULE,
+    run_id: int | None = None,
 ) -> dict[str, Any]:
     try:
         run = services.source_pull(
@@ -41,6 +42,7 @@ def pull_source(
             end=date.fromisoformat(end) if end else None,
             trigger=trigger,
             task_id=self.request.id or "",
+            run_id=run_id,
         )
     except services.SourceBusy as exc:
         logger.info("pull of source %s skipped: %s", source_id, exc)

@@ -1,0 +1,335 @@
+"""The Cost Explorer pull: the lease on a source, the window, fetching every page, and the run record."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+from django.conf import settings
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from costdata import windows
+from costdata.cost_explorer import METRICS, PageNormaliser
+from costdata.models import (
+    CostSource,
+    DailyCost,
+    DailyTagCost,
+    IngestionRun,
+)
+from costdata.services.commitments import source_insights_pull
+from costdata.services.errors import (
+    RESTART_ERRORS,
+    PullFailed,
+    SourceBusy,
+    classify_error,
+    describe_error,
+    error_code,
+)
+from costdata.services.facts import (
+    SERVICE_COLUMNS,
+    TAG_COLUMNS,
+    PullResult,
+    QueryResult,
+    RowSpool,
+    cost_window_replace,
+    spool_rows,
+)
+
+logger = logging.getLogger(__name__)
+
+
+ACCOUNT_DIMENSION = {"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}
+SERVICE_DIMENSION = {"Type": "DIMENSION", "Key": "SERVICE"}
+
+
+# --- the lock ------------------------------------------------------------------------------------
+def source_lease_claim(source_id: int, run: IngestionRun) -> bool:
+    """Take the source's lease: one conditional UPDATE, so two workers can never both win.
+
+    The lease is free when nobody holds it, when it has expired (its worker died), or when it is held by
+    an earlier delivery of the same task (the broker redelivered it after its worker was killed).
+    """
+    now = timezone.now()
+    free = Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+    if run.task_id:
+        free |= Q(locked_by_run__task_id=run.task_id)
+    claimed = CostSource.objects.filter(free, pk=source_id).update(
+        locked_until=now + timedelta(seconds=settings.PULL_LOCK_SECONDS), locked_by_run=run
+    )
+    if claimed != 1:
+        return False
+    # Any other run of this source still marked running lost its worker: say so in the history.
+    IngestionRun.objects.filter(source_id=source_id, status=IngestionRun.Status.RUNNING).exclude(
+        pk=run.pk
+    ).update(
+        status=IngestionRun.Status.FAILED,
+        error="The worker running this pull stopped before it finished; the data it would have replaced was kept.",
+        finished_at=now,
+    )
+    return True
+
+
+def source_lease_renew(source_id: int, run: IngestionRun) -> None:
+    """Extend the lease while the pull makes progress, so only a stalled or dead pull ever loses it."""
+    CostSource.objects.filter(pk=source_id, locked_by_run=run).update(
+        locked_until=timezone.now() + timedelta(seconds=settings.PULL_LOCK_SECONDS)
+    )
+
+
+def source_lease_release(source_id: int, run: IngestionRun) -> None:
+    CostSource.objects.filter(pk=source_id, locked_by_run=run).update(locked_until=None, locked_by_run=None)
+
+
+# --- the window ----------------------------------------------------------------------------------
+def source_refresh_window(*, source: CostSource, today: date) -> tuple[date, date]:
+    """The window a scheduled pull reads: see costdata.windows.refresh_window."""
+    held = DailyCost.objects.filter(source=source)
+    holds_data = held.exists()
+    earliest_estimated = held.filter(estimated=True).aggregate(day=Min("day"))["day"]
+    previous_month_start = windows.add_months(today, -1)
+    previous_month_final = (
+        today.day > settings.BILL_FINAL_AFTER_DAYS
+        and not held.filter(
+            estimated=True, day__gte=previous_month_start, day__lt=windows.first_of_month(today)
+        ).exists()
+    )
+    return windows.refresh_window(
+        today=today,
+        holds_data=holds_data,
+        earliest_estimated_day=earliest_estimated,
+        previous_month_final=previous_month_final,
+    )
+
+
+# --- fetching ------------------------------------------------------------------------------------
+def _query_pages(
+    client: Any,
+    *,
+    start: date,
+    end: date,
+    group_by: list[dict[str, str]],
+    count: Callable[[Mapping[str, Any] | None], None],
+) -> Iterator[Mapping[str, Any]]:
+    """Every page of one GetCostAndUsage query, following NextPageToken to the end (botocore has no paginator)."""
+    request: dict[str, Any] = {
+        "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+        "Granularity": "DAILY",
+        "Metrics": list(METRICS),
+        "GroupBy": group_by,
+    }
+    token = None
+    while True:
+        try:
+            page = client.get_cost_and_usage(**request, **({"NextPageToken": token} if token else {}))
+        except Exception:
+            count(None)  # a refused request was still made (and may still be billed)
+            raise
+        count(page)
+        yield page
+        token = page.get("NextPageToken")
+        if not token:
+            return
+
+
+def fetch_cost_explorer(
+    client: Any,
+    *,
+    start: date,
+    end: date,
+    tag_keys: list[str],
+    source_id: int,
+    provider: str = "AWS",
+    on_request: Callable[[int, float], None] | None = None,
+) -> PullResult:
+    """Run the service query and one query per allocation tag key; restart the window once if CE asks.
+
+    on_request(requests made, fraction of the whole fetch done) is called after every page.
+    """
+    requests = 0
+    queries = 1 + len(tag_keys)
+    queries_done = 0
+    window_days = max((end - start).days, 1)
+
+    def count(page: Mapping[str, Any] | None) -> None:
+        nonlocal requests
+        requests += 1
+        if on_request and page is not None:
+            days = [r.get("TimePeriod", {}).get("Start", "") for r in page.get("ResultsByTime") or []]
+            try:
+                last = date.fromisoformat(max(days)) if days else start
+                within = min(((last - start).days + 1) / window_days, 1.0)
+            except ValueError:
+                within = 0.0
+            if not page.get("NextPageToken"):
+                within = 1.0
+            on_request(requests, (queries_done + within) / queries)
+
+    def query(group_by: list[dict[str, str]], tag_key: str | None) -> QueryResult:
+        for attempt in (1, 2):
+            spool = RowSpool(
+                model=DailyCost if tag_key is None else DailyTagCost,
+                columns=SERVICE_COLUMNS if tag_key is None else TAG_COLUMNS,
+            )
+            normaliser = PageNormaliser(tag_grouping=tag_key is not None)
+            try:
+                for page in _query_pages(client, start=start, end=end, group_by=group_by, count=count):
+                    spool_rows(
+                        spool,
+                        normaliser.feed(page),
+                        source_id=source_id,
+                        provider=provider,
+                        start=start,
+                        end=end,
+                        tag_key=tag_key,
+                    )
+            except ClientError as exc:
+                spool.close()
+                if error_code(exc) in RESTART_ERRORS and attempt == 1:
+                    logger.warning("restarting window %s..%s after %s", start, end, error_code(exc))
+                    continue
+                raise
+            except BaseException:
+                spool.close()
+                raise
+            return QueryResult(spool, normaliser.estimated_days, normaliser.account_names)
+        raise AssertionError("unreachable")
+
+    results: list[QueryResult] = []
+    try:
+        service = query([ACCOUNT_DIMENSION, SERVICE_DIMENSION], None)
+        results.append(service)
+        tags = {}
+        for key in tag_keys:
+            queries_done += 1
+            tags[key] = query([ACCOUNT_DIMENSION, {"Type": "TAG", "Key": key}], key)
+            results.append(tags[key])
+    except Exception as exc:
+        for done in results:
+            done.spool.close()
+        exc.requests_made = requests  # type: ignore[attr-defined]
+        raise
+    return PullResult(service=service, tags=tags, requests=requests)
+
+
+def cost_explorer_for(source: CostSource, *, today: date) -> Any:
+    if source.kind == CostSource.Kind.DEMO:
+        from costdata.demo_source import DemoCostExplorer
+
+        return DemoCostExplorer(today=today)
+    from costdata.aws import cost_explorer_client
+
+    return cost_explorer_client(role_arn=source.role_arn, external_id=source.external_id)
+
+
+# --- the pull ------------------------------------------------------------------------------------
+def source_pull(
+    *,
+    source_id: int,
+    start: date | None = None,
+    end: date | None = None,
+    trigger: str = IngestionRun.Trigger.SCHEDULE,
+    task_id: str = "",
+    today: date | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    client: Any | None = None,
+    run_id: int | None = None,
+    with_insights: bool = True,
+) -> IngestionRun:
+    """Pull one source's window from Cost Explorer (or the demo source) into the fact tables.
+
+    Steps: record a run; take the source's lease (or fail at once with SourceBusy); compute the window
+    unless one is given; fetch every page of every query; replace the window in one transaction; record
+    rows, requests and the outcome. A failure keeps the old data and leaves a failed run saying why.
+    """
+    source = CostSource.objects.get(pk=source_id)
+    if not source.pulls_from_cost_explorer:
+        raise PullFailed(
+            f"{source.name} is a {source.get_kind_display()} source: import files into it instead"
+        )
+    today = today or timezone.localdate()
+    queued = (
+        IngestionRun.objects.filter(pk=run_id, source=source, status=IngestionRun.Status.QUEUED).first()
+        if run_id
+        else None
+    )
+    if queued is not None:
+        # The run an admin queued: it becomes this pull (a redelivery finds it running and starts afresh).
+        run = queued
+        run.status, run.started_at, run.task_id = IngestionRun.Status.RUNNING, timezone.now(), task_id
+        run.save(update_fields=["status", "started_at", "task_id"])
+    else:
+        run = IngestionRun.objects.create(source=source, trigger=trigger, task_id=task_id)
+    if not source_lease_claim(source.pk, run):
+        run.status = IngestionRun.Status.SKIPPED
+        run.error = "Another pull of this source is running; this one did not start."
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise SourceBusy(run.error)
+    try:
+        if start is None or end is None:
+            start, end = source_refresh_window(source=source, today=today)
+        else:
+            windows.validate_backfill(start=start, end=end, today=today)
+        run.window_start, run.window_end = start, end
+        run.save(update_fields=["window_start", "window_end"])
+        if progress:
+            progress(0.0, f"reading {start}..{end} (end exclusive)")
+        if client is None:
+            client = cost_explorer_for(source, today=today)
+
+        def on_request(made: int, fraction: float) -> None:
+            source_lease_renew(source.pk, run)
+            if progress:
+                progress(fraction, f"{made} request{'s' if made != 1 else ''}")
+
+        result = fetch_cost_explorer(
+            client,
+            start=start,
+            end=end,
+            tag_keys=list(source.tag_keys),
+            source_id=source.pk,
+            on_request=on_request,
+        )
+        run.requests_made = result.requests
+        try:
+            written = cost_window_replace(source=source, start=start, end=end, result=result)
+        finally:
+            result.close()
+        if with_insights:
+
+            def count_insight() -> None:
+                run.requests_made += 1
+
+            try:
+                notes = source_insights_pull(source=source, client=client, today=today, count=count_insight)
+            except Exception as exc:  # the costs are in; a malformed forecast must not fail the run
+                logger.exception("forecast and commitments of %s not stored", source.name)
+                notes = [f"Forecast and commitments not stored: {describe_error(exc)}"]
+            run.notes = "\n".join(notes)
+    except Exception as exc:
+        run.requests_made = getattr(exc, "requests_made", run.requests_made)
+        _fail(run, exc)
+        source_lease_release(source.pk, run)
+        raise classify_error(exc) from exc
+    run.status = IngestionRun.Status.SUCCEEDED
+    run.rows_written = written
+    run.estimated_days = len(result.service.estimated_days)
+    run.finished_at = timezone.now()
+    run.save(
+        update_fields=["status", "rows_written", "requests_made", "estimated_days", "notes", "finished_at"]
+    )
+    source_lease_release(source.pk, run)
+    logger.info("pulled %s %s..%s: %s rows, %s requests", source.name, start, end, written, run.requests_made)
+    return run
+
+
+def _fail(run: IngestionRun, exc: BaseException) -> None:
+    run.status = IngestionRun.Status.FAILED
+    run.error = describe_error(exc)
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "requests_made", "finished_at"])
+    logger.warning("pull of %s failed: %s", run.source.name, run.error)

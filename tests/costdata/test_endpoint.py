@@ -1,0 +1,284 @@
+"""A pull from the command line against an endpoint set by AWS_ENDPOINT_URL_COST_EXPLORER.
+
+A tiny HTTP server on 127.0.0.1 speaks Cost Explorer's JSON 1.1 protocol (X-Amz-Target
+AWSInsightsIndexService.GetCostAndUsage) and answers with the demo source's pages. manage.py runs as a
+subprocess on its own SQLite file, with dummy credentials in its environment: boto3's standard chain,
+real signing, real HTTP, botocore's own retries, the real command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import pytest
+from botocore import xform_name
+from botocore.exceptions import ClientError
+
+from costdata.demo_source import DemoCostExplorer
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET_PREFIX = "AWSInsightsIndexService."
+OPERATIONS = {
+    "GetCostAndUsage",
+    "GetCostForecast",
+    "GetSavingsPlansCoverage",
+    "GetSavingsPlansUtilization",
+    "GetReservationCoverage",
+    "GetReservationUtilization",
+}
+
+
+class FakeCostExplorer(ThreadingHTTPServer):
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.demo = DemoCostExplorer(today=date.today())
+        self.calls: list[dict] = []
+        self.fail_next: list[str] = []  # error codes to answer before serving, one per request
+        self.expected_key = "AKIDTESTING"  # the access key id Cost Explorer calls must be signed with
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: FakeCostExplorer
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def do_POST(self) -> None:
+        raw = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            return self.assume_role(dict(parse_qsl(raw.decode())))
+        body = json.loads(raw or b"{}")
+        target = self.headers.get("X-Amz-Target", "")
+        self.server.calls.append(
+            {"target": target, "authorization": self.headers.get("Authorization", ""), "body": body}
+        )
+        if not self.headers.get("Authorization", "").startswith(
+            f"AWS4-HMAC-SHA256 Credential={self.server.expected_key}/"
+        ):
+            return self.reply(400, {"__type": "UnrecognizedClientException", "message": "bad signature"})
+        if self.server.fail_next:
+            code = self.server.fail_next.pop(0)
+            return self.reply(400, {"__type": code, "message": f"{code} from the test server"})
+        operation = target.removeprefix(TARGET_PREFIX)
+        if not target.startswith(TARGET_PREFIX) or operation not in OPERATIONS:
+            return self.reply(400, {"__type": "UnknownOperationException", "message": target})
+        try:
+            answer = getattr(self.server.demo, xform_name(operation))(**body)
+        except ClientError as exc:
+            error = exc.response["Error"]
+            return self.reply(400, {"__type": error["Code"], "message": error["Message"]})
+        answer.pop("ResponseMetadata", None)
+        self.reply(200, answer)
+
+    def assume_role(self, form: dict[str, str]) -> None:
+        """STS AssumeRole (query protocol, XML): temporary credentials the CE calls must then use."""
+        self.server.calls.append(
+            {
+                "target": "STS." + form.get("Action", ""),
+                "authorization": self.headers.get("Authorization", ""),
+                "body": form,
+            }
+        )
+        xml = f"""<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <AssumedRoleUser><Arn>{form["RoleArn"]}/{form["RoleSessionName"]}</Arn><AssumedRoleId>AROATEST:{form["RoleSessionName"]}</AssumedRoleId></AssumedRoleUser>
+    <Credentials><AccessKeyId>ASIATEMPORARY</AccessKeyId><SecretAccessKey>temporary-secret</SecretAccessKey><SessionToken>session-token-1</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>
+  </AssumeRoleResult>
+  <ResponseMetadata><RequestId>test-request</RequestId></ResponseMetadata>
+</AssumeRoleResponse>""".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(xml)))
+        self.end_headers()
+        self.wfile.write(xml)
+
+    def reply(self, status: int, payload: dict) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-amzn-RequestId", "test-request")
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture
+def endpoint() -> Iterator[FakeCostExplorer]:
+    server = FakeCostExplorer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def install(tmp_path: Path, endpoint: FakeCostExplorer):
+    """An installation of the product on its own SQLite file, pointed at the endpoint."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "DATABASE_URL", "CELERY_", "REDIS_URL"))
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        VAR_DIR=str(tmp_path / "var"),
+        AWS_ENDPOINT_URL_COST_EXPLORER=endpoint.url,
+        AWS_ENDPOINT_URL_STS=endpoint.url,
+        AWS_ACCESS_KEY_ID="AKIDTESTING",
+        AWS_SECRET_ACCESS_KEY="testing-secret",
+        AWS_CONFIG_FILE=str(tmp_path / "no-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    migrated = manage("migrate", "--noinput", "-v", "0")
+    assert migrated.returncode == 0, migrated.stderr
+    added = manage("add_source", "--name", "Payer", "--kind", "aws_cost_explorer", "--tag-keys", "team")
+    assert added.returncode == 0, added.stderr
+    return manage, tmp_path / "db.sqlite3"
+
+
+def demo_total(server: FakeCostExplorer, start: date, end: date) -> Decimal:
+    demo = DemoCostExplorer(today=date.today())
+    total, token = Decimal(0), None
+    request = {
+        "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+        "Granularity": "DAILY",
+        "Metrics": ["UnblendedCost", "AmortizedCost"],
+        "GroupBy": [{"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}, {"Type": "DIMENSION", "Key": "SERVICE"}],
+    }
+    while True:
+        page = demo.get_cost_and_usage(**request, **({"NextPageToken": token} if token else {}))
+        total += sum(
+            Decimal(g["Metrics"]["UnblendedCost"]["Amount"])
+            for r in page["ResultsByTime"]
+            for g in r["Groups"]
+        )
+        token = page.get("NextPageToken")
+        if not token:
+            return total
+
+
+def test_pull_costs_reads_the_endpoint_from_the_environment(install, endpoint):
+    manage, database = install
+    end = date.today()
+    start = end - timedelta(days=20)
+    # The first request is throttled: botocore's adaptive retry answers it, the pull never sees it.
+    endpoint.fail_next = ["LimitExceededException"]
+
+    pulled = manage("pull_costs", "--source", "Payer", "--start", start.isoformat(), "--end", end.isoformat())
+
+    assert pulled.returncode == 0, pulled.stderr
+    assert "100%" in pulled.stderr
+    targets = {call["target"].removeprefix(TARGET_PREFIX) for call in endpoint.calls}
+    assert targets == OPERATIONS, "costs by page, then the month's forecast and commitments"
+    assert any(call["body"].get("NextPageToken") for call in endpoint.calls), "pages were followed"
+    assert any(call["body"]["GroupBy"][1] == {"Type": "TAG", "Key": "team"} for call in endpoint.calls)
+    with sqlite3.connect(database) as db:
+        status, requests, rows, notes = db.execute(
+            "select status, requests_made, rows_written, notes from costdata_ingestionrun"
+        ).fetchone()
+        forecasts = db.execute("select count(*) from costdata_costforecast").fetchone()[0]
+        commitments = db.execute("select count(*) from costdata_commitmentmetric").fetchone()[0]
+        amounts = [Decimal(str(v)) for (v,) in db.execute("select unblended from costdata_dailycost")]
+        untagged = db.execute("select count(*) from costdata_dailytagcost where tag_value = ''").fetchone()[0]
+    assert status == "succeeded" and notes == ""
+    assert (forecasts, commitments) == (1, 2)
+    assert requests == len(endpoint.calls) - 1, "the throttled attempt was retried by botocore"
+    assert rows > 0 and untagged > 0
+    # SQLite keeps 15 significant digits: compare to the cent here (Postgres is exact, see test_pull).
+    assert abs(sum(amounts) - demo_total(endpoint, start, end)) < Decimal("0.01")
+    assert f"{rows} rows" in pulled.stdout
+
+
+def test_bad_credentials_fail_the_pull_with_a_clear_message(install, endpoint):
+    manage, database = install
+    endpoint.fail_next = ["UnrecognizedClientException"]
+    end = date.today()
+
+    pulled = manage(
+        "pull_costs",
+        "--source",
+        "Payer",
+        "--start",
+        (end - timedelta(days=2)).isoformat(),
+        "--end",
+        end.isoformat(),
+    )
+
+    assert pulled.returncode != 0
+    assert "The AWS credentials were not recognised" in pulled.stderr
+    with sqlite3.connect(database) as db:
+        status, error = db.execute("select status, error from costdata_ingestionrun").fetchone()
+    assert status == "failed" and "not recognised" in error
+
+
+def test_a_source_with_a_role_reads_through_sts_assume_role(install, endpoint):
+    manage, database = install
+    added = manage(
+        "add_source",
+        "--name",
+        "Payer via role",
+        "--kind",
+        "aws_cost_explorer",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/CostExplorerReader",
+        "--external-id",
+        "partnership-ext-7",
+    )
+    assert added.returncode == 0, added.stderr
+    endpoint.expected_key = "ASIATEMPORARY"
+    end = date.today()
+
+    pulled = manage(
+        "pull_costs",
+        "--source",
+        "Payer via role",
+        "--start",
+        (end - timedelta(days=3)).isoformat(),
+        "--end",
+        end.isoformat(),
+    )
+
+    assert pulled.returncode == 0, pulled.stderr
+    sts = [call for call in endpoint.calls if call["target"] == "STS.AssumeRole"]
+    assert len(sts) == 1
+    assert sts[0]["body"]["RoleArn"] == "arn:aws:iam::123456789012:role/CostExplorerReader"
+    assert sts[0]["body"]["ExternalId"] == "partnership-ext-7"
+    assert sts[0]["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDTESTING/")
+    ce_calls = [call for call in endpoint.calls if call["target"].startswith(TARGET_PREFIX)]
+    assert ce_calls and all(
+        c["authorization"].startswith("AWS4-HMAC-SHA256 Credential=ASIATEMPORARY/") for c in ce_calls
+    )
+    with sqlite3.connect(database) as db:
+        stored = " ".join(str(v) for row in db.execute("select * from costdata_costsource") for v in row)
+        runs = " ".join(str(v) for row in db.execute("select * from costdata_ingestionrun") for v in row)
+    assert "temporary-secret" not in stored + runs and "testing-secret" not in stored + runs, (
+        "no secret is stored"
+    )

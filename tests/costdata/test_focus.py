@@ -1,0 +1,215 @@
+"""FOCUS 1.0 import: the real sample's totals to the last digit, replace-not-double, whole-file refusal."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from collections import defaultdict
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from costdata import services
+from costdata.focus import FocusFileRefused
+from costdata.models import CloudAccount, CostSource, DailyCost, IngestionRun, MonthlyCost
+from costdata.money import as_decimal, exact_sum
+
+SAMPLE = Path("/work/shared/data/focus-1.0/focus_sample.csv")
+
+
+def independent_totals(path: Path, key: str, amount: str) -> dict[str, Decimal]:
+    """Sums straight from the file with the csv module and Decimal: no product code involved."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            totals[row[key]] += Decimal(row[amount])
+    return dict(totals)
+
+
+def stored_totals(source: CostSource, field: str, amount: str) -> dict[str, Decimal]:
+    return {
+        row[field]: as_decimal(row["total"])
+        for row in DailyCost.objects.filter(source=source).values(field).annotate(total=exact_sum(amount))
+    }
+
+
+@pytest.fixture
+def focus_source(db) -> CostSource:
+    return services.source_create(name="FOCUS export", kind=CostSource.Kind.FOCUS_FILE)
+
+
+def rewrite(tmp_path: Path, change) -> Path:
+    """A copy of the sample with `change(line_number, row)` applied to each data row."""
+    with open(SAMPLE, newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns = list(reader.fieldnames)
+        rows = list(reader)
+    out = tmp_path / "changed.csv"
+    with open(out, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for line, row in enumerate(rows, start=2):
+            change(line, row)
+            writer.writerow(row)
+    return out
+
+
+@pytest.mark.parametrize(("field", "column"), [("provider", "ProviderName"), ("service", "ServiceName")])
+@pytest.mark.parametrize(
+    ("amount", "focus_amount"), [("unblended", "BilledCost"), ("amortized", "EffectiveCost")]
+)
+def test_the_sample_imports_with_exact_totals(focus_source, field, column, amount, focus_amount):
+    services.focus_import(source=focus_source, path=SAMPLE)
+
+    assert stored_totals(focus_source, field, amount) == independent_totals(SAMPLE, column, focus_amount)
+
+
+def test_the_sample_lands_at_the_daily_grain_with_credits_kept(focus_source):
+    run = services.focus_import(source=focus_source, path=SAMPLE)
+
+    assert run.status == IngestionRun.Status.SUCCEEDED
+    assert (str(run.window_start), str(run.window_end)) == ("2024-09-01", "2024-11-01")
+    facts = DailyCost.objects.filter(source=focus_source)
+    assert run.rows_written == facts.count() < 1000
+    assert set(facts.values_list("provider", flat=True)) == {"AWS", "Microsoft", "Oracle"}
+    assert set(facts.values_list("currency", flat=True)) == {"USD"}
+    # The sample's credit (billed -2.6137 on account 11353890204, 24 September) is summed into its day,
+    # not dropped: the stored figure for that grain equals the file's rows for it.
+    with open(SAMPLE, newline="") as handle:
+        rows = [
+            r
+            for r in csv.DictReader(handle)
+            if r["SubAccountId"] == "11353890204" and r["ChargePeriodStart"].startswith("2024-09-24")
+        ]
+    assert any(r["ChargeCategory"] == "Credit" for r in rows)
+    for service in {r["ServiceName"] for r in rows}:
+        expected = sum(Decimal(r["BilledCost"]) for r in rows if r["ServiceName"] == service)
+        stored = facts.get(account_id="11353890204", day="2024-09-24", service=service).unblended
+        assert stored == expected
+    assert MonthlyCost.objects.filter(source=focus_source).exists()
+    assert CloudAccount.objects.filter(provider="AWS").exclude(name="").exists()
+
+
+def test_importing_the_same_file_twice_replaces_and_never_doubles(focus_source):
+    services.focus_import(source=focus_source, path=SAMPLE)
+    once = list(
+        DailyCost.objects.filter(source=focus_source)
+        .order_by("day", "provider", "account_id", "service")
+        .values_list("day", "provider", "account_id", "service", "unblended", "amortized")
+    )
+    services.focus_import(source=focus_source, path=SAMPLE)
+    twice = list(
+        DailyCost.objects.filter(source=focus_source)
+        .order_by("day", "provider", "account_id", "service")
+        .values_list("day", "provider", "account_id", "service", "unblended", "amortized")
+    )
+    assert once == twice
+
+
+def test_a_gzipped_file_imports_the_same(focus_source, tmp_path):
+    packed = tmp_path / "focus.csv.gz"
+    packed.write_bytes(gzip.compress(SAMPLE.read_bytes()))
+    services.focus_import(source=focus_source, path=packed)
+    assert stored_totals(focus_source, "provider", "unblended") == independent_totals(
+        SAMPLE, "ProviderName", "BilledCost"
+    )
+
+
+def test_a_missing_required_column_refuses_the_file_and_keeps_old_data(focus_source, tmp_path):
+    services.focus_import(source=focus_source, path=SAMPLE)
+    before = DailyCost.objects.filter(source=focus_source).count()
+    lines = SAMPLE.read_text().splitlines()
+    header = lines[0].replace('"BilledCost",', "")
+    broken = tmp_path / "no-billed.csv"
+    broken.write_text(
+        "\n".join([header, *(line.split(",", 2)[0] + "," + line.split(",", 2)[2] for line in lines[1:])])
+    )
+
+    with pytest.raises(FocusFileRefused) as refused:
+        services.focus_import(source=focus_source, path=broken)
+
+    assert refused.value.problems == ["line 1: required column BilledCost is missing"]
+    assert DailyCost.objects.filter(source=focus_source).count() == before
+    run = focus_source.runs.order_by("-id").first()
+    assert run.status == IngestionRun.Status.FAILED and "required column BilledCost is missing" in run.error
+
+
+def test_bad_values_are_listed_by_row_and_column_and_nothing_is_imported(focus_source, tmp_path):
+    def spoil(line, row):
+        if line == 5:
+            row["ChargePeriodStart"] = "30/09/2024"
+        if line == 9:
+            row["BilledCost"] = "twelve"
+        if line == 12:
+            row["BillingCurrency"] = "ZZZ"
+        if line == 20:
+            row["EffectiveCost"] = "NULL"
+
+    with pytest.raises(FocusFileRefused) as refused:
+        services.focus_import(source=focus_source, path=rewrite(tmp_path, spoil))
+
+    assert refused.value.problems == [
+        "row 5, column ChargePeriodStart: '30/09/2024' is not a date and time",
+        "row 9, column BilledCost: 'twelve' is not an amount",
+        "row 12, column BillingCurrency: 'ZZZ' is not an ISO 4217 currency code",
+        "row 20, column EffectiveCost: is empty",
+    ]
+    assert not DailyCost.objects.filter(source=focus_source).exists()
+
+
+def test_only_the_first_fifty_problems_are_listed(focus_source, tmp_path):
+    def spoil(line, row):
+        row["BillingCurrency"] = "usd"
+
+    with pytest.raises(FocusFileRefused) as refused:
+        services.focus_import(source=focus_source, path=rewrite(tmp_path, spoil))
+    assert len(refused.value.problems) == 50 and refused.value.more
+    assert refused.value.problems[0].startswith("row 2, column BillingCurrency")
+    assert "first 50" in focus_source.runs.get().error
+
+
+def test_an_amount_finer_than_twelve_places_is_refused_rather_than_rounded(focus_source, tmp_path):
+    def spoil(line, row):
+        if line == 3:
+            row["BilledCost"] = "0.0000000000001"
+
+    with pytest.raises(FocusFileRefused, match="more than 12 decimal places"):
+        services.focus_import(source=focus_source, path=rewrite(tmp_path, spoil))
+
+
+def test_a_parquet_file_without_pyarrow_is_refused_clearly(focus_source, tmp_path):
+    try:
+        import pyarrow  # noqa: F401
+
+        pytest.skip("pyarrow is installed: Parquet files are read")
+    except ImportError:
+        pass
+    parquet = tmp_path / "focus.parquet"
+    parquet.write_bytes(b"PAR1")
+    with pytest.raises(FocusFileRefused, match="need pyarrow"):
+        services.focus_import(source=focus_source, path=parquet)
+
+
+def test_only_a_focus_source_takes_a_file(db):
+    demo = services.source_create(name="Demo", kind=CostSource.Kind.DEMO)
+    with pytest.raises(Exception, match="not a FOCUS file source"):
+        services.focus_import(source=demo, path=SAMPLE)
+
+
+def test_import_focus_command(focus_source, tmp_path):
+    out = StringIO()
+    call_command("import_focus", str(SAMPLE), "--source", "FOCUS export", stdout=out)
+    assert "Imported focus_sample.csv into FOCUS export" in out.getvalue()
+    assert "2024-09-01..2024-11-01 (end exclusive)" in out.getvalue()
+
+    with pytest.raises(CommandError, match="no source named 'Nope'"):
+        call_command("import_focus", str(SAMPLE), "--source", "Nope")
+    with pytest.raises(CommandError, match="no file at"):
+        call_command("import_focus", str(tmp_path / "missing.csv"), "--source", "FOCUS export")
+    bad = rewrite(tmp_path, lambda line, row: row.update(ChargePeriodStart="soon") if line == 7 else None)
+    with pytest.raises(CommandError, match="row 7, column ChargePeriodStart: 'soon' is not a date and time"):
+        call_command("import_focus", str(bad), "--source", "FOCUS export")

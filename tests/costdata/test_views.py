@@ -1,0 +1,110 @@
+"""The source pages: freshness, runs and failures, request spend, forecast; admin-only pull and import."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from costdata import services
+from costdata.models import CostSource, DailyCost, IngestionRun
+
+SAMPLE = Path("/work/shared/data/focus-1.0/focus_sample.csv")
+
+
+@pytest.fixture
+def reader(client, db):
+    get_user_model().objects.create_user("reader", password="pw-reader-1")
+    client.login(username="reader", password="pw-reader-1")
+    return client
+
+
+@pytest.fixture
+def admin_client_(client, db):
+    get_user_model().objects.create_user("boss", password="pw-boss-1", is_staff=True)
+    client.login(username="boss", password="pw-boss-1")
+    return client
+
+
+@pytest.fixture
+def demo_pulled(db) -> CostSource:
+    source = services.source_create(name="Demo", kind=CostSource.Kind.DEMO, tag_keys=["team"])
+    today = timezone.localdate()
+    services.source_pull(source_id=source.pk, start=today - timedelta(days=10), end=today)
+    return source
+
+
+def test_the_source_page_shows_freshness_requests_forecast_and_commitments(reader, demo_pulled):
+    page = " ".join(reader.get(f"/costs/sources/{demo_pulled.pk}/").content.decode().split())
+    yesterday = timezone.localdate() - timedelta(days=1)
+    assert f"Data up to {yesterday:%Y-%m-%d}, refreshed just now, 3 days estimated." in page
+    assert "3 days estimated" in page
+    run = demo_pulled.runs.get()
+    assert '<p class="figure">' + str(run.requests_made) + "</p>" in page
+    assert f"{Decimal(run.requests_made) * Decimal('0.01')} USD" in page
+    assert 'id="month-forecast"' in page
+    assert "Savings Plans</strong>: coverage " in page
+    assert "Pull now" not in page, "only admins may trigger a pull"
+
+
+def test_a_failed_run_shows_its_message_and_says_old_data_is_kept(reader, demo_pulled):
+    IngestionRun.objects.create(
+        source=demo_pulled,
+        status=IngestionRun.Status.FAILED,
+        error="Access denied: the credentials may not call Cost Explorer (ce:GetCostAndUsage).",
+        finished_at=timezone.now(),
+    )
+    page = " ".join(reader.get(f"/costs/sources/{demo_pulled.pk}/").content.decode().split())
+    assert "The last pull failed" in page
+    assert "ce:GetCostAndUsage" in page
+    assert "The data from earlier pulls is kept." in page
+
+
+def test_the_source_list_shows_each_sources_freshness(reader, demo_pulled):
+    page = reader.get("/costs/sources/").content.decode()
+    assert "Demo" in page and "ago" in page
+
+
+def test_an_admin_queues_a_pull_from_the_page(admin_client_, demo_pulled, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = admin_client_.post(f"/costs/sources/{demo_pulled.pk}/pull/")
+    assert response.status_code == 302
+    assert demo_pulled.runs.filter(status=IngestionRun.Status.QUEUED).count() == 1
+    assert len(callbacks) == 1
+
+
+def test_a_non_admin_may_neither_pull_nor_import(reader, demo_pulled):
+    focus = services.source_create(name="FOCUS", kind=CostSource.Kind.FOCUS_FILE)
+    assert reader.post(f"/costs/sources/{demo_pulled.pk}/pull/").status_code == 403
+    assert reader.get(f"/costs/sources/{focus.pk}/import/").status_code == 403
+    upload = SimpleUploadedFile("focus.csv", SAMPLE.read_bytes())
+    assert reader.post(f"/costs/sources/{focus.pk}/import/", {"file": upload}).status_code == 403
+    assert not DailyCost.objects.filter(source=focus).exists()
+
+
+def test_an_admin_uploads_a_focus_file(admin_client_, db):
+    focus = services.source_create(name="FOCUS", kind=CostSource.Kind.FOCUS_FILE)
+    upload = SimpleUploadedFile("focus_sample.csv", SAMPLE.read_bytes(), content_type="text/csv")
+    response = admin_client_.post(f"/costs/sources/{focus.pk}/import/", {"file": upload}, follow=True)
+    assert response.status_code == 200
+    assert "Imported focus_sample.csv" in response.content.decode()
+    assert DailyCost.objects.filter(source=focus).exists()
+    assert focus.runs.get().trigger == IngestionRun.Trigger.IMPORT
+
+
+def test_a_refused_upload_lists_row_and_column_and_imports_nothing(admin_client_, db):
+    focus = services.source_create(name="FOCUS", kind=CostSource.Kind.FOCUS_FILE)
+    lines = SAMPLE.read_text().splitlines()
+    lines[3] = lines[3].replace('"USD"', '"XYZ"', 1)
+    upload = SimpleUploadedFile("bad.csv", "\n".join(lines).encode(), content_type="text/csv")
+    response = admin_client_.post(f"/costs/sources/{focus.pk}/import/", {"file": upload})
+    page = response.content.decode()
+    assert "nothing was imported" in page
+    assert "row 4, column BillingCurrency: &#x27;XYZ&#x27; is not an ISO 4217 currency code" in page
+    assert not DailyCost.objects.filter(source=focus).exists()
+    assert "refused, nothing imported" in admin_client_.get(f"/costs/sources/{focus.pk}/").content.decode()
