@@ -111,7 +111,8 @@ class CadenceViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        data["timezone_name"] = data.pop("timezone")
+        # The time zone may be left out: the model's default applies, as in the admin and the form.
+        data["timezone_name"] = data.pop("timezone", Cadence._meta.get_field("timezone").default)
         serializer.instance = call_service(services.cadence_create, actor=self.request.user, **data)
 
     def perform_update(self, serializer):

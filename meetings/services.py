@@ -272,6 +272,7 @@ def cadence_create(
     location: str = "",
     occurrences_ahead: int = 3,
     agenda_days_before: int | None = None,
+    active: bool = True,
     now: datetime | None = None,
     actor: Any = None,
 ) -> Cadence:
@@ -291,6 +292,7 @@ def cadence_create(
         location=location,
         occurrences_ahead=occurrences_ahead,
         agenda_days_before=agenda_days_before,
+        active=active,
     )
     if agenda_template is not None:
         cadence.agenda_template = agenda_template
@@ -303,7 +305,8 @@ def cadence_create(
         obj=cadence,
         summary=f"Created the cadence {cadence.name} ({cadence.rrule}, {cadence.timezone})",
     )
-    cadence_materialise(cadence=cadence, now=now)
+    if cadence.active:
+        cadence_materialise(cadence=cadence, now=now)
     return cadence
 
 

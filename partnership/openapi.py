@@ -13,7 +13,8 @@ from typing import Any
 ERROR_SCHEMA = {
     "type": "object",
     "description": "Either `detail` (one message) or one entry per field with its messages.",
-    "properties": {"detail": {"type": "string"}},
+    # `detail` is a message, or the messages of a field that happens to be called "detail".
+    "properties": {"detail": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}},
     "additionalProperties": True,
 }
 ERRORS = {
