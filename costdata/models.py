@@ -16,8 +16,9 @@ from django.utils import timezone
 # Cost Explorer returns up to ten decimal places, FOCUS files eleven: keep twelve.
 MONEY = {"max_digits": 30, "decimal_places": 12}
 
+# Empty is allowed (no role: the standard credential chain is used as it is), and the API schema says so.
 role_arn_validator = RegexValidator(
-    r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$",
+    r"^(arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512})?$",
     "Enter an IAM role ARN such as arn:aws:iam::123456789012:role/CostExplorerReader.",
 )
 

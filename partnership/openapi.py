@@ -26,9 +26,28 @@ ERRORS = {
 }
 
 
+# JSON Schema's "time" format is RFC 3339's full-time, which needs a UTC offset; the API's times of day
+# are local wall-clock times ("10:00:00", in the object's own time zone), so they are described by a
+# pattern instead of a format that every response would violate.
+LOCAL_TIME = {"pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"}
+
+
+def _local_times(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("format") == "time":
+            del node["format"]
+            node.update(LOCAL_TIME)
+        for value in node.values():
+            _local_times(value)
+    elif isinstance(node, list):
+        for value in node:
+            _local_times(value)
+
+
 def document_error_responses(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
+    _local_times(result)
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("Error", ERROR_SCHEMA)
     for path_item in result.get("paths", {}).values():

@@ -35,7 +35,7 @@ class StakeholderSerializer(serializers.ModelSerializer):
     teams = TeamRefSerializer(many=True, read_only=True)
     group_display = serializers.CharField(source="get_group_display", read_only=True)
     role_display = serializers.CharField(source="get_role_display", read_only=True)
-    username = serializers.CharField(source="user.username", read_only=True, default=None)
+    username = serializers.CharField(source="user.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Stakeholder
@@ -71,7 +71,7 @@ class StakeholderInputSerializer(serializers.Serializer):
 
 
 class TeamSerializer(serializers.ModelSerializer):
-    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
+    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, allow_null=True)
     member_details = StakeholderRefSerializer(source="members", many=True, read_only=True)
 
     class Meta:

@@ -78,3 +78,40 @@ def test_a_cadence_can_be_created_inactive_through_the_api(api):
     cadence = Cadence.objects.get()
     assert cadence.active is False
     assert not cadence.meetings.exists(), "an inactive cadence schedules no meetings"
+
+
+@pytest.fixture
+def openapi():
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def test_local_times_are_described_by_a_pattern_not_rfc3339s_offset_time(openapi):
+    import re
+
+    start_time = openapi["components"]["schemas"]["Cadence"]["properties"]["start_time"]
+    assert "format" not in start_time
+    assert re.match(start_time["pattern"], "10:00:00") and re.match(start_time["pattern"], "09:30")
+
+
+def test_a_source_without_a_role_matches_its_schema(openapi):
+    import re
+
+    role_arn = openapi["components"]["schemas"]["CostSource"]["properties"]["role_arn"]
+    assert re.match(role_arn["pattern"], "")
+    assert re.match(role_arn["pattern"], "arn:aws:iam::123456789012:role/CostExplorerReader")
+    assert not re.match(role_arn["pattern"], "arn:aws:iam::1234:role/x")
+
+
+def test_fields_that_may_be_null_say_so(openapi):
+    schemas = openapi["components"]["schemas"]
+    assert schemas["Stakeholder"]["properties"]["username"].get("nullable") is True
+    assert schemas["Team"]["properties"]["parent_name"].get("nullable") is True
+
+
+def test_every_operation_documents_its_error_responses(openapi):
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                assert {"400", "401", "403", "404", "429"} <= set(operation["responses"]), f"{method} {path}"

@@ -27,9 +27,21 @@ CHECKS = [
 
 @pytest.fixture
 def api_schema(db):
+    from django.core import signals
+    from django.db import close_old_connections
+
     from partnership.wsgi import application
 
-    return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+    # Calling the WSGI app directly fires request_started and request_finished, whose
+    # close_old_connections would close the test's own connection (and its transaction); Django's test
+    # client disconnects it the same way.
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+    finally:
+        for signal in (signals.request_started, signals.request_finished):
+            signal.connect(close_old_connections)
 
 
 @pytest.fixture
