@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     *[path("", include(f"{app}.urls")) for app in APPS],
+    path("", include("costdata.dashboard_urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]
