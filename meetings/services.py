@@ -161,6 +161,7 @@ def topic_create(
     members: Iterable[Stakeholder] = (),
     glossary_terms: Iterable[GlossaryTerm] = (),
     slug: str = "",
+    active: bool = True,
     actor: Any = None,
 ) -> Topic:
     topic = Topic(
@@ -170,6 +171,7 @@ def topic_create(
         owning_group=owning_group,
         review_frequency_days=review_frequency_days,
         processes=list(processes or []),
+        active=active,
     )
     _full_clean(topic)
     topic.save()

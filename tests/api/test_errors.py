@@ -40,10 +40,17 @@ def test_an_unmatched_page_url_answers_the_sites_404_page(client):
         "/api/v1/action-items/?owner=-3045530941003892265947496448",
     ],
 )
-def test_an_integer_beyond_the_databases_range_is_a_400_not_a_500(api, url):
+def test_an_integer_beyond_the_databases_range_is_a_400_naming_where_it_was(api, url):
     response = api.get(url)
-    assert response.status_code in (400, 404)
-    assert response.status_code != 500
+    assert response.status_code == 400
+    assert "out of range" in str(response.json())
+    assert api.get("/api/v1/teams/").status_code == 200, "the connection is still usable"
+
+
+def test_an_integer_beyond_range_in_a_json_body_is_refused_before_any_query(api):
+    response = api.post("/api/v1/agenda-items/", {"meeting": 10**30, "title": "x"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"meeting": ["This number is out of range."]}
 
 
 def test_a_cadence_created_through_the_api_without_a_time_zone_takes_the_default(api):
@@ -115,3 +122,20 @@ def test_every_operation_documents_its_error_responses(openapi):
         for method, operation in item.items():
             if method in {"get", "post", "put", "patch", "delete"}:
                 assert {"400", "401", "403", "404", "429"} <= set(operation["responses"]), f"{method} {path}"
+
+
+def test_a_topic_can_be_created_inactive_through_the_api(api):
+    from meetings.models import Topic
+
+    response = api.post(
+        "/api/v1/topics/",
+        {
+            "name": "Chargeback model",
+            "owning_group": "finance",
+            "description": "How costs are charged back.",
+            "active": False,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert Topic.objects.get(name="Chargeback model").active is False
