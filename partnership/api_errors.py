@@ -13,6 +13,7 @@ from typing import Any
 from django.db import DataError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, OverflowError | DataError):
         logger.info("refused unstorable input: %s", exc.__class__.__name__)
+        set_rollback()  # the request's transaction (ATOMIC_REQUESTS) is rolled back, not committed
         return Response({"detail": "A value in the request is out of range or cannot be stored."}, status=400)
     return drf_exception_handler(exc, context)
 

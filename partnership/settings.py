@@ -92,6 +92,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Each request is one transaction on Postgres: a request that fails writes nothing, and a database
+# error (say, a number beyond a column's range) rolls back cleanly instead of poisoning the connection.
+# SQLite (the embedded default) takes a write lock per transaction, so there requests stay in autocommit.
+DATABASES["default"]["ATOMIC_REQUESTS"] = DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, the worker and beat share one file: WAL lets readers run beside a writer, and
     # IMMEDIATE transactions queue writers instead of failing them with "database is locked".

@@ -139,3 +139,22 @@ def test_a_topic_can_be_created_inactive_through_the_api(api):
     )
     assert response.status_code == 201, response.content
     assert Topic.objects.get(name="Chargeback model").active is False
+
+
+def test_a_number_beyond_a_32_bit_column_is_a_400_and_leaves_the_connection_usable(api):
+    # Within bigint (the edge check passes it) but beyond Postgres's integer columns.
+    response = api.get("/api/v1/topics/?review_frequency_days=3000000000")
+    assert response.status_code in (200, 400)
+    assert api.get("/api/v1/topics/").status_code == 200
+    response = api.post(
+        "/api/v1/topics/",
+        {
+            "name": "Huge",
+            "owning_group": "finance",
+            "description": "x",
+            "review_frequency_days": 3_000_000_000,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert api.get("/api/v1/teams/").status_code == 200, "the connection is still usable"
