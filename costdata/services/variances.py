@@ -933,3 +933,13 @@ def variance_digest_send(*, now: datetime | None = None) -> int:
         to=to,
     )
     return message.send()
+
+
+def scope_month_actual(*, scope: ScopeKey, month: date, currency: str) -> Decimal | None:
+    """A scope's cost for a whole month (None when the source holds no day of it): budgets start here."""
+    month = first_of_month(month)
+    found = _fact_filter(scope, _routing(month))
+    if found is None:
+        return None
+    model, condition = found
+    return _sum(model, condition, currency, month, month_end(month))
