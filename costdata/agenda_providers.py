@@ -77,6 +77,6 @@ class OverdueVariances:
             yield ProposedItem(
                 ref=str(variance.pk),
                 title=f"Overdue variance: {variance}",
-                detail=f"{owner}, due {timezone.localtime(variance.due_at):%d %b %Y}. {_money(variance)}",
+                detail=f"{owner}, due {variance.due_day:%d %b %Y}. {_money(variance)}",
                 url=variance.get_absolute_url(),
             )

@@ -478,6 +478,15 @@ class Variance(models.Model):
         return f"{ScopeType(self.scope_type).label.lower()} {self.scope_value}"
 
     @property
+    def due_day(self):
+        """The local business day by whose end the explanation is due (due_at is that day's end)."""
+        from datetime import timedelta
+
+        if self.due_at is None:
+            return None
+        return timezone.localtime(self.due_at - timedelta(microseconds=1)).date()
+
+    @property
     def is_overdue(self) -> bool:
         from costdata.business_days import is_overdue
 

@@ -820,7 +820,7 @@ def variances_escalate_overdue(*, now: datetime | None = None) -> list[int]:
                 Action.ESCALATE,
                 actor=None,
                 from_status=Status.ASSIGNED,
-                comment=f"Overdue since {timezone.localtime(variance.due_at):%d %b %Y %H:%M}; escalated to {to}",
+                comment=f"Due by the end of {variance.due_day:%d %b %Y}; escalated to {to}",
                 at=now,
             )
             _notify_on_commit(variance, "escalated")
@@ -889,7 +889,7 @@ def variance_notify(*, variance_id: int, event: str) -> int:
         "event": event,
         "explain_url": _site_url(reverse("variance-explain", args=[variance.pk])),
         "variance_url": _site_url(variance.get_absolute_url()),
-        "due": timezone.localtime(variance.due_at) if variance.due_at else None,
+        "due": variance.due_day,
         "review": last_review,
     }
     message = EmailMultiAlternatives(

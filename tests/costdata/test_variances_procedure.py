@@ -273,3 +273,8 @@ def test_the_agenda_providers_propose_variances_awaiting_review_and_overdue(vari
     assert [item.ref for item in awaiting] == [str(variance.pk)]
     assert awaiting[0].url == f"/costs/variances/{variance.pk}/"
     assert str(variance.pk) not in {item.ref for item in by_key["overdue-variances"].propose(meeting)}
+
+
+def test_the_due_day_shown_is_the_last_business_day_not_the_midnight_after_it(variance):
+    assert variance.due_day == date(2026, 11, 27)  # a Friday; due_at is the midnight that ends it
+    assert "Due: Friday 27 November 2026" in mail.outbox[0].body
