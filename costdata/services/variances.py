@@ -250,7 +250,7 @@ def _daily(model: Any, condition: Q, currency: str, start: date, end: date) -> l
     rows = (
         model.objects.filter(condition, currency=currency, day__gte=start, day__lt=end)
         .values("day")
-        .annotate(amount=exact_sum("unblended"), estimated=Max("estimated"))
+        .annotate(amount=exact_sum("unblended"), estimated=Count("pk", filter=Q(estimated=True)))
         .order_by("day")
     )
     return [
