@@ -32,6 +32,7 @@ from costdata.models import (
 )
 from costdata.services import budgets as budget_services
 from costdata.services import variances as sop
+from meetings.models import Meeting
 from stakeholders.models import Stakeholder, Team
 
 
@@ -219,6 +220,17 @@ class ReassignSerializer(serializers.Serializer):
         queryset=Stakeholder.objects.all(), required=False, allow_null=True
     )
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class VarianceDecisionRequestSerializer(serializers.Serializer):
+    meeting = serializers.PrimaryKeyRelatedField(queryset=Meeting.objects.all())
+    text = serializers.CharField()
+
+
+class VarianceDecisionSerializer(serializers.Serializer):
+    decision = serializers.IntegerField(source="decision_id")
+    meeting = serializers.IntegerField(source="decision.meeting_id")
+    text = serializers.CharField(source="decision.text")
 
 
 class DetectSerializer(serializers.Serializer):
@@ -534,6 +546,23 @@ class VarianceViewSet(viewsets.ReadOnlyModelViewSet):
             sop.variance_reassign, variance=self.get_object(), actor=request.user, **incoming.validated_data
         )
         return self._respond(variance)
+
+    @extend_schema(
+        summary="Record a meeting's decision about this variance (finance, technology leads, admins)",
+        request=VarianceDecisionRequestSerializer,
+        responses={201: VarianceDecisionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def decisions(self, request: Request, pk: str | None = None) -> Response:
+        incoming = VarianceDecisionRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        link = _call(
+            sop.variance_decision_record,
+            variance=self.get_object(),
+            actor=request.user,
+            **incoming.validated_data,
+        )
+        return Response(VarianceDecisionSerializer(link).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Run detection now (finance and admins)",

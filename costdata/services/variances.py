@@ -833,8 +833,11 @@ def variance_decision_record(
     *, variance: Variance, meeting: Any, text: str, actor: Any = None
 ) -> VarianceDecision:
     """A meeting's decision about a variance: recorded in the meeting's minutes and linked here."""
+    from meetings.permissions import can_manage_programme
     from meetings.services import decision_create
 
+    if actor is not None and not can_manage_programme(actor):
+        raise PermissionDenied("Only finance, technology leads and admins record meeting decisions.")
     decision = decision_create(meeting=meeting, text=text, recorded_by=actor)
     return VarianceDecision.objects.create(variance=variance, decision=decision)
 

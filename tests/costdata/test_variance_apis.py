@@ -231,3 +231,16 @@ def test_the_forecast_of_a_scope_has_a_range_and_its_budget(cost_source, org):
     assert response.data["projected"].startswith("3000.")
     assert response.data["low"] <= response.data["projected"] <= response.data["high"]
     assert response.data["budget"] == "1000.0000"
+
+
+def test_a_meeting_records_a_decision_against_a_variance_and_an_engineer_may_not(variance, org):
+    from meetings.models import Meeting
+
+    meeting = Meeting.objects.create(title="Monthly review", starts_at=datetime(2026, 11, 20, 10, tzinfo=UTC))
+    body = {"meeting": meeting.pk, "text": "Cap the batch job."}
+    url = f"/api/v1/variances/{variance.pk}/decisions/"
+    assert as_user(org["engineer"]).post(url, body, format="json").status_code == 403
+    response = as_user(org["finance"]).post(url, body, format="json")
+    assert response.status_code == 201
+    assert response.data["meeting"] == meeting.pk
+    assert meeting.decisions.get().text == "Cap the batch job."
