@@ -176,3 +176,25 @@ def scope_forecast(*, scope_type: str, scope_value: str, month: date) -> ScopeFo
         projection=result[0],
         budget=_budget_lines(budget, month).get(scope),
     )
+
+
+@dataclass(frozen=True)
+class ScopeComparison:
+    scope_type: str
+    scope_value: str
+    this: Decimal
+    other: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.this - self.other
+
+
+def budget_version_comparison(version: BudgetVersion, other: BudgetVersion) -> list[ScopeComparison]:
+    """Each scope's fiscal-year total in two versions of the same budget (locked ones stay comparable)."""
+    totals: dict[tuple[str, str], list[Decimal]] = {}
+    for index, each in enumerate((version, other)):
+        for line in BudgetLine.objects.filter(version=each):
+            pair = totals.setdefault((line.scope_type, line.scope_value), [Decimal(0), Decimal(0)])
+            pair[index] += line.amount
+    return [ScopeComparison(t, v, pair[0], pair[1]) for (t, v), pair in sorted(totals.items())]

@@ -227,7 +227,17 @@ def budget_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_manage": permissions.may_manage_budgets(request.user),
         "import_form": BudgetImportForm(),
         "import_errors": None,
+        "others": version.budget.versions.exclude(pk=version.pk).order_by("number"),
     }
+    other_id = request.GET.get("compare", "")
+    other = (
+        version.budget.versions.exclude(pk=version.pk).filter(pk=other_id).first()
+        if other_id.isdigit()
+        else None
+    )
+    if other is not None:
+        context["compare_with"] = other
+        context["comparison"] = variance_selectors.budget_version_comparison(version, other)
     return render(request, "costdata/budgets/version.html", context)
 
 

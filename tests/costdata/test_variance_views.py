@@ -139,3 +139,25 @@ def test_finance_creates_a_budget_and_a_version_and_exports_it(client, org):
     assert client.get(version_url).status_code == 200
     download = client.get(version_url + "export.csv")
     assert download["Content-Type"].startswith("text/csv")
+
+
+def test_a_reforecast_is_compared_with_the_locked_original(client, org):
+    from decimal import Decimal
+
+    budget = budgets.budget_create(name="B", fiscal_year=2026)
+    original = budgets.budget_version_create(budget=budget, name="Original")
+    good = b"scope_type,scope_value,month,amount,currency\norganisation,,2026-11,100,USD\norganisation,,2026-12,100,USD\n"
+    budgets.budget_version_import(version=original, data=good, filename="b.csv")
+    budgets.budget_version_lock(version=original)
+    reforecast = budgets.budget_version_create(budget=budget, name="Reforecast", copy_from=original)
+    budgets.budget_line_set(
+        version=reforecast,
+        scope_type="organisation",
+        scope_value="",
+        month=date(2026, 12, 1),
+        amount=Decimal(150),
+    )
+    client.force_login(org["engineer"])
+    page = client.get(f"/costs/budgets/versions/{reforecast.pk}/", {"compare": original.pk}).content.decode()
+    assert 'id="comparison"' in page
+    assert ">250.00<" in page and ">200.00<" in page and ">50.00<" in page
