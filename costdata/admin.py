@@ -198,3 +198,105 @@ class CommitmentMetricAdmin(FactAdmin):
         "unused_commitment",
         "fetched_at",
     ]
+
+
+# --- budgets and variances ----------------------------------------------------------------------------
+# Budgets change through their services (imports are all or nothing, locked versions are read-only);
+# the procedure's steps go through costdata.services.variances so each one is audited. The admin shows
+# both and edits only what has no rule: draft versions' lines and the thresholds.
+from costdata import models as variance_models  # noqa: E402
+
+
+def _version_locked(obj) -> bool:
+    version = obj if isinstance(obj, variance_models.BudgetVersion) else getattr(obj, "version", None)
+    return bool(version is not None and version.is_locked)
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = variance_models.BudgetLine
+    extra = 0
+    fields = ["scope_type", "scope_value", "month", "amount", "currency"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return not _version_locked(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not _version_locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not _version_locked(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(variance_models.Budget)
+class BudgetAdmin(admin.ModelAdmin):
+    list_display = ["name", "fiscal_year", "currency", "active_version"]
+    readonly_fields = ["created_by", "created_at"]
+
+
+@admin.register(variance_models.BudgetVersion)
+class BudgetVersionAdmin(admin.ModelAdmin):
+    list_display = ["budget", "number", "name", "locked_at"]
+    list_filter = ["budget"]
+    inlines = [BudgetLineInline]
+    readonly_fields = ["number", "locked_at", "locked_by", "created_by", "created_at"]
+    actions = ["lock_versions"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return not _version_locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return not _version_locked(obj) and super().has_delete_permission(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # versions are numbered by budget_version_create: add them on the budget pages
+
+    @admin.action(description="Lock the selected versions (read-only from now on)")
+    def lock_versions(self, request, queryset) -> None:
+        from costdata.services import budgets as budget_services
+
+        for version in queryset:
+            try:
+                budget_services.budget_version_lock(version=version, actor=request.user)
+            except ValidationError as exc:
+                self.message_user(request, f"{version}: {'; '.join(exc.messages)}", messages.ERROR)
+
+
+@admin.register(variance_models.VarianceThreshold)
+class VarianceThresholdAdmin(admin.ModelAdmin):
+    list_display = ["scope_type", "scope_value", "percent", "absolute", "spike_percent", "spike_absolute"]
+    list_filter = ["scope_type"]
+
+
+class VarianceTransitionInline(admin.TabularInline):
+    model = variance_models.VarianceTransition
+    extra = 0
+    can_delete = False
+    fields = ["at", "action", "actor", "from_status", "to_status", "comment"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ExplanationInline(admin.StackedInline):
+    model = variance_models.Explanation
+    extra = 0
+    can_delete = False
+    readonly_fields = [f.name for f in variance_models.Explanation._meta.fields if f.name != "id"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(variance_models.Variance)
+class VarianceAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "month", "status", "owner_team", "assignee", "due_at"]
+    list_filter = ["status", "kind", "scope_type", "month"]
+    search_fields = ["scope_value", "natural_key"]
+    inlines = [ExplanationInline, VarianceTransitionInline]
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # detection opens variances

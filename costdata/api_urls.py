@@ -1,10 +1,16 @@
 from rest_framework.routers import SimpleRouter
 
-from costdata import apis
+from costdata import apis, variance_apis
 
 router = SimpleRouter()
 router.register("sources", apis.CostSourceViewSet, basename="api-source")
 router.register("runs", apis.IngestionRunViewSet, basename="api-run")
 router.register("costs", apis.CostViewSet, basename="api-cost")
+router.register("budgets", variance_apis.BudgetViewSet, basename="api-budget")
+router.register("budget-versions", variance_apis.BudgetVersionViewSet, basename="api-budget-version")
+router.register("budget-lines", variance_apis.BudgetLineViewSet, basename="api-budget-line")
+router.register("forecasts", variance_apis.ForecastViewSet, basename="api-forecast")
+router.register("variances", variance_apis.VarianceViewSet, basename="api-variance")
+router.register("explanations", variance_apis.ExplanationViewSet, basename="api-explanation")
 
 urlpatterns = router.urls

@@ -16,6 +16,10 @@ def cloud_accounts_for_stakeholders() -> list[KnownAccount]:
 
 
 def register_all() -> None:
+    from costdata.agenda_providers import OverdueVariances, VariancesAwaitingReview
+    from meetings.agenda import register_provider
     from stakeholders import known_accounts
 
     known_accounts.register("costdata", cloud_accounts_for_stakeholders)
+    register_provider(VariancesAwaitingReview())
+    register_provider(OverdueVariances())

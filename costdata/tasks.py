@@ -52,3 +52,30 @@ def pull_source(
         logger.warning("pull of source %s failed: %s", source_id, exc)
         return {"status": IngestionRun.Status.FAILED, "reason": str(exc)}
     return {"status": run.status, "run_id": run.pk, "rows": run.rows_written, "requests": run.requests_made}
+
+
+@shared_task(name="costdata.detect_variances", acks_late=True, reject_on_worker_lost=True)
+def detect_variances(months: list[str] | None = None) -> dict[str, Any]:
+    """Detection is an upsert by natural key: running it twice, or again after a crash, is safe."""
+    from costdata.services.variances import variances_detect
+
+    result = variances_detect(months=[date.fromisoformat(m) for m in months] if months else None)
+    return {
+        "months": [m.isoformat() for m in result.months],
+        "created": result.created,
+        "updated": result.updated,
+    }
+
+
+@shared_task(name="costdata.escalate_overdue_variances")
+def escalate_overdue_variances() -> list[int]:
+    from costdata.services.variances import variances_escalate_overdue
+
+    return variances_escalate_overdue()
+
+
+@shared_task(name="costdata.send_variance_digest")
+def send_variance_digest() -> int:
+    from costdata.services.variances import variance_digest_send
+
+    return variance_digest_send()

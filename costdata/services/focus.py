@@ -18,6 +18,7 @@ from costdata.models import (
 from costdata.services.errors import SourceBusy
 from costdata.services.facts import SERVICE_COLUMNS, accounts_upsert, monthly_rollup_rebuild, rows_insert
 from costdata.services.pull import source_lease_claim, source_lease_release
+from costdata.services.variances import months_to_detect, variances_detect_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ def focus_import(*, source: CostSource, path: Path, filename: str = "") -> Inges
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "rows_written", "window_start", "window_end", "finished_at"])
     source_lease_release(source.pk, run)
+    variances_detect_enqueue(months=months_to_detect(start=rows.first_day, end=rows.end_day))
     logger.info(
         "imported %s into %s: %s rows from %s records", filename or path, source.name, written, rows.rows_read
     )

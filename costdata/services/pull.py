@@ -38,6 +38,7 @@ from costdata.services.facts import (
     cost_window_replace,
     spool_rows,
 )
+from costdata.services.variances import months_to_detect, variances_detect_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -323,6 +324,7 @@ def source_pull(
         update_fields=["status", "rows_written", "requests_made", "estimated_days", "notes", "finished_at"]
     )
     source_lease_release(source.pk, run)
+    variances_detect_enqueue(months=months_to_detect(start=start, end=end, today=today))
     logger.info("pulled %s %s..%s: %s rows, %s requests", source.name, start, end, written, run.requests_made)
     return run
 

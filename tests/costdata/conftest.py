@@ -109,3 +109,7 @@ def aws_source(db) -> CostSource:
 
 def decimal_sum(values: list[str]) -> Decimal:
     return sum((Decimal(v) for v in values), Decimal(0))
+
+
+# Budget and variance fixtures (people, teams, ownership, a source): defined beside their helpers.
+from tests.costdata.variance_fixtures import cost_source, org  # noqa: E402, F401

@@ -1,0 +1,613 @@
+"""The REST API for budgets, forecasts, variances and explanations. Thin: validate, call one service.
+
+Transitions of the procedure are explicit actions (POST /variances/{id}/accept/ and so on), never a
+writable `status` field, so each has its own permission rule and its own error.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from costdata import budget_files, permissions, variance_selectors
+from costdata.models import (
+    Budget,
+    BudgetLine,
+    BudgetVersion,
+    Explanation,
+    ScopeType,
+    Variance,
+    VarianceTransition,
+)
+from costdata.services import budgets as budget_services
+from costdata.services import variances as sop
+from meetings.models import Meeting
+from stakeholders.models import Stakeholder, Team
+
+
+def _api_error(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError(exc.message_dict if hasattr(exc, "message_dict") else {"detail": exc.messages})
+
+
+def _call(function: Any, **kwargs: Any) -> Any:
+    """Run a service; its ValidationError becomes a 400 naming the field, its PermissionDenied a 403."""
+    from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+
+    try:
+        return function(**kwargs)
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(str(exc) or None) from exc
+    except budget_files.BudgetFileError as exc:
+        problems = [str(e) for e in exc.errors]
+        if exc.total > len(problems):
+            problems.append(f"... and {exc.total - len(problems)} more problems; nothing was imported.")
+        raise ValidationError({"file": problems}) from exc
+    except DjangoValidationError as exc:
+        raise _api_error(exc) from exc
+
+
+# --- serializers ------------------------------------------------------------------------------------
+
+
+class BudgetLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BudgetLine
+        fields = ["id", "version", "scope_type", "scope_value", "month", "amount", "currency"]
+        read_only_fields = ["id", "currency"]
+        validators: list[Any] = []  # the service upserts by (version, scope, month)
+
+
+class BudgetVersionSerializer(serializers.ModelSerializer):
+    is_locked = serializers.BooleanField(read_only=True)
+    locked_by = serializers.CharField(
+        source="locked_by.username", read_only=True, allow_null=True, default=None
+    )
+    line_count = serializers.SerializerMethodField()
+    copy_from = serializers.PrimaryKeyRelatedField(
+        queryset=BudgetVersion.objects.all(), write_only=True, required=False, allow_null=True
+    )
+
+    class Meta:
+        model = BudgetVersion
+        fields = [
+            "id",
+            "budget",
+            "number",
+            "name",
+            "note",
+            "is_locked",
+            "locked_at",
+            "locked_by",
+            "line_count",
+            "created_at",
+            "copy_from",
+        ]
+        read_only_fields = ["id", "number", "locked_at", "created_at"]
+
+    def get_line_count(self, version: BudgetVersion) -> int:
+        return version.lines.count()
+
+
+class BudgetSerializer(serializers.ModelSerializer):
+    versions = BudgetVersionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Budget
+        fields = ["id", "name", "fiscal_year", "currency", "active_version", "versions", "created_at"]
+        read_only_fields = ["id", "active_version", "versions", "created_at"]
+        validators: list[Any] = []
+
+
+class ExplanationSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True, allow_null=True, default=None)
+    reviewed_by = serializers.CharField(
+        source="reviewed_by.username", read_only=True, allow_null=True, default=None
+    )
+    action_item_title = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=300
+    )
+    action_item_due_on = serializers.DateField(write_only=True, required=False, allow_null=True)
+
+    class Meta:
+        model = Explanation
+        fields = [
+            "id",
+            "variance",
+            "author",
+            "category",
+            "narrative",
+            "expected_duration",
+            "planned_action",
+            "action_item",
+            "action_item_title",
+            "action_item_due_on",
+            "outcome",
+            "review_comment",
+            "reviewed_by",
+            "reviewed_at",
+            "created_at",
+        ]
+        read_only_fields = ["id", "action_item", "outcome", "review_comment", "reviewed_at", "created_at"]
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = VarianceTransition
+        fields = ["action", "actor", "at", "from_status", "to_status", "comment"]
+
+
+class VarianceSerializer(serializers.ModelSerializer):
+    owner_team_name = serializers.CharField(
+        source="owner_team.name", read_only=True, allow_null=True, default=None
+    )
+    assignee_name = serializers.CharField(
+        source="assignee.name", read_only=True, allow_null=True, default=None
+    )
+    is_overdue = serializers.BooleanField(read_only=True)
+    scope_label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Variance
+        fields = [
+            "id",
+            "scope_type",
+            "scope_value",
+            "scope_label",
+            "month",
+            "kind",
+            "day",
+            "day_estimated",
+            "currency",
+            "observed",
+            "reference",
+            "difference",
+            "percent",
+            "actual_to_date",
+            "projected",
+            "budget",
+            "prior_month_actual",
+            "same_month_last_year",
+            "figures_final",
+            "status",
+            "owner_team",
+            "owner_team_name",
+            "assignee",
+            "assignee_name",
+            "routing_reason",
+            "due_at",
+            "is_overdue",
+            "escalated_at",
+            "escalated_to",
+            "detected_at",
+            "last_detected_at",
+        ]
+        read_only_fields = fields
+
+
+class VarianceDetailSerializer(VarianceSerializer):
+    explanations = ExplanationSerializer(many=True, read_only=True)
+    transitions = TransitionSerializer(many=True, read_only=True)
+
+    class Meta(VarianceSerializer.Meta):
+        fields = [*VarianceSerializer.Meta.fields, "thresholds", "explanations", "transitions"]
+        read_only_fields = fields
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SendBackSerializer(serializers.Serializer):
+    comment = serializers.CharField(help_text="What the explanation is missing.")
+
+
+class ReassignSerializer(serializers.Serializer):
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=Stakeholder.objects.all(), required=False, allow_null=True
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class VarianceDecisionRequestSerializer(serializers.Serializer):
+    meeting = serializers.PrimaryKeyRelatedField(queryset=Meeting.objects.all())
+    text = serializers.CharField()
+
+
+class VarianceDecisionSerializer(serializers.Serializer):
+    decision = serializers.IntegerField(source="decision_id")
+    meeting = serializers.IntegerField(source="decision.meeting_id")
+    text = serializers.CharField(source="decision.text")
+
+
+class DetectSerializer(serializers.Serializer):
+    months = serializers.ListField(
+        child=serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$"),
+        required=False,
+        help_text="YYYY-MM months; default the latest month of data and the one before.",
+    )
+
+
+class DetectResultSerializer(serializers.Serializer):
+    months = serializers.ListField(child=serializers.DateField())
+    scopes = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    closed_months = serializers.ListField(child=serializers.DateField())
+    skipped_months = serializers.ListField(child=serializers.DateField())
+
+
+class ImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV or XLSX: scope_type, scope_value, month, amount, currency.")
+
+
+class ForecastQuerySerializer(serializers.Serializer):
+    scope_type = serializers.ChoiceField(choices=ScopeType.choices, default=ScopeType.ORGANISATION)
+    scope_value = serializers.CharField(required=False, allow_blank=True, default="")
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="YYYY-MM; default this month"
+    )
+
+
+class ForecastSerializer(serializers.Serializer):
+    scope_type = serializers.CharField()
+    scope_value = serializers.CharField()
+    month = serializers.DateField()
+    currency = serializers.CharField()
+    data_through = serializers.DateField()
+    basis = serializers.CharField(source="projection.basis")
+    actual_to_date = serializers.DecimalField(
+        source="projection.actual_to_date", max_digits=40, decimal_places=10
+    )
+    projected = serializers.DecimalField(source="projection.projected", max_digits=40, decimal_places=10)
+    low = serializers.DecimalField(source="projection.low", max_digits=40, decimal_places=10)
+    high = serializers.DecimalField(source="projection.high", max_digits=40, decimal_places=10)
+    run_rate = serializers.DecimalField(source="projection.run_rate", max_digits=40, decimal_places=10)
+    days_remaining = serializers.IntegerField(source="projection.days_remaining")
+    budget = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+
+
+# --- budgets ----------------------------------------------------------------------------------------
+
+
+class BudgetViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Fiscal-year budgets with their versions. Finance and admins create; everyone signed in reads."""
+
+    serializer_class = BudgetSerializer
+    permission_classes = [permissions.BudgetPermission]
+    filterset_fields = ["fiscal_year"]
+    ordering_fields = ["fiscal_year"]
+
+    def get_queryset(self):
+        return variance_selectors.budget_list().order_by("-fiscal_year")
+
+    def perform_create(self, serializer: BudgetSerializer) -> None:
+        serializer.instance = _call(
+            budget_services.budget_create, actor=self.request.user, **serializer.validated_data
+        )
+
+
+class BudgetVersionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Versions of a budget: create (optionally copying another's lines), import, export, lock, activate."""
+
+    serializer_class = BudgetVersionSerializer
+    permission_classes = [permissions.BudgetPermission]
+    filterset_fields = ["budget"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return BudgetVersion.objects.select_related("budget", "locked_by").order_by("budget", "number")
+
+    def perform_create(self, serializer: BudgetVersionSerializer) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = _call(
+            budget_services.budget_version_create,
+            budget=data.pop("budget"),
+            name=data.get("name", ""),
+            note=data.get("note", ""),
+            copy_from=data.get("copy_from"),
+            actor=self.request.user,
+        )
+
+    @extend_schema(
+        summary="Lock the version (finance): it becomes read-only",
+        request=None,
+        responses=BudgetVersionSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def lock(self, request: Request, pk: str | None = None) -> Response:
+        version = _call(budget_services.budget_version_lock, version=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(version).data)
+
+    @extend_schema(summary="Judge variances against this version", request=None, responses=BudgetSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request: Request, pk: str | None = None) -> Response:
+        budget = _call(budget_services.budget_version_activate, version=self.get_object(), actor=request.user)
+        return Response(BudgetSerializer(budget).data)
+
+    @extend_schema(
+        summary="Replace the version's lines from a CSV or XLSX file (all or nothing)",
+        description="Any bad row refuses the whole file: the 400 lists every problem by row and column. "
+        "A locked version answers 400.",
+        request={"multipart/form-data": ImportSerializer},
+        responses={
+            200: inline_serializer("BudgetImportResult", {"lines": serializers.IntegerField()}),
+            400: OpenApiResponse(description="Row-level problems; nothing was imported."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="import")
+    def import_lines(self, request: Request, pk: str | None = None) -> Response:
+        incoming = ImportSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        upload = incoming.validated_data["file"]
+        count = _call(
+            budget_services.budget_version_import,
+            version=self.get_object(),
+            data=upload.read(),
+            filename=upload.name,
+            actor=request.user,
+        )
+        return Response({"lines": count})
+
+    @extend_schema(
+        summary="Download the version's lines in the upload layout",
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=["csv", "xlsx"], description="Default csv.")
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str | None = None) -> HttpResponse:
+        kind = request.query_params.get("kind", "csv")
+        content, content_type, filename = _call(
+            budget_services.budget_version_export, version=self.get_object(), kind=kind
+        )
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class BudgetLineViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Monthly amounts per scope. Writes to a locked version answer 400."""
+
+    serializer_class = BudgetLineSerializer
+    permission_classes = [permissions.BudgetPermission]
+    filterset_fields = ["version", "scope_type", "scope_value", "month"]
+    http_method_names = ["get", "post", "put", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return BudgetLine.objects.order_by("version", "scope_type", "scope_value", "month")
+
+    def perform_create(self, serializer: BudgetLineSerializer) -> None:
+        data = serializer.validated_data
+        serializer.instance = _call(
+            budget_services.budget_line_set,
+            version=data["version"],
+            scope_type=data["scope_type"],
+            scope_value=data.get("scope_value", ""),
+            month=data["month"],
+            amount=data["amount"],
+            actor=self.request.user,
+        )
+
+    def perform_update(self, serializer: BudgetLineSerializer) -> None:
+        line = serializer.instance
+        data = serializer.validated_data
+        if data.get("version", line.version) != line.version:
+            raise ValidationError({"version": "A line stays in its version."})
+        if (
+            data.get("scope_type", line.scope_type),
+            data.get("scope_value", line.scope_value),
+            data.get("month", line.month),
+        ) != (
+            line.scope_type,
+            line.scope_value,
+            line.month,
+        ):
+            raise ValidationError({"month": "Change the amount; add a new line for another scope or month."})
+        serializer.instance = _call(
+            budget_services.budget_line_set,
+            version=line.version,
+            scope_type=line.scope_type,
+            scope_value=line.scope_value,
+            month=line.month,
+            amount=data.get("amount", line.amount),
+            actor=self.request.user,
+        )
+
+    def perform_destroy(self, instance: BudgetLine) -> None:
+        _call(budget_services.budget_line_delete, line=instance, actor=self.request.user)
+
+
+# --- forecasts --------------------------------------------------------------------------------------
+
+
+class ForecastViewSet(viewsets.GenericViewSet):
+    """Month-end projection of a scope with its range, and the scope's budget for the month."""
+
+    serializer_class = ForecastSerializer
+    filter_backends: list[Any] = []
+    pagination_class = None
+
+    @extend_schema(
+        summary="Month-end forecast for one scope",
+        description="Cost Explorer's forecast for the organisation where a source gives one, else the run "
+        "rate of docs/variance-method.md (basis says which). low/high are the range.",
+        parameters=[ForecastQuerySerializer],
+        responses={200: ForecastSerializer, 404: OpenApiResponse(description="No cost data for that scope.")},
+    )
+    def list(self, request: Request) -> Response:
+        incoming = ForecastQuerySerializer(data=request.query_params)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        month = variance_selectors._month(data["month"]) if data.get("month") else date.today().replace(day=1)
+        forecast = variance_selectors.scope_forecast(
+            scope_type=data["scope_type"], scope_value=data["scope_value"], month=month
+        )
+        if forecast is None:
+            return Response({"detail": "No cost data for that scope."}, status=status.HTTP_404_NOT_FOUND)
+        return Response(ForecastSerializer(forecast).data)
+
+
+# --- variances --------------------------------------------------------------------------------------
+
+
+class VarianceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Variances with their figures, owner and due date; filter by status, owner, scope, month, overdue.
+    The procedure's steps are explicit actions."""
+
+    permission_classes = [permissions.VariancePermission]
+    filterset_class = variance_selectors.VarianceFilter
+    ordering_fields = ["month", "due_at", "detected_at"]
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return variance_selectors.variance_list().prefetch_related(
+                "explanations__author", "transitions__actor"
+            )
+        return variance_selectors.variance_list()
+
+    def get_serializer_class(self):
+        return VarianceDetailSerializer if self.action != "list" else VarianceSerializer
+
+    def _respond(self, variance: Variance) -> Response:
+        return Response(VarianceDetailSerializer(variance_selectors.variance_detail(pk=variance.pk)).data)
+
+    @extend_schema(
+        summary="Accept the explanation (finance; never its author)",
+        request=CommentSerializer,
+        responses=VarianceDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        incoming = CommentSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        variance = _call(
+            sop.variance_accept, variance=self.get_object(), actor=request.user, **incoming.validated_data
+        )
+        return self._respond(variance)
+
+    @extend_schema(
+        summary="Send the explanation back with a comment (finance)",
+        request=SendBackSerializer,
+        responses=VarianceDetailSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="send-back")
+    def send_back(self, request: Request, pk: str | None = None) -> Response:
+        incoming = SendBackSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        variance = _call(
+            sop.variance_send_back, variance=self.get_object(), actor=request.user, **incoming.validated_data
+        )
+        return self._respond(variance)
+
+    @extend_schema(
+        summary="Close an accepted variance (finance)",
+        request=CommentSerializer,
+        responses=VarianceDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        incoming = CommentSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        variance = _call(
+            sop.variance_close, variance=self.get_object(), actor=request.user, **incoming.validated_data
+        )
+        return self._respond(variance)
+
+    @extend_schema(
+        summary="Hand the variance to another team or person (technology leads)",
+        request=ReassignSerializer,
+        responses=VarianceDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def reassign(self, request: Request, pk: str | None = None) -> Response:
+        incoming = ReassignSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        variance = _call(
+            sop.variance_reassign, variance=self.get_object(), actor=request.user, **incoming.validated_data
+        )
+        return self._respond(variance)
+
+    @extend_schema(
+        summary="Record a meeting's decision about this variance (finance, technology leads, admins)",
+        request=VarianceDecisionRequestSerializer,
+        responses={201: VarianceDecisionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def decisions(self, request: Request, pk: str | None = None) -> Response:
+        incoming = VarianceDecisionRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        link = _call(
+            sop.variance_decision_record,
+            variance=self.get_object(),
+            actor=request.user,
+            **incoming.validated_data,
+        )
+        return Response(VarianceDecisionSerializer(link).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Run detection now (finance and admins)",
+        request=DetectSerializer,
+        responses=DetectResultSerializer,
+    )
+    @action(detail=False, methods=["post"])
+    def detect(self, request: Request) -> Response:
+        if not permissions.may_run_detection(request.user):
+            raise PermissionDenied("Only finance and administrators run variance detection.")
+        incoming = DetectSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        months = [variance_selectors._month(m) for m in incoming.validated_data.get("months", [])] or None
+        result = _call(sop.variances_detect, months=months, actor=request.user)
+        return Response(DetectResultSerializer(result).data)
+
+
+class ExplanationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Explanations of variances. Engineers and leads of the owning team file them (POST)."""
+
+    serializer_class = ExplanationSerializer
+    permission_classes = [permissions.VariancePermission]
+    filterset_fields = ["variance", "outcome", "category"]
+
+    def get_queryset(self):
+        return Explanation.objects.select_related("author", "reviewed_by").order_by("-created_at", "-pk")
+
+    @extend_schema(
+        summary="File an explanation for an assigned variance",
+        responses={201: ExplanationSerializer, 403: OpenApiResponse(description="Not of the owning team.")},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer: ExplanationSerializer) -> None:
+        data = dict(serializer.validated_data)
+        variance = data.pop("variance")
+        serializer.instance = _call(
+            sop.variance_explain,
+            variance=variance,
+            actor=self.request.user,
+            category=data["category"],
+            narrative=data["narrative"],
+            expected_duration=data["expected_duration"],
+            planned_action=data.get("planned_action", ""),
+            action_item_title=data.get("action_item_title", ""),
+            action_item_due_on=data.get("action_item_due_on"),
+        )

@@ -1,0 +1,200 @@
+"""Reads for budgets, forecasts and variances: the pages and the API go through these."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import django_filters
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from costdata.forecasting import Projection, first_of_month
+from costdata.models import (
+    Budget,
+    BudgetLine,
+    BudgetVersion,
+    Explanation,
+    ScopeType,
+    Variance,
+    VarianceTransition,
+)
+from stakeholders.models import Stakeholder, Team
+
+
+def _month(value: str) -> date | None:
+    try:
+        year, month = value.split("-")[:2]
+        return date(int(year), int(month), 1)
+    except (ValueError, AttributeError):
+        return None
+
+
+class VarianceFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Variance.Status.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=Variance.Kind.choices)
+    scope_type = django_filters.ChoiceFilter(choices=ScopeType.choices)
+    scope_value = django_filters.CharFilter()
+    owner = django_filters.ModelChoiceFilter(
+        field_name="owner_team", queryset=Team.objects.all(), label="Owning team"
+    )
+    assignee = django_filters.ModelChoiceFilter(queryset=Stakeholder.objects.all())
+    month = django_filters.CharFilter(method="filter_month", label="Month (YYYY-MM)")
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+
+    class Meta:
+        model = Variance
+        fields = ["status", "kind", "scope_type", "scope_value", "owner", "assignee", "month", "overdue"]
+
+    def filter_month(self, queryset: QuerySet[Variance], name: str, value: str) -> QuerySet[Variance]:
+        month = _month(value)
+        if month is None:
+            return queryset.none()
+        return queryset.filter(month=month)
+
+    def filter_overdue(
+        self, queryset: QuerySet[Variance], name: str, value: bool | None
+    ) -> QuerySet[Variance]:
+        if value is None:
+            return queryset
+        overdue = Q(status__in=Variance.AWAITING_OWNER, due_at__lte=timezone.now())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+def variance_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Variance]:
+    queryset = Variance.objects.select_related("owner_team", "assignee", "escalated_to").order_by(
+        "-month", "due_at", "pk"
+    )
+    if filters is not None:
+        queryset = VarianceFilter(filters, queryset=queryset).qs
+    return queryset
+
+
+def variance_detail(*, pk: int) -> Variance:
+    return (
+        Variance.objects.select_related("owner_team", "owner_team__parent", "assignee", "escalated_to")
+        .prefetch_related(
+            Prefetch(
+                "explanations",
+                queryset=Explanation.objects.select_related("author", "reviewed_by", "action_item"),
+            ),
+            Prefetch(
+                "transitions",
+                queryset=VarianceTransition.objects.select_related("actor").order_by("at", "pk"),
+            ),
+            "decision_links__decision__meeting",
+        )
+        .get(pk=pk)
+    )
+
+
+def variance_status_counts() -> dict[str, int]:
+    counts = dict(Variance.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    return {status: counts.get(status, 0) for status in Variance.Status.values}
+
+
+def budget_list() -> QuerySet[Budget]:
+    return Budget.objects.select_related("active_version").prefetch_related(
+        Prefetch(
+            "versions", queryset=BudgetVersion.objects.annotate(line_count=Count("lines")).order_by("number")
+        )
+    )
+
+
+def budget_version_detail(*, pk: int) -> BudgetVersion:
+    return BudgetVersion.objects.select_related("budget", "locked_by", "created_by").get(pk=pk)
+
+
+def budget_version_effective(version: BudgetVersion) -> bool:
+    """Is this the version variances are judged against?"""
+    budget = version.budget
+    if budget.active_version_id:
+        return budget.active_version_id == version.pk
+    return not budget.versions.filter(number__gt=version.number).exists()
+
+
+@dataclass(frozen=True)
+class ScopeLines:
+    scope_type: str
+    scope_value: str
+    months: list[Decimal | None]
+    total: Decimal
+
+
+def budget_version_grid(version: BudgetVersion, months: list[date]) -> list[ScopeLines]:
+    """One row per scope, one column per fiscal month: the layout finance reads a budget in."""
+    cells: dict[tuple[str, str], dict[date, Decimal]] = {}
+    for line in BudgetLine.objects.filter(version=version).order_by("scope_type", "scope_value", "month"):
+        cells.setdefault((line.scope_type, line.scope_value), {})[line.month] = line.amount
+    rows = []
+    for (scope_type, scope_value), by_month in cells.items():
+        values = [by_month.get(m) for m in months]
+        rows.append(
+            ScopeLines(scope_type, scope_value, values, sum((v for v in values if v is not None), Decimal(0)))
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class ScopeForecast:
+    scope_type: str
+    scope_value: str
+    month: date
+    currency: str
+    data_through: date
+    projection: Projection
+    budget: Decimal | None
+
+
+def scope_forecast(*, scope_type: str, scope_value: str, month: date) -> ScopeForecast | None:
+    """Month-end projection (Cost Explorer's forecast for the organisation where a source gives one,
+    else the run rate of docs/variance-method.md) with its range, and the active budget if any."""
+    from costdata.services.budgets import fiscal_year_for
+    from costdata.services.variances import _budget_lines, _currency, data_through, scope_projection
+    from costdata.variance_rules import ScopeKey
+    from costdata.variance_rules import ScopeType as RuleScope
+
+    through = data_through()
+    if through is None:
+        return None
+    month = first_of_month(month)
+    scope = ScopeKey(RuleScope(scope_type), scope_value)
+    budget = Budget.objects.filter(fiscal_year=fiscal_year_for(month)).first()
+    currency = budget.currency if budget else _currency()
+    result = scope_projection(scope=scope, month=month, through=through, currency=currency)
+    if result is None:
+        return None
+    return ScopeForecast(
+        scope_type=scope_type,
+        scope_value=scope_value,
+        month=month,
+        currency=currency,
+        data_through=through,
+        projection=result[0],
+        budget=_budget_lines(budget, month).get(scope),
+    )
+
+
+@dataclass(frozen=True)
+class ScopeComparison:
+    scope_type: str
+    scope_value: str
+    this: Decimal
+    other: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.this - self.other
+
+
+def budget_version_comparison(version: BudgetVersion, other: BudgetVersion) -> list[ScopeComparison]:
+    """Each scope's fiscal-year total in two versions of the same budget (locked ones stay comparable)."""
+    totals: dict[tuple[str, str], list[Decimal]] = {}
+    for index, each in enumerate((version, other)):
+        for line in BudgetLine.objects.filter(version=each):
+            pair = totals.setdefault((line.scope_type, line.scope_value), [Decimal(0), Decimal(0)])
+            pair[index] += line.amount
+    return [ScopeComparison(t, v, pair[0], pair[1]) for (t, v), pair in sorted(totals.items())]

@@ -1,0 +1,319 @@
+"""Pages for budgets and variances. Thin: validate, call one service or selector, render."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from costdata import budget_files, permissions, variance_selectors
+from costdata.models import Budget, BudgetVersion, Variance
+from costdata.services import budgets as budget_services
+from costdata.services import variances as sop
+from costdata.variance_forms import (
+    BudgetCreateForm,
+    BudgetImportForm,
+    ExplanationForm,
+    ReassignForm,
+    ReviewForm,
+    VersionCreateForm,
+)
+
+
+def _errors(error: ValidationError) -> list[str]:
+    if hasattr(error, "message_dict"):
+        return [
+            f"{field}: {m}" if field != "__all__" else m
+            for field, ms in error.message_dict.items()
+            for m in ms
+        ]
+    return list(error.messages)
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "message_dict"):
+        for field, field_messages in error.message_dict.items():
+            for message in field_messages:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+# --- variances --------------------------------------------------------------------------------------
+
+
+@login_required
+def variance_index(request: HttpRequest) -> HttpResponse:
+    filterset = variance_selectors.VarianceFilter(request.GET, queryset=variance_selectors.variance_list())
+    variances = list(filterset.qs[:500])
+    context = {
+        "filter": filterset,
+        "variances": variances,
+        "counts": variance_selectors.variance_status_counts(),
+        "may_detect": permissions.may_run_detection(request.user),
+    }
+    return render(request, "costdata/variances/list.html", context)
+
+
+def _get_variance(pk: int) -> Variance:
+    try:
+        return variance_selectors.variance_detail(pk=pk)
+    except Variance.DoesNotExist as error:
+        raise Http404("No such variance.") from error
+
+
+@login_required
+def variance_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    variance = _get_variance(pk)
+    user = request.user
+    pending = next((e for e in variance.explanations.all() if e.outcome == "pending"), None)
+    context = {
+        "variance": variance,
+        "pending": pending,
+        "may_explain": variance.status == Variance.Status.ASSIGNED
+        and permissions.may_explain_variance(user, variance),
+        "may_review": variance.status in (Variance.Status.EXPLAINED, Variance.Status.ACCEPTED)
+        and permissions.may_review_variances(user),
+        "wrote_pending": pending is not None and pending.author_id == user.pk,
+        "may_reassign": variance.status in Variance.AWAITING_OWNER
+        and permissions.may_reassign_variance(user, variance),
+        "review_form": ReviewForm(),
+        "reassign_form": ReassignForm(),
+    }
+    return render(request, "costdata/variances/detail.html", context)
+
+
+@login_required
+def variance_explain(request: HttpRequest, pk: int) -> HttpResponse:
+    variance = _get_variance(pk)
+    if not permissions.may_explain_variance(request.user, variance):
+        raise PermissionDenied("Only engineers and leads of the owning team explain this variance.")
+    form = ExplanationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sop.variance_explain(variance=variance, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Explanation filed; finance will review it.")
+            return redirect(variance.get_absolute_url())
+    return render(request, "costdata/variances/explain.html", {"variance": variance, "form": form})
+
+
+@login_required
+@require_POST
+def variance_review(request: HttpRequest, pk: int) -> HttpResponse:
+    variance = get_object_or_404(Variance, pk=pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose accept, send back or close.")
+        return redirect(variance.get_absolute_url())
+    decision, comment = form.cleaned_data["decision"], form.cleaned_data["comment"]
+    step = {"accept": sop.variance_accept, "send_back": sop.variance_send_back, "close": sop.variance_close}[
+        decision
+    ]
+    try:
+        step(variance=variance, actor=request.user, comment=comment)
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+    else:
+        done = {
+            "accept": "Explanation accepted.",
+            "send_back": "Sent back to the owner.",
+            "close": "Variance closed.",
+        }
+        messages.success(request, done[decision])
+    return redirect(variance.get_absolute_url())
+
+
+@login_required
+@require_POST
+def variance_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    variance = get_object_or_404(Variance, pk=pk)
+    form = ReassignForm(request.POST)
+    if form.is_valid():
+        try:
+            sop.variance_reassign(variance=variance, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for message in _errors(error):
+                messages.error(request, message)
+        else:
+            messages.success(request, "Variance reassigned.")
+    else:
+        messages.error(request, "Choose a team or a person.")
+    return redirect(variance.get_absolute_url())
+
+
+@login_required
+@require_POST
+def variance_detect_now(request: HttpRequest) -> HttpResponse:
+    if not permissions.may_run_detection(request.user):
+        raise PermissionDenied("Only finance and administrators run variance detection.")
+    result = sop.variances_detect(actor=request.user)
+    messages.success(
+        request,
+        f"Detection checked {result.scopes} scope-months: {result.created} new, {result.updated} updated.",
+    )
+    return redirect("variance-list")
+
+
+# --- budgets ----------------------------------------------------------------------------------------
+
+
+@login_required
+def budget_index(request: HttpRequest) -> HttpResponse:
+    may_manage = permissions.may_manage_budgets(request.user)
+    form = BudgetCreateForm(request.POST or None)
+    if request.method == "POST":
+        if not may_manage:
+            raise PermissionDenied("Only finance and administrators create budgets.")
+        if form.is_valid():
+            try:
+                budget = budget_services.budget_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                return redirect("budget-detail", pk=budget.pk)
+    context = {"budgets": variance_selectors.budget_list(), "form": form, "may_manage": may_manage}
+    return render(request, "costdata/budgets/list.html", context)
+
+
+@login_required
+def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    budget = get_object_or_404(variance_selectors.budget_list(), pk=pk)
+    may_manage = permissions.may_manage_budgets(request.user)
+    form = VersionCreateForm(request.POST or None, budget=budget)
+    if request.method == "POST":
+        if not may_manage:
+            raise PermissionDenied("Only finance and administrators add budget versions.")
+        if form.is_valid():
+            try:
+                version = budget_services.budget_version_create(
+                    budget=budget, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                return redirect("budget-version-detail", pk=version.pk)
+    first, _ = budget_services.fiscal_year_bounds(budget.fiscal_year)
+    context = {"budget": budget, "form": form, "may_manage": may_manage, "first_month": first}
+    return render(request, "costdata/budgets/detail.html", context)
+
+
+def _fiscal_months(budget: Budget) -> list[date]:
+    first, _ = budget_services.fiscal_year_bounds(budget.fiscal_year)
+    return budget_files.fiscal_year_months(first)
+
+
+@login_required
+def budget_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    version = get_object_or_404(BudgetVersion.objects.select_related("budget", "locked_by"), pk=pk)
+    months = _fiscal_months(version.budget)
+    context = {
+        "version": version,
+        "budget": version.budget,
+        "months": months,
+        "rows": variance_selectors.budget_version_grid(version, months),
+        "effective": variance_selectors.budget_version_effective(version),
+        "may_manage": permissions.may_manage_budgets(request.user),
+        "import_form": BudgetImportForm(),
+        "import_errors": None,
+        "others": version.budget.versions.exclude(pk=version.pk).order_by("number"),
+    }
+    other_id = request.GET.get("compare", "")
+    other = (
+        version.budget.versions.exclude(pk=version.pk).filter(pk=other_id).first()
+        if other_id.isdigit()
+        else None
+    )
+    if other is not None:
+        context["compare_with"] = other
+        context["comparison"] = variance_selectors.budget_version_comparison(version, other)
+    return render(request, "costdata/budgets/version.html", context)
+
+
+@login_required
+@require_POST
+def budget_version_import(request: HttpRequest, pk: int) -> HttpResponse:
+    if not permissions.may_manage_budgets(request.user):
+        raise PermissionDenied("Only finance and administrators import budgets.")
+    version = get_object_or_404(BudgetVersion.objects.select_related("budget"), pk=pk)
+    form = BudgetImportForm(request.POST, request.FILES)
+    problems: list[str] = []
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            count = budget_services.budget_version_import(
+                version=version, data=upload.read(), filename=upload.name, actor=request.user
+            )
+        except budget_files.BudgetFileError as error:
+            problems = [str(e) for e in error.errors]
+            if error.total > len(error.errors):
+                problems.append(f"... and {error.total - len(error.errors)} more problems.")
+        except ValidationError as error:
+            problems = _errors(error)
+        else:
+            messages.success(request, f"Imported {count} budget lines into {version.name}.")
+            return redirect("budget-version-detail", pk=version.pk)
+    else:
+        problems = ["Choose a CSV or XLSX file."]
+    months = _fiscal_months(version.budget)
+    context = {
+        "version": version,
+        "budget": version.budget,
+        "months": months,
+        "rows": variance_selectors.budget_version_grid(version, months),
+        "effective": variance_selectors.budget_version_effective(version),
+        "may_manage": True,
+        "import_form": form,
+        "import_errors": problems,
+    }
+    return render(request, "costdata/budgets/version.html", context, status=400)
+
+
+@login_required
+def budget_version_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    version = get_object_or_404(BudgetVersion.objects.select_related("budget"), pk=pk)
+    try:
+        content, content_type, filename = budget_services.budget_version_export(version=version, kind=fmt)
+    except ValidationError as error:
+        raise Http404("Export as csv or xlsx.") from error
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def budget_version_lock(request: HttpRequest, pk: int) -> HttpResponse:
+    if not permissions.may_manage_budgets(request.user):
+        raise PermissionDenied("Only finance and administrators lock budget versions.")
+    version = get_object_or_404(BudgetVersion, pk=pk)
+    try:
+        budget_services.budget_version_lock(version=version, actor=request.user)
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, f"{version.name} is locked.")
+    return redirect(reverse("budget-version-detail", args=[pk]))
+
+
+@login_required
+@require_POST
+def budget_version_activate(request: HttpRequest, pk: int) -> HttpResponse:
+    if not permissions.may_manage_budgets(request.user):
+        raise PermissionDenied("Only finance and administrators choose the active budget version.")
+    version = get_object_or_404(BudgetVersion, pk=pk)
+    budget_services.budget_version_activate(version=version, actor=request.user)
+    messages.success(request, f"Variances are now judged against {version.name}.")
+    return redirect(reverse("budget-version-detail", args=[pk]))
