@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from costdata.demo_budgets import demo_budgets_and_variances_seed
 from costdata.models import CostSource, DailyCost, IngestionRun
 from costdata.services import source_create, source_pull
 from meetings.demo import demo_programme_meetings_seed
@@ -145,4 +146,5 @@ def demo_organisation_seed() -> DemoResult:
     if not DailyCost.objects.filter(source=source).exists():
         # The first pull of a source with no data reads the 13 months Cost Explorer keeps.
         result.run = source_pull(source_id=source.pk, trigger=IngestionRun.Trigger.BACKFILL)
+    demo_budgets_and_variances_seed()
     return result

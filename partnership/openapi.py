@@ -24,6 +24,8 @@ ERRORS = {
     "404": "No such object, or not one you may see.",
     "429": "Too many requests: slow down.",
 }
+# Operations that take a body also refuse a body they cannot read.
+BODY_ERRORS = {"415": "Unsupported media type: send JSON, a form or multipart data."}
 
 
 # JSON Schema's "time" format is RFC 3339's full-time, which needs a UTC offset; the API's times of day
@@ -55,7 +57,8 @@ def document_error_responses(
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
             responses = operation.setdefault("responses", {})
-            for status, description in ERRORS.items():
+            errors = {**ERRORS, **(BODY_ERRORS if "requestBody" in operation else {})}
+            for status, description in errors.items():
                 responses.setdefault(
                     status,
                     {

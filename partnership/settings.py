@@ -257,6 +257,8 @@ SPECTACULAR_SETTINGS = {
         "CostSourceKindEnum": "costdata.models.CostSource.Kind",
         "StakeholderGroupEnum": "stakeholders.models.Group",
         "CalendarFeedKindEnum": "meetings.models.CalendarFeed.Kind",
+        "VarianceStatusEnum": "costdata.models.Variance.Status",
+        "VarianceKindEnum": "costdata.models.Variance.Kind",
     },
 }
 
@@ -308,6 +310,12 @@ BILL_FINAL_AFTER_DAYS = env_int("BILL_FINAL_AFTER_DAYS", 5)
 # How long a pull may hold its source's lock before another run may take it over (a crashed worker).
 PULL_LOCK_SECONDS = env_int("PULL_LOCK_SECONDS", CELERY_TASK_TIME_LIMIT + 60)
 DEFAULT_PULL_INTERVAL_HOURS = env_int("DEFAULT_PULL_INTERVAL_HOURS", 4)
+
+# --- Budgets and variances ------------------------------------------------------------------------
+# The month the organisation's fiscal year starts (1 = January).
+FISCAL_YEAR_START_MONTH = env_int("FISCAL_YEAR_START_MONTH", 1)
+# Business days an owner has to explain a variance before it is overdue and escalates.
+VARIANCE_DUE_BUSINESS_DAYS = env_int("VARIANCE_DUE_BUSINESS_DAYS", 5)
 
 # --- Logging: one line per event, request id on web lines, task id on worker lines ----------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db.models import Sum
 
 from costdata import windows
 from costdata.models import DailyCost, DailyTagCost, IngestionRun
+from costdata.money import as_decimal, exact_sum
 from partnership.demo import DEMO_PEOPLE, demo_organisation_seed
 from stakeholders.models import Group, Stakeholder
 
@@ -51,14 +51,19 @@ def test_its_costs_arrive_through_the_ingestion_path_with_13_months(demo_organis
 
 def test_tag_rows_reconcile_to_service_rows_for_every_account(demo_organisation):
     source = demo_organisation.run.source
-    by_service = dict(
-        DailyCost.objects.filter(source=source).values_list("account_id").annotate(Sum("unblended"))
-    )
-    by_tag = dict(
-        DailyTagCost.objects.filter(source=source, tag_key="team")
+    # exact_sum: SQLite's own SUM adds floats; the product's aggregate is exact on both databases.
+    by_service = {
+        account: as_decimal(total)
+        for account, total in DailyCost.objects.filter(source=source)
         .values_list("account_id")
-        .annotate(Sum("unblended"))
-    )
+        .annotate(exact_sum("unblended"))
+    }
+    by_tag = {
+        account: as_decimal(total)
+        for account, total in DailyTagCost.objects.filter(source=source, tag_key="team")
+        .values_list("account_id")
+        .annotate(exact_sum("unblended"))
+    }
     assert by_service == by_tag
 
 
