@@ -263,3 +263,5 @@ class CommitmentMetric(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.month:%Y-%m} {self.get_kind_display()}"
+
+from costdata.dashboard_models import ReviewPack  # noqa: E402,F401  (dashboards: review packs)
