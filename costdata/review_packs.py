@@ -252,11 +252,20 @@ def pack_sections(pack: ReviewPack) -> list[dict[str, Any]]:
     ]
     if overview:
         out.append({"title": "Dashboard when the pack was generated", "detail": "", "charts": overview})
+    # A chart several items ask for is drawn once, under the first; later items link back to it.
+    first_use: dict[str, dict[str, Any]] = {}
     for index, section in enumerate(pack.content.get("sections", [])):
-        resolved = [
-            dict(charts[k], dom_id=f"s{index}-{i}") for i, k in enumerate(section["charts"]) if k in charts
-        ]
-        out.append(dict(section, charts=resolved, number=index + 1))
+        resolved, references = [], []
+        for i, key in enumerate(section["charts"]):
+            if key not in charts:
+                continue
+            if key in first_use:
+                references.append(first_use[key])
+                continue
+            chart = dict(charts[key], dom_id=f"s{index}-{i}")
+            first_use[key] = {"title": chart["title"], "dom_id": chart["dom_id"], "section": index + 1}
+            resolved.append(chart)
+        out.append(dict(section, charts=resolved, references=references, number=index + 1))
     for section in out:
         for chart in section["charts"]:
             chart["table"] = [dict(zip(chart["columns"], row, strict=True)) for row in chart["rows"]]
@@ -325,6 +334,7 @@ def review_pack_xlsx(pack: ReviewPack) -> bytes:
             name = _sheet_title(len(sheets) + 1, chart["title"], taken)
             sheets.append((name, chart))
             names.append(name)
+        names += [f"see item {ref['section']}: {ref['title']}" for ref in section.get("references", [])]
         cover.append(
             [
                 section.get("number", ""),

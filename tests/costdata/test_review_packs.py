@@ -93,6 +93,11 @@ def test_a_pack_freezes_the_agenda_with_each_items_charts(meeting):
     assert sections[2]["charts"] == []
     # Charts no item asked for are shown once, before the agenda.
     assert pack.content["overview"] == ["movers-service", "movers-account"]
+    # On the page a chart several items share is drawn once; the later item links back to it.
+    shown = review_packs.pack_sections(pack)
+    budgeting = next(s for s in shown if s["title"] == "Topic: Budgeting")
+    assert budgeting["charts"] == []
+    assert [r["section"] for r in budgeting["references"]] == [1, 1]
     summary = pack.content["summary"][0]
     assert Decimal(summary["actual"]) == expected_sum(start=NOVEMBER, end=date(2026, 12, 1))
     assert pack.currency == "USD" and pack.data_up_to == DATA_THROUGH
