@@ -44,7 +44,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 import plotly.graph_objects as go
-from django.db.models import Count, IntegerField, Max, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -418,22 +418,19 @@ class DashboardFreshness:
 
 
 def freshness() -> DashboardFreshness:
+    """The data's last day, the last successful pull, and how many days it left estimated.
+
+    The estimated-day count comes from each source's latest successful run (which counted them while
+    loading) rather than from scanning the fact table.
+    """
     latest = DailyCost.objects.aggregate(day=Max("day"))["day"]
+    runs = IngestionRun.objects.filter(status=IngestionRun.Status.SUCCEEDED).order_by("-finished_at")
+    last = runs.values_list("finished_at", flat=True).first()
     estimated = 0
-    if latest is not None:
-        estimated = (
-            DailyCost.objects.filter(day__gt=latest - timedelta(days=62), estimated=True)
-            .values("day")
-            .distinct()
-            .count()
-        )
-    run = (
-        IngestionRun.objects.filter(status=IngestionRun.Status.SUCCEEDED)
-        .order_by("-finished_at")
-        .values_list("finished_at", flat=True)
-        .first()
-    )
-    return DashboardFreshness(latest, run, estimated, ())
+    for source_id in runs.values_list("source_id", flat=True).distinct().order_by():
+        days = runs.filter(source_id=source_id).values_list("estimated_days", flat=True).first()
+        estimated = max(estimated, days or 0)
+    return DashboardFreshness(latest, last, estimated, ())
 
 
 def _facts(condition: Q, currency: str) -> QuerySet[DailyCost]:
@@ -443,9 +440,10 @@ def _facts(condition: Q, currency: str) -> QuerySet[DailyCost]:
 def main_currency(
     *, start: date, end: date, condition: Q | None = None
 ) -> tuple[str | None, tuple[str, ...]]:
-    """The currency with most rows in [start, end) (amounts are never converted) and every one seen."""
+    """The currency with most rows in the months of [start, end) (amounts are never converted) and
+    every currency seen. Reads the monthly rollup: a handful of rows per account and service."""
     rows = list(
-        DailyCost.objects.filter(condition or Q(), day__gte=start, day__lt=end)
+        MonthlyCost.objects.filter(condition or Q(), month__gte=start.replace(day=1), month__lt=end)
         .values("currency")
         .annotate(n=Count("id"))
         .order_by("-n", "currency")
@@ -453,6 +451,16 @@ def main_currency(
     if not rows:
         return None, ()
     return rows[0]["currency"], tuple(sorted(r["currency"] for r in rows))
+
+
+def _daily_rows_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"day": r["day"], "amount": as_decimal(r["amount"]), "estimated": bool(r["estimated"])}
+            for r in rows
+        ],
+        columns=["day", "amount", "estimated"],
+    )
 
 
 def daily_frame(*, condition: Q, start: date, end: date, basis: str, currency: str) -> pd.DataFrame:
@@ -464,13 +472,40 @@ def daily_frame(*, condition: Q, start: date, end: date, basis: str, currency: s
         .annotate(amount=exact_sum(basis), estimated=Max(Cast("estimated", IntegerField())))
         .order_by("day")
     )
-    return pd.DataFrame(
-        [
-            {"day": r["day"], "amount": as_decimal(r["amount"]), "estimated": bool(r["estimated"])}
-            for r in rows
-        ],
-        columns=["day", "amount", "estimated"],
+    return _daily_rows_frame(rows)
+
+
+def daily_frames_by_part(
+    *, condition: Q, parts: list[Q], start: date, end: date, basis: str, currency: str
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """The daily frame for `condition` and one for each of `parts` (disjoint conditions within it), from
+    one pass over the facts: rows are labelled with the first part they match and summed per day and
+    label in the database; the total per day is the exact Decimal sum of the labelled sums."""
+    if not parts:
+        return daily_frame(condition=condition, start=start, end=end, basis=basis, currency=currency), []
+    label = Case(
+        *[When(part, then=Value(index)) for index, part in enumerate(parts)],
+        default=Value(-1),
+        output_field=IntegerField(),
     )
+    rows = list(
+        _facts(condition, currency)
+        .filter(day__gte=start, day__lt=end)
+        .annotate(part=label)
+        .values("day", "part")
+        .annotate(amount=exact_sum(basis), estimated=Max(Cast("estimated", IntegerField())))
+        .order_by("day", "part")
+    )
+    totals: dict[date, dict[str, Any]] = {}
+    by_part: list[list[dict[str, Any]]] = [[] for _ in parts]
+    for row in rows:
+        amount = as_decimal(row["amount"]) or ZERO
+        total = totals.setdefault(row["day"], {"day": row["day"], "amount": ZERO, "estimated": 0})
+        total["amount"] += amount
+        total["estimated"] = max(total["estimated"], row["estimated"] or 0)
+        if row["part"] >= 0:
+            by_part[row["part"]].append(dict(row, amount=amount))
+    return _daily_rows_frame(totals.values()), [_daily_rows_frame(p) for p in by_part]
 
 
 def _month_forecast(month: date, currency: str, data_through: date) -> CostExplorerForecast | None:
@@ -731,8 +766,10 @@ def dashboard_view(
     if currency is None:
         return view
 
-    daily = daily_frame(
+    breakdown = _breakdown_scopes(scope, filters, owners)
+    daily, part_frames = daily_frames_by_part(
         condition=condition,
+        parts=[part for _, part in breakdown],
         start=window_start,
         end=through + timedelta(days=1),
         basis=filters.basis,
@@ -756,14 +793,7 @@ def dashboard_view(
             else None,
         )
     )
-    for sub_scope, sub_q in _breakdown_scopes(scope, filters, owners):
-        sub_daily = daily_frame(
-            condition=condition & sub_q,
-            start=month - timedelta(days=LOOKBACK_DAYS),
-            end=through + timedelta(days=1),
-            basis=filters.basis,
-            currency=currency,
-        )
+    for (sub_scope, _), sub_daily in zip(breakdown, part_frames, strict=True):
         sub_projection = projection_for(sub_daily, month=month, data_through=through)
         budget = None
         if sub_scope.kind != "organisation":

@@ -292,6 +292,7 @@ def test_other_currencies_are_reported_not_added(costs, organisation):
         amortized=Decimal("999"),
         currency="EUR",
     )
+    monthly_rollup_rebuild(source=costs, start=DATA_THROUGH, end=DATA_THROUGH + timedelta(days=1))
     view = dashboards.dashboard_view()
     assert view.currency == "USD" and view.other_currencies == ("EUR",)
     assert view.summary[0].actual == expected_sum(start=NOVEMBER, end=DECEMBER)
@@ -389,3 +390,19 @@ def test_the_scope_filter_condition_matches_daily_cost_rows(costs, organisation)
     )
     assert set(DailyCost.objects.filter(condition).values_list("account_id", flat=True)) == {PAYMENTS_PROD}
     assert DailyCost.objects.filter(owners.unowned_by_units_q() & Q(account_id=PAYMENTS_PROD)).count() == 0
+
+
+def test_one_pass_by_part_gives_the_same_days_as_separate_queries(costs, organisation):
+    owners = dashboards.ownership_map()
+    parts = [
+        owners.team_q(owners.unit_team_ids(organisation["digital"].pk)),
+        owners.team_q(owners.unit_team_ids(organisation["platform_unit"].pk)),
+    ]
+    window = {"start": date(2026, 10, 15), "end": DATA_THROUGH + timedelta(days=1), "basis": "unblended"}
+    total, frames = dashboards.daily_frames_by_part(condition=Q(), parts=parts, currency="USD", **window)
+    assert total.to_dict("records") == dashboards.daily_frame(
+        condition=Q(), currency="USD", **window
+    ).to_dict("records")
+    for part, frame in zip(parts, frames, strict=True):
+        separate = dashboards.daily_frame(condition=part, currency="USD", **window)
+        assert frame.to_dict("records") == separate.to_dict("records")
