@@ -680,46 +680,62 @@ def _mover_windows(month: date, data_through: date) -> tuple[tuple[date, date], 
     )
 
 
-def movers_frame(
+def movers_frames(
     *,
     condition: Q,
-    dimension: str,
     current: tuple[date, date],
     previous: tuple[date, date],
     basis: str,
     currency: str,
-) -> pd.DataFrame:
-    """name, previous, current (Decimal) per service or account, summed in the database.
+) -> dict[str, pd.DataFrame]:
+    """{"service": frame, "account": frame}: name, previous, current (Decimal) per service and account.
 
-    Whole months read the monthly rollup; a partial month the daily facts.
+    One pass over the facts: the database sums each (account, service) in each window (whole months
+    from the monthly rollup, a partial month from the daily facts); the two breakdowns are then exact
+    Decimal sums of those sums.
     """
-    field_name = "service" if dimension == "service" else "account_id"
-    totals: dict[str, dict[str, Decimal]] = {}
-    for label, (start, end) in (("previous", previous), ("current", current)):
-        if start.day == 1 and end.day == 1:
-            facts: QuerySet = MonthlyCost.objects.filter(
-                condition, currency=currency, month__gte=start, month__lt=end
-            )
-        else:
-            facts = _facts(condition, currency).filter(day__gte=start, day__lt=end)
-        for row in facts.values(field_name).annotate(amount=exact_sum(basis)).order_by(field_name):
-            totals.setdefault(row[field_name], {})[label] = as_decimal(row["amount"]) or ZERO
-    names = {}
-    if dimension == "account":
-        names = dict(
-            CloudAccount.objects.filter(account_id__in=list(totals)).values_list("account_id", "name")
+    if current[0].day == 1 and current[1].day == 1 and previous[0].day == 1:
+        facts: QuerySet = MonthlyCost.objects.filter(
+            condition, currency=currency, month__gte=previous[0], month__lt=current[1]
         )
-    return pd.DataFrame(
-        [
-            {
-                "name": f"{names[key]} ({key})" if names.get(key) else key,
-                "previous": values.get("previous", ZERO),
-                "current": values.get("current", ZERO),
-            }
-            for key, values in sorted(totals.items())
-        ],
-        columns=["name", "previous", "current"],
+        window = Case(
+            When(month__gte=current[0], then=Value(1)), default=Value(0), output_field=IntegerField()
+        )
+    else:
+        facts = _facts(condition, currency).filter(
+            Q(day__gte=previous[0], day__lt=previous[1]) | Q(day__gte=current[0], day__lt=current[1])
+        )
+        window = Case(When(day__gte=current[0], then=Value(1)), default=Value(0), output_field=IntegerField())
+    totals: dict[str, dict[str, dict[str, Decimal]]] = {"service": {}, "account": {}}
+    rows = (
+        facts.annotate(window=window)
+        .values("account_id", "service", "window")
+        .annotate(amount=exact_sum(basis))
     )
+    for row in rows.order_by():
+        label = "current" if row["window"] == 1 else "previous"
+        amount = as_decimal(row["amount"]) or ZERO
+        for dimension, key in (("service", row["service"]), ("account", row["account_id"])):
+            cell = totals[dimension].setdefault(key, {})
+            cell[label] = cell.get(label, ZERO) + amount
+    names = dict(
+        CloudAccount.objects.filter(account_id__in=list(totals["account"])).values_list("account_id", "name")
+    )
+
+    def frame(dimension: str) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {
+                    "name": f"{names[key]} ({key})" if dimension == "account" and names.get(key) else key,
+                    "previous": values.get("previous", ZERO),
+                    "current": values.get("current", ZERO),
+                }
+                for key, values in sorted(totals[dimension].items())
+            ],
+            columns=["name", "previous", "current"],
+        )
+
+    return {"service": frame("service"), "account": frame("account")}
 
 
 def dashboard_view(
@@ -833,15 +849,10 @@ def dashboard_view(
         if partial
         else f"{month:%B %Y} against {previous[0]:%B %Y}."
     )
-    for dimension in ("service", "account"):
-        frame = movers_frame(
-            condition=condition,
-            dimension=dimension,
-            current=current,
-            previous=previous,
-            basis=filters.basis,
-            currency=currency,
-        )
+    movers = movers_frames(
+        condition=condition, current=current, previous=previous, basis=filters.basis, currency=currency
+    )
+    for dimension, frame in movers.items():
         view.charts.append(
             Chart(
                 f"movers-{dimension}",
