@@ -11,6 +11,7 @@ urlpatterns = [
     path("dashboards/review-packs/", views.review_pack_index, name="review-pack-list"),
     path("dashboards/review-packs/<int:pk>/", views.review_pack_detail, name="review-pack-detail"),
     path("dashboards/review-packs/<int:pk>/xlsx/", views.review_pack_xlsx, name="review-pack-xlsx"),
+    path("dashboards/review-packs/<int:pk>/csv/<str:key>/", views.review_pack_csv, name="review-pack-csv"),
     path(
         "dashboards/meetings/<int:meeting_pk>/review-packs/",
         views.review_pack_create,

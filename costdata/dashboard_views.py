@@ -5,13 +5,16 @@ Every chart page answers `?csv=<chart key>` with that chart's table as CSV (the 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.text import slugify
@@ -19,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from costdata import dashboards, review_packs
 from costdata.dashboard_models import ReviewPack
+from costdata.spreadsheets import csv_cell
 
 
 def _bad_request(request: HttpRequest, errors: dict[str, str], *, title: str = "Dashboards") -> HttpResponse:
@@ -68,7 +72,8 @@ def _render_dashboard(
         "filters": filters,
         "charts": [_chart_context(c, i) for i, c in enumerate(view.charts)],
         "choices": dashboards.filter_choices(),
-        "query": filters.query(),
+        "qs": urlencode(filters.query()),
+        "qs_no_units": urlencode(filters.query(exclude=("business_unit", "team"))),
         "has_budget_provider": dashboards.has_budget_provider(),
         "may_generate": review_packs.may_generate_review_pack(request.user),
         **(extra or {}),
@@ -78,7 +83,9 @@ def _render_dashboard(
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    return _render_dashboard(request, scope=dashboards.ORGANISATION, template="costdata/dashboards/overview.html")
+    return _render_dashboard(
+        request, scope=dashboards.ORGANISATION, template="costdata/dashboards/overview.html"
+    )
 
 
 @login_required
@@ -99,7 +106,11 @@ def commitments(request: HttpRequest) -> HttpResponse:
     chart = dashboards.commitments_chart(basis=filters.basis)
     if request.GET.get("csv") == chart.key:
         return _csv_response(chart, "commitments")
-    context = {"chart": _chart_context(chart, 0), "empty": chart.frame.empty, "query": filters.query()}
+    context = {
+        "chart": _chart_context(chart, 0),
+        "empty": chart.frame.empty,
+        "qs": urlencode(filters.query()),
+    }
     return render(request, "costdata/dashboards/commitments.html", context)
 
 
@@ -158,4 +169,27 @@ def review_pack_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     )
     name = slugify(f"review-pack-{pack.meeting.title}-v{pack.version}")
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+@login_required
+def review_pack_csv(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """One frozen chart's table as CSV: the text stored when the pack was generated."""
+    pack = get_object_or_404(ReviewPack, pk=pk)
+    chart = pack.content.get("charts", {}).get(key)
+    if chart is None:
+        raise Http404("This review pack has no such chart.")
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow([csv_cell(c) for c in chart["columns"]])
+    for row in chart["rows"]:
+        writer.writerow(
+            [
+                text if kind == "number" else csv_cell(text)
+                for text, kind in zip(row, chart["kinds"], strict=True)
+            ]
+        )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    name = slugify(f"review-pack-{pack.pk}-v{pack.version}-{key}")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response

@@ -44,7 +44,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 import plotly.graph_objects as go
-from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import Case, Count, DecimalField, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -690,52 +690,49 @@ def movers_frames(
 ) -> dict[str, pd.DataFrame]:
     """{"service": frame, "account": frame}: name, previous, current (Decimal) per service and account.
 
-    One pass over the facts: the database sums each (account, service) in each window (whole months
-    from the monthly rollup, a partial month from the daily facts); the two breakdowns are then exact
-    Decimal sums of those sums.
+    One query per breakdown, each summing both windows at once in the database (conditional sums);
+    whole months read the monthly rollup, a partial month the daily facts. Grouping by the one
+    breakdown keeps the aggregate small (tens or hundreds of groups) so it stays in memory.
     """
     if current[0].day == 1 and current[1].day == 1 and previous[0].day == 1:
         facts: QuerySet = MonthlyCost.objects.filter(
             condition, currency=currency, month__gte=previous[0], month__lt=current[1]
         )
-        window = Case(
-            When(month__gte=current[0], then=Value(1)), default=Value(0), output_field=IntegerField()
-        )
+        in_current = Q(month__gte=current[0])
     else:
         facts = _facts(condition, currency).filter(
             Q(day__gte=previous[0], day__lt=previous[1]) | Q(day__gte=current[0], day__lt=current[1])
         )
-        window = Case(When(day__gte=current[0], then=Value(1)), default=Value(0), output_field=IntegerField())
-    totals: dict[str, dict[str, dict[str, Decimal]]] = {"service": {}, "account": {}}
-    rows = (
-        facts.annotate(window=window)
-        .values("account_id", "service", "window")
-        .annotate(amount=exact_sum(basis))
-    )
-    for row in rows.order_by():
-        label = "current" if row["window"] == 1 else "previous"
-        amount = as_decimal(row["amount"]) or ZERO
-        for dimension, key in (("service", row["service"]), ("account", row["account_id"])):
-            cell = totals[dimension].setdefault(key, {})
-            cell[label] = cell.get(label, ZERO) + amount
-    names = dict(
-        CloudAccount.objects.filter(account_id__in=list(totals["account"])).values_list("account_id", "name")
-    )
-
-    def frame(dimension: str) -> pd.DataFrame:
-        return pd.DataFrame(
+        in_current = Q(day__gte=current[0])
+    money = DecimalField(max_digits=30, decimal_places=12)
+    sums = {
+        "current": exact_sum(Case(When(in_current, then=F(basis)), output_field=money)),
+        "previous": exact_sum(Case(When(~in_current, then=F(basis)), output_field=money)),
+    }
+    frames = {}
+    for dimension, field_name in (("service", "service"), ("account", "account_id")):
+        rows = list(facts.values(field_name).annotate(**sums).order_by(field_name))
+        names = {}
+        if dimension == "account":
+            names = dict(
+                CloudAccount.objects.filter(account_id__in=[r[field_name] for r in rows]).values_list(
+                    "account_id", "name"
+                )
+            )
+        frames[dimension] = pd.DataFrame(
             [
                 {
-                    "name": f"{names[key]} ({key})" if dimension == "account" and names.get(key) else key,
-                    "previous": values.get("previous", ZERO),
-                    "current": values.get("current", ZERO),
+                    "name": f"{names[r[field_name]]} ({r[field_name]})"
+                    if names.get(r[field_name])
+                    else r[field_name],
+                    "previous": as_decimal(r["previous"]) or ZERO,
+                    "current": as_decimal(r["current"]) or ZERO,
                 }
-                for key, values in sorted(totals[dimension].items())
+                for r in rows
             ],
             columns=["name", "previous", "current"],
         )
-
-    return {"service": frame("service"), "account": frame("account")}
+    return frames
 
 
 def dashboard_view(

@@ -248,7 +248,8 @@ def pack_sections(pack: ReviewPack) -> list[dict[str, Any]]:
     charts = pack.content.get("charts", {})
     out = []
     overview = [
-        dict(charts[k], dom_id=f"overview-{i}") for i, k in enumerate(pack.content.get("overview", []))
+        dict(charts[k], dom_id=f"overview-{i}", pack_key=k)
+        for i, k in enumerate(pack.content.get("overview", []))
     ]
     if overview:
         out.append({"title": "Dashboard when the pack was generated", "detail": "", "charts": overview})
@@ -262,7 +263,7 @@ def pack_sections(pack: ReviewPack) -> list[dict[str, Any]]:
             if key in first_use:
                 references.append(first_use[key])
                 continue
-            chart = dict(charts[key], dom_id=f"s{index}-{i}")
+            chart = dict(charts[key], dom_id=f"s{index}-{i}", pack_key=key)
             first_use[key] = {"title": chart["title"], "dom_id": chart["dom_id"], "section": index + 1}
             resolved.append(chart)
         out.append(dict(section, charts=resolved, references=references, number=index + 1))

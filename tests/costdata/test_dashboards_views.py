@@ -189,3 +189,11 @@ def test_figure_json_is_escaped_for_the_page(reader, data):
     )
     payload = body[start : body.index("</script>", start)]
     assert "</script><b>x" in json.dumps(json.loads(payload))
+
+
+def test_the_csv_links_on_the_page_keep_the_filters(reader, data):
+    _, teams = data
+    body = reader.get(
+        reverse("dashboard-overview"), {"business_unit": teams["digital"].pk, "basis": "amortized"}
+    ).content.decode()
+    assert f'href="?basis=amortized&amp;business_unit={teams["digital"].pk}&amp;csv=daily"' in body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from datetime import date, datetime, timedelta
@@ -225,3 +226,18 @@ def test_a_registered_item_chart_provider_adds_frozen_charts_to_its_items(meetin
     section = pack.content["sections"][-1]
     assert len(section["charts"]) == 1
     assert pack.content["charts"][section["charts"][0]]["rows"] == [["open", "2"]]
+
+
+def test_a_frozen_chart_downloads_as_csv_from_the_pack(meeting, client):
+    pack = review_packs.review_pack_generate(meeting=meeting, user=None)
+    client.force_login(make_user("engineer"))
+    page = client.get(pack.get_absolute_url()).content.decode()
+    url = reverse("review-pack-csv", args=[pack.pk, "daily"])
+    assert url in page
+    DailyCost.objects.filter(day=DATA_THROUGH).update(unblended=Decimal("99999"))
+    rows = list(csv.DictReader(io.StringIO(client.get(url).content.decode())))
+    by_day = {row["day"]: row for row in rows}
+    assert Decimal(by_day["2026-11-19"]["amount"]) == expected_sum(
+        start=DATA_THROUGH, end=DATA_THROUGH + timedelta(days=1)
+    )
+    assert client.get(reverse("review-pack-csv", args=[pack.pk, "nothing"])).status_code == 404
