@@ -57,9 +57,9 @@ def _render_dashboard(
 ) -> HttpResponse:
     try:
         filters = dashboards.parse_filters(request.GET)
+        view = dashboards.dashboard_view(scope=scope, filters=filters)
     except dashboards.FilterErrors as exc:
         return _bad_request(request, exc.errors)
-    view = dashboards.dashboard_view(scope=scope, filters=filters)
     wanted = request.GET.get("csv")
     if wanted:
         chart = view.chart(wanted)
@@ -141,9 +141,9 @@ def review_pack_create(request: HttpRequest, meeting_pk: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting, pk=meeting_pk)
     try:
         filters = dashboards.parse_filters(request.POST)
+        pack = review_packs.review_pack_generate(meeting=meeting, user=request.user, filters=filters)
     except dashboards.FilterErrors as exc:
         return _bad_request(request, exc.errors, title="Review pack")
-    pack = review_packs.review_pack_generate(meeting=meeting, user=request.user, filters=filters)
     messages.success(request, f"Review pack version {pack.version} generated; its figures are now frozen.")
     return redirect(pack)
 

@@ -765,6 +765,11 @@ def dashboard_view(
     )
     if data_through is None:
         return view
+    if month > data_through.replace(day=1):
+        latest = f"{data_through:%Y-%m}"
+        raise FilterErrors(
+            {"period": f"The cost data ends on {data_through}; choose {latest} or an earlier month."}
+        )
     condition = view.condition
     through = min(data_through, month_end(month) - timedelta(days=1))
     view.data_through = through

@@ -82,6 +82,7 @@ def test_a_business_unit_filter_in_the_url_narrows_the_page(reader, data):
         ({"basis": "blended"}, "Choose unblended or amortized"),
         ({"team": "nope"}, "Give the team"),
         ({"csv": "nothing"}, "no chart"),
+        ({"period": "2027-01"}, "The cost data ends on 2026-11-19; choose 2026-11 or an earlier month."),
     ],
 )
 def test_bad_filter_values_get_a_clear_400(reader, data, params, message):
