@@ -74,6 +74,7 @@ def _render_dashboard(
         "choices": dashboards.filter_choices(),
         "qs": urlencode(filters.query()),
         "qs_no_units": urlencode(filters.query(exclude=("business_unit", "team"))),
+        "basis_term": dashboards.BASIS_TERMS[filters.basis],
         "has_budget_provider": dashboards.has_budget_provider(),
         "may_generate": review_packs.may_generate_review_pack(request.user),
         **(extra or {}),

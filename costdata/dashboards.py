@@ -93,7 +93,8 @@ _TERM_SLUGS = {
     "utilisation": "utilisation",
     "top_movers": "variance",
 }
-_BASIS_SLUGS = {"unblended": "unblended-cost", "amortized": "amortised-cost"}
+BASIS_TERMS = {"unblended": "unblended-cost", "amortized": "amortised-cost"}  # glossary slugs
+_BASIS_SLUGS = BASIS_TERMS
 
 
 def term_urls(basis: str) -> dict[str, str]:

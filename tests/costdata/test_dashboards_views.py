@@ -198,3 +198,9 @@ def test_the_csv_links_on_the_page_keep_the_filters(reader, data):
         reverse("dashboard-overview"), {"business_unit": teams["digital"].pk, "basis": "amortized"}
     ).content.decode()
     assert f'href="?basis=amortized&amp;business_unit={teams["digital"].pk}&amp;csv=daily"' in body
+
+
+def test_headings_link_the_glossary_term_of_the_chosen_basis(reader, data):
+    body = reader.get(reverse("dashboard-overview"), {"basis": "amortized"}).content.decode()
+    summary = body[body.index('id="summary"') :]
+    assert 'href="/glossary/#term-amortised-cost"' in summary[: summary.index("</h2>")]
