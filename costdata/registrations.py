@@ -23,3 +23,9 @@ def register_all() -> None:
     known_accounts.register("costdata", cloud_accounts_for_stakeholders)
     register_provider(VariancesAwaitingReview())
     register_provider(OverdueVariances())
+
+    from costdata import dashboards
+    from costdata.dashboard_providers import BudgetsFromPlans, VariancePanels
+
+    dashboards.register_budget_provider(BudgetsFromPlans())
+    dashboards.register_panel_provider(VariancePanels())
