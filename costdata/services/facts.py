@@ -17,7 +17,7 @@ from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
 from costdata import windows
-from costdata.cost_explorer import CostRow, MalformedResponse, NormalisedResult
+from costdata.cost_explorer import CostRow, MalformedResponse, NormalisedResult, csv_field
 from costdata.models import (
     CloudAccount,
     CostSource,
@@ -48,6 +48,12 @@ class RowSpool:
     def add(self, record: list[Any]) -> None:
         self._write(record)
         self.count += 1
+
+    def add_lines(self, lines: list[str]) -> None:
+        """Rows already written as CSV lines (PageNormaliser.feed_csv): one write per page."""
+        if lines:
+            self.file.write("".join(lines))
+            self.count += len(lines)
 
     def records(self) -> Iterator[list[str]]:
         self.file.seek(0)
@@ -126,6 +132,15 @@ def spool_rows(
                     flag,
                 ]
             )
+
+
+def csv_line_parts(*, source_id: int, provider: str, tag_key: str | None) -> dict[str, str]:
+    """The columns around the keys of a spooled CSV line (see PageNormaliser.feed_csv), quoted."""
+    return {
+        "line_start": f"{int(source_id)},",
+        "after_day": f",{csv_field(provider)},",
+        "after_first": "" if tag_key is None else f",{csv_field(tag_key)}",
+    }
 
 
 def pull_result_from_rows(
