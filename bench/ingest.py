@@ -71,6 +71,8 @@ def generate() -> None:
     marker = OUT / f"generated-{ROWS}"
     if marker.exists() and pages_path.exists() and csv_path.exists():
         return
+    for stale in OUT.glob("generated-*"):  # the files are about to hold another row count
+        stale.unlink()
     with open(pages_path, "w") as pages, open(csv_path, "w", newline="") as rows:
         writer = csv.writer(rows, lineterminator="\n")
         batch: list[tuple] = []
@@ -231,6 +233,7 @@ def measure(kind: str) -> dict[str, Any]:
             cursor.execute("SELECT count(*) FROM bench_copy")
             loaded = cursor.fetchone()[0]
             cursor.execute("DROP TABLE bench_copy")
+        assert loaded == ROWS, loaded
     elif kind in ("product", "product_replace"):
         _empty_facts()
         if kind == "product_replace":
