@@ -3,17 +3,28 @@
 A response lists, per day, groups keyed by the GroupBy dimensions, each with its metrics. Cost
 Explorer splits a long answer across pages by NextPageToken, and one day's groups may straddle two
 pages: rows are keyed by (day, keys, currency) and merged across pages, never overwritten.
+
+Amounts stay exact. Cost Explorer sends each Amount as decimal text ("0.1000000001"); the hot path of a
+pull checks that text and hands it to COPY as it is (no float ever, and no Decimal built only to be
+printed again); any other spelling Decimal accepts (an exponent, say) is read as a Decimal and written
+back in plain notation, and anything that is not a finite number is refused naming page, day and group.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NoReturn
 
 METRICS = ("UnblendedCost", "AmortizedCost")
+
+# Plain decimal text, exactly as Cost Explorer writes an Amount: sign, digits, optional fraction.
+_plain_amount = re.compile(r"-?[0-9]+(?:\.[0-9]+)?").fullmatch
+# Characters that make a CSV field need quoting (COPY ... FORMAT csv).
+_needs_quotes = re.compile(r'[,"\r\n]').search
 
 
 class MalformedResponse(ValueError):
@@ -38,16 +49,42 @@ class NormalisedResult:
     days: set[date] = field(default_factory=set)
 
 
-def _amount(metrics: Mapping[str, Any], name: str, where: str) -> tuple[Decimal, str]:
+def amount_text(value: Any) -> str | None:
+    """`value` as exact plain decimal text, or None if it is not a finite number written as text.
+
+    "12.3400000000" -> "12.3400000000" (as it is); "1.5E-7" -> "0.00000015"; "NaN", "x", 0.1 -> None.
+    A JSON number is refused: Cost Explorer documents Amount as a string, and a float is never exact.
+    """
+    if type(value) is not str:
+        return None
+    if _plain_amount(value):
+        return value
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, ValueError):
+        return None
+    return format(number, "f") if number.is_finite() else None
+
+
+def csv_field(value: str) -> str:
+    """One CSV field as COPY reads it: quoted (quotes doubled) only if it holds a comma, quote or newline."""
+    if _needs_quotes(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _amount(metrics: Mapping[str, Any], name: str, where: str) -> str:
     try:
         metric = metrics[name]
-        return Decimal(metric["Amount"]), metric["Unit"]
+        text, _ = metric["Amount"], metric["Unit"]
     except KeyError as exc:
         raise MalformedResponse(f"{where}: metric {name} is missing {exc}") from exc
-    except (InvalidOperation, TypeError) as exc:
-        raise MalformedResponse(
-            f"{where}: {name} amount {metrics[name].get('Amount')!r} is not a number"
-        ) from exc
+    except TypeError as exc:
+        raise MalformedResponse(f"{where}: metric {name} is not an object") from exc
+    exact = amount_text(text)
+    if exact is None:
+        raise MalformedResponse(f"{where}: {name} amount {text!r} is not a number")
+    return exact
 
 
 def tag_value_from_key(key: str) -> str:
@@ -64,20 +101,25 @@ class PageNormaliser:
     Cost Explorer lists days in order; a day's groups may run on into the next page, never come back
     after a later day. So the duplicate check keeps the keys of the days still open and forgets the
     rest: a window of a million rows is read in the memory of a page. A day that reappears after a
-    later one is refused, as a group arriving twice is: either would risk double counting.
+    later one is refused, as a group arriving twice is: either would risk double counting. A day
+    outside [start, end), when given, is refused too.
     """
 
-    def __init__(self, *, tag_grouping: bool = False) -> None:
+    def __init__(
+        self, *, tag_grouping: bool = False, start: date | None = None, end: date | None = None
+    ) -> None:
         self.tag_grouping = tag_grouping
+        self.start, self.end = start, end
         self.estimated_days: set[date] = set()
         self.account_names: dict[str, str] = {}
         self.days: set[date] = set()
         self.pages = 0
         self._last_day: date | None = None
         self._open_keys: set[tuple[str, str, str]] = set()
+        self._quoted: dict[str, str] = {}
 
-    def feed(self, page: Mapping[str, Any]) -> Iterator[CostRow]:
-        """The rows of the next page, checked."""
+    def _results(self, page: Mapping[str, Any]) -> Iterator[tuple[int, date, bool, Iterable[Any]]]:
+        """(page number, day, estimated, groups) of each result of the page, the day checked."""
         self.pages += 1
         page_number = self.pages
         for attribute in page.get("DimensionValueAttributes", []) or []:
@@ -96,52 +138,118 @@ class PageNormaliser:
                     raise MalformedResponse(
                         f"page {page_number}: {day.isoformat()} arrived again after later days"
                     )
+                if self.start is not None and self.end is not None and not (self.start <= day < self.end):
+                    raise MalformedResponse(
+                        f"the source answered for {day}, outside the window {self.start}..{self.end}"
+                    )
                 self._open_keys = set()
                 self._last_day = day
             self.days.add(day)
             estimated = bool(entry.get("Estimated", False))
             if estimated:
                 self.estimated_days.add(day)
+            yield page_number, day, estimated, entry.get("Groups") or ()
+
+    def _groups(self, page: Mapping[str, Any]) -> Iterator[tuple[date, bool, str, str, str, str, str]]:
+        """(day, estimated, first key, second key or tag value, currency, unblended text, amortized
+        text) of every group of the page, each checked; the amounts are exact decimal text."""
+        tag_grouping = self.tag_grouping
+        plain = _plain_amount
+        for page_number, day, estimated, groups in self._results(page):
             open_keys = self._open_keys
-            tag_grouping = self.tag_grouping
-            # The hot loop of a pull: one pass per group, nothing built that is not kept.
-            for group in entry.get("Groups") or ():
-                keys = group.get("Keys") or ()
-                if len(keys) != 2:
-                    raise MalformedResponse(
-                        f"page {page_number}, {day.isoformat()}, group {'/'.join(keys)}: "
-                        "expected two keys (the account and the service or tag)"
-                    )
-                first, second = keys
-                if tag_grouping:
-                    second = tag_value_from_key(second)
-                metrics = group.get("Metrics") or {}
+            # The hot loop of a pull: one pass per group, nothing built that is not kept. Anything
+            # unexpected drops to _refuse, which names what is wrong.
+            for group in groups:
                 try:
+                    first, second = group["Keys"]
+                    metrics = group["Metrics"]
                     unblended_metric = metrics["UnblendedCost"]
                     amortized_metric = metrics["AmortizedCost"]
                     unit = unblended_metric["Unit"]
-                    unblended = Decimal(unblended_metric["Amount"])
-                    amortized = Decimal(amortized_metric["Amount"])
-                    same_unit = amortized_metric["Unit"] == unit
-                    if not (unblended.is_finite() and amortized.is_finite()):
-                        raise InvalidOperation
-                except (KeyError, TypeError, InvalidOperation):
-                    where = f"page {page_number}, {day.isoformat()}, group {first}/{second}"
-                    _amount(metrics, "UnblendedCost", where)
-                    _amount(metrics, "AmortizedCost", where)
-                    raise MalformedResponse(f"{where}: an amount is not a finite number") from None
-                if not same_unit:
-                    raise MalformedResponse(
-                        f"page {page_number}, {day.isoformat()}, group {first}/{second}: metrics in two "
-                        f"currencies ({unit}, {amortized_metric['Unit']})"
-                    )
+                    unblended = unblended_metric["Amount"]
+                    amortized = amortized_metric["Amount"]
+                    if amortized_metric["Unit"] != unit or type(unit) is not str:
+                        raise ValueError
+                    if not (type(first) is str and type(second) is str):
+                        raise ValueError
+                    if not (type(unblended) is str and plain(unblended)):
+                        unblended = amount_text(unblended)
+                        if unblended is None:
+                            raise ValueError
+                    if not (type(amortized) is str and plain(amortized)):
+                        amortized = amount_text(amortized)
+                        if amortized is None:
+                            raise ValueError
+                except (KeyError, TypeError, ValueError):
+                    self._refuse(group, page_number, day)
+                if tag_grouping:
+                    second = tag_value_from_key(second)
                 row_key = (first, second, unit)
                 if row_key in open_keys:
                     raise MalformedResponse(
                         f"page {page_number}, {day.isoformat()}, group {first}/{second}: the same group arrived twice"
                     )
                 open_keys.add(row_key)
-                yield CostRow(day, (first, second), unit, unblended, amortized, estimated)
+                yield day, estimated, first, second, unit, unblended, amortized
+
+    @staticmethod
+    def _refuse(group: Any, page_number: int, day: date) -> NoReturn:
+        """Raise MalformedResponse saying what is wrong with a group the hot loop could not read."""
+        keys = group.get("Keys") if isinstance(group, Mapping) else None
+        if not isinstance(keys, list | tuple) or len(keys) != 2:
+            shown = "/".join(str(k) for k in keys) if isinstance(keys, list | tuple) else repr(keys)
+            raise MalformedResponse(
+                f"page {page_number}, {day.isoformat()}, group {shown}: "
+                "expected two keys (the account and the service or tag)"
+            )
+        where = f"page {page_number}, {day.isoformat()}, group {keys[0]}/{keys[1]}"
+        if not all(isinstance(k, str) for k in keys):
+            raise MalformedResponse(f"{where}: keys are not text")
+        metrics = group.get("Metrics")
+        if not isinstance(metrics, Mapping):
+            raise MalformedResponse(f"{where}: no Metrics")
+        _amount(metrics, "UnblendedCost", where)
+        _amount(metrics, "AmortizedCost", where)
+        units = (metrics["UnblendedCost"]["Unit"], metrics["AmortizedCost"]["Unit"])
+        if not all(isinstance(u, str) for u in units):
+            raise MalformedResponse(f"{where}: a Unit is not text")
+        raise MalformedResponse(f"{where}: metrics in two currencies ({units[0]}, {units[1]})")
+
+    def feed(self, page: Mapping[str, Any]) -> Iterator[CostRow]:
+        """The rows of the next page, checked, amounts as Decimal (small windows and tests)."""
+        for day, estimated, first, second, unit, unblended, amortized in self._groups(page):
+            yield CostRow(day, (first, second), unit, Decimal(unblended), Decimal(amortized), estimated)
+
+    def feed_csv(
+        self, page: Mapping[str, Any], *, line_start: str, after_day: str, after_first: str
+    ) -> list[str]:
+        """The rows of the next page, checked, as COPY-ready CSV lines (what a pull spools).
+
+        Each line is line_start + day + after_day + first key + after_first + "," + second key (or tag
+        value) + amounts + currency + estimated flag: the caller supplies the columns around the keys
+        (source id, provider, tag key), already CSV-quoted. Amounts are the exact text Cost Explorer sent.
+        """
+        quoted = self._quoted
+        if len(quoted) > 100_000:  # tag values can be many; accounts and services repeat
+            quoted.clear()
+        lines: list[str] = []
+        append = lines.append
+        last_day: date | None = None
+        head = ""
+        for day, estimated, first, second, unit, unblended, amortized in self._groups(page):
+            if day is not last_day:
+                last_day = day
+                head = f"{line_start}{day.isoformat()}{after_day}"
+            try:
+                q_first, q_second, q_unit = quoted[first], quoted[second], quoted[unit]
+            except KeyError:
+                q_first = quoted.setdefault(first, csv_field(first))
+                q_second = quoted.setdefault(second, csv_field(second))
+                q_unit = quoted.setdefault(unit, csv_field(unit))
+            append(
+                f"{head}{q_first}{after_first},{q_second},{unblended},{amortized},{q_unit}{',t' if estimated else ',f'}\n"
+            )
+        return lines
 
 
 def normalise_pages(pages: Iterable[Mapping[str, Any]], *, tag_grouping: bool = False) -> NormalisedResult:

@@ -140,15 +140,22 @@ class DailyCost(models.Model):
     estimated = models.BooleanField(default=False)
 
     class Meta:
+        # Every index is paid for on each of a pull's rows (a million-row window: about a second of
+        # COPY each), so the fact table keeps only what its reads use. The unique constraint leads with
+        # the day: it serves the day-range reads of the API and the dashboards across sources (account
+        # and service filters are checked inside the index), the window replace (source and days) and
+        # the rollup rebuild. Whole months read MonthlyCost instead. The partial index finds a source's
+        # estimated days (freshness, the refresh window) without reading its final ones.
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "day", "provider", "account_id", "service", "currency"],
+                fields=["day", "source", "provider", "account_id", "service", "currency"],
                 name="uniq_daily_cost",
             )
         ]
         indexes = [
-            models.Index(fields=["day", "account_id"]),
-            models.Index(fields=["day", "service"]),
+            models.Index(
+                fields=["source", "day"], condition=models.Q(estimated=True), name="dailycost_estimated_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -174,7 +181,8 @@ class DailyTagCost(models.Model):
                 name="uniq_daily_tag_cost",
             )
         ]
-        indexes = [models.Index(fields=["tag_key", "tag_value", "day"])]
+        # Tag reads ask for one tag key over a day range: (tag_key, day) bounds both.
+        indexes = [models.Index(fields=["tag_key", "day"], name="dailytagcost_key_day_idx")]
 
     def __str__(self) -> str:
         return (

@@ -36,7 +36,7 @@ from costdata.services.facts import (
     QueryResult,
     RowSpool,
     cost_window_replace,
-    spool_rows,
+    csv_line_parts,
 )
 from costdata.services.variances import months_to_detect, variances_detect_enqueue
 
@@ -175,18 +175,11 @@ def fetch_cost_explorer(
                 model=DailyCost if tag_key is None else DailyTagCost,
                 columns=SERVICE_COLUMNS if tag_key is None else TAG_COLUMNS,
             )
-            normaliser = PageNormaliser(tag_grouping=tag_key is not None)
+            normaliser = PageNormaliser(tag_grouping=tag_key is not None, start=start, end=end)
+            parts = csv_line_parts(source_id=source_id, provider=provider, tag_key=tag_key)
             try:
                 for page in _query_pages(client, start=start, end=end, group_by=group_by, count=count):
-                    spool_rows(
-                        spool,
-                        normaliser.feed(page),
-                        source_id=source_id,
-                        provider=provider,
-                        start=start,
-                        end=end,
-                        tag_key=tag_key,
-                    )
+                    spool.add_lines(normaliser.feed_csv(page, **parts))
             except ClientError as exc:
                 spool.close()
                 if error_code(exc) in RESTART_ERRORS and attempt == 1:

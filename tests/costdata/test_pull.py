@@ -443,3 +443,20 @@ def test_a_live_lock_blocks_another_task_but_not_the_redelivered_same_task(aws_s
     assert run.status == IngestionRun.Status.SUCCEEDED
     aws_source.refresh_from_db()
     assert aws_source.locked_by_run is None
+
+
+def test_names_with_commas_quotes_and_newlines_and_exponent_amounts_are_stored_exactly(aws_source, stubbed):
+    """The pull spools CSV for COPY: an awkward service name must come back as it went in."""
+    client, stubber = stubbed
+    awkward = 'Amazon "Simple", Storage\nService \\ (S3)'
+    stubber.add_response(
+        "get_cost_and_usage",
+        page([day_result(D1, [group(["111111111111", awkward], "1.5E-7", "0.1000000001")])]),
+        request(D1, D2),
+    )
+
+    pull(aws_source, client, D1, D2)
+
+    assert facts(aws_source) == [
+        (D1, "111111111111", awkward, Decimal("0.00000015"), Decimal("0.1000000001"), "USD", False)
+    ]
