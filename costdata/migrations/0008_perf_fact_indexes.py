@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("costdata", "0005_role_arn_may_be_empty"),
+        ("costdata", "0007_review_packs"),
     ]
 
     operations = [
