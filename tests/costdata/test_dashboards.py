@@ -13,6 +13,9 @@ from costdata.models import CloudAccount, CommitmentMetric, CostSource, DailyCos
 from costdata.services.facts import monthly_rollup_rebuild
 from stakeholders.models import Ownership, Team
 
+# These tests are about the dashboards themselves: no budget or panel provider plugged in.
+pytestmark = pytest.mark.usefixtures("no_dashboard_providers")
+
 DATA_THROUGH = date(2026, 11, 19)
 FIRST_DAY = date(2026, 9, 1)
 PAYMENTS_PROD = "111111111111"

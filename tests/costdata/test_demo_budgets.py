@@ -7,13 +7,13 @@ from costdata.models import Budget, Explanation, Variance, VarianceTransition
 
 
 def test_the_demo_has_a_locked_original_an_active_reforecast_and_variances_in_every_state(demo_organisation):
-    result = demo_budgets_and_variances_seed()
+    # The demo organisation's seed already ran this once; what matters is the state it left.
     budget = Budget.objects.get()
     original, reforecast = budget.versions.order_by("number")
     assert original.is_locked and not reforecast.is_locked
     assert budget.active_version == reforecast
     assert original.lines.count() > 0 and reforecast.lines.count() == original.lines.count()
-    assert result.variances_created > 0
+    assert Variance.objects.count() > 0
     statuses = set(Variance.objects.values_list("status", flat=True))
     assert {"assigned", "explained", "accepted", "closed"} <= statuses
     assert Variance.objects.filter(kind="spike").exists()

@@ -28,6 +28,9 @@ from tests.costdata.test_dashboards import (
     expected_sum,
 )
 
+# These tests are about the dashboards themselves: no budget or panel provider plugged in.
+pytestmark = pytest.mark.usefixtures("no_dashboard_providers")
+
 PASSWORD = "a-long-test-password-1"
 NOVEMBER = date(2026, 11, 1)
 
