@@ -5,6 +5,7 @@ from costdata import variance_views, views
 urlpatterns = [
     path("costs/sources/", views.source_index, name="source-list"),
     path("costs/sources/<int:pk>/", views.source_detail, name="source-detail"),
+    path("costs/sources/<int:pk>/progress/", views.source_progress, name="source-progress"),
     path("costs/sources/<int:pk>/pull/", views.source_pull_now, name="source-pull"),
     path("costs/sources/<int:pk>/import/", views.focus_upload, name="source-import"),
     # Variances and the procedure

@@ -40,6 +40,20 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def source_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The freshness line and the run history alone, which the source page polls while a pull runs."""
+    source = get_object_or_404(CostSource, pk=pk)
+    context = {
+        "source": source,
+        "freshness": selectors.source_freshness(source=source),
+        "runs": selectors.source_runs(source=source)[:50],
+    }
+    response = render(request, "costdata/source_progress.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
 @require_POST
 def source_pull_now(request: HttpRequest, pk: int) -> HttpResponse:
     if not may_manage_sources(request.user):
