@@ -351,9 +351,13 @@ def review_pack_xlsx(pack: ReviewPack) -> bytes:
         sheet = workbook.create_sheet(name)
         sheet.append([neutralise_text(chart["title"])])
         sheet["A1"].font = bold
-        sheet.append([neutralise_text(c) for c in chart["columns"]])
+        # A panel (a list such as the overdue variances) has items instead of a table: one row each.
+        items = [] if chart["columns"] else chart.get("items", [])
+        sheet.append([neutralise_text(c) for c in chart["columns"] or (["Item", "Detail"] if items else [])])
         for cell in sheet[2]:
             cell.font = bold
+        for item in items:
+            sheet.append([neutralise_text(item["text"]), neutralise_text(item.get("detail", ""))])
         for row in chart["rows"]:
             sheet.append([_xlsx_value(text, kind) for text, kind in zip(row, chart["kinds"], strict=True)])
             for cell, kind in zip(sheet[sheet.max_row], chart["kinds"], strict=True):
