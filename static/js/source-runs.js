@@ -63,6 +63,7 @@
         var done = before.filter(function (id) { return still.indexOf(id) === -1; });
         if (still.length === 0) {
           say(done.length ? finishedText(now, done) : "No pull is running.", false);
+          if (done.length) { refreshSummary(); }
           return;
         }
         say("Following " + still.length + " pull" + (still.length === 1 ? "" : "s") + "… checked at " + clock() + ".", false);
@@ -72,6 +73,20 @@
       .catch(function (error) {
         say("Stopped following the pull (" + error.message + "): reload the page to see its state.", true);
       });
+  }
+
+  // Once a run finishes, the month's figures, requests and any failure notice change too: take them
+  // from a fresh copy of this page.
+  function refreshSummary() {
+    fetch(window.location.pathname, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("source-summary");
+        var shown = document.getElementById("source-summary");
+        if (fresh && shown) { shown.replaceWith(document.importNode(fresh, true)); }
+      })
+      .catch(function () { /* the run table is already current; the cards refresh on the next visit */ });
   }
 
   function schedule() {

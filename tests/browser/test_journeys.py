@@ -361,4 +361,6 @@ def test_journey_admin_adds_a_source_pulls_it_and_watches_the_run(page, celery_w
         f"Run {run.pk}: succeeded, {run.rows_written} rows written."
     )
     expect(page.locator("#freshness")).to_contain_text("Data up to")
+    # The cards follow too: this month's Cost Explorer requests now count the pull's.
+    expect(page.locator("#requests .figure")).to_have_text(str(run.requests_made))
     screenshot(page, "journey-admin-3-pull-succeeded")

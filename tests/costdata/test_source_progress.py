@@ -55,6 +55,7 @@ def test_the_source_page_polls_the_fragment(reader, source):
     html = reader.get(f"/costs/sources/{source.pk}/").content.decode()
     assert f'data-progress-url="/costs/sources/{source.pk}/progress/"' in html
     assert "js/source-runs.js" in html and 'id="run-rows"' in html
+    assert 'id="source-summary"' in html, "the cards the script refreshes once a run finishes"
 
 
 def test_signed_out_visitors_are_sent_to_log_in(client, source):
