@@ -95,7 +95,11 @@ def scope_page(request: HttpRequest, kind: str, value: str) -> HttpResponse:
         scope = dashboards.scope_for(kind, value)
     except dashboards.UnknownScope as exc:
         return _bad_request(request, {"scope": str(exc)})
-    return _render_dashboard(request, scope=scope, template="costdata/dashboards/scope.html")
+    may_generate = review_packs.may_generate_review_pack(request.user)
+    meetings = review_packs.review_pack_meetings_upcoming() if may_generate else []
+    return _render_dashboard(
+        request, scope=scope, template="costdata/dashboards/scope.html", extra={"pack_meetings": meetings}
+    )
 
 
 @login_required

@@ -119,6 +119,12 @@ def frozen_chart(chart: dashboards.Chart) -> dict[str, Any]:
     }
 
 
+def _scope_label(view: dashboards.DashboardView) -> str:
+    """The scope with the filters it was frozen under, e.g. "Organisation (team Payments)"."""
+    described = view.filters.describe()
+    return f"{view.scope.title} ({', '.join(described)})" if described else view.scope.title
+
+
 def pack_scope(meeting: Any) -> dashboards.CostScope:
     team = meeting.cadence.scope_team if meeting.cadence_id else None
     if team is None:
@@ -178,7 +184,7 @@ def pack_content(*, meeting: Any, filters: dashboards.DashboardFilters, today: d
     for key in overview:
         frozen.setdefault(key, frozen_chart(all_charts[key]))
     return {
-        "scope": {"kind": view.scope.kind, "value": view.scope.value, "label": view.scope.title},
+        "scope": {"kind": view.scope.kind, "value": view.scope.value, "label": _scope_label(view)},
         "filters": view.filters.query(),
         "other_currencies": list(view.other_currencies),
         "summary": [
@@ -235,6 +241,17 @@ def _pack_currency(content: dict) -> str:
 
 
 # --- reads ------------------------------------------------------------------------------------------
+
+
+def review_pack_meetings_upcoming(*, limit: int = 3) -> list[Any]:
+    """The next planned meetings, which a scope page offers to freeze its view into a pack for."""
+    from meetings.models import Meeting
+
+    return list(
+        Meeting.objects.filter(status=Meeting.Status.PLANNED, starts_at__gte=timezone.now())
+        .select_related("cadence")
+        .order_by("starts_at")[:limit]
+    )
 
 
 def review_pack_list(*, meeting: Any) -> list[ReviewPack]:

@@ -111,14 +111,15 @@ def test_journey_finance_overview_unit_scope_and_review_pack_export(page, demo, 
     assert page.locator("#summary tbody tr.total td").first.inner_text() == payments_actual
     screenshot(page, "journey-finance-3-scope")
 
-    page.click("nav.dash-nav >> text=Review packs")
-    page.wait_for_url(re.compile(r"/dashboards/review-packs/$"))
-    screenshot(page, "journey-finance-4-review-packs")
-    page.locator("button.generate-pack").first.click()
+    # Freeze this scope into the pack for the next meeting.
+    page.locator("#scope-pack button.generate-scope-pack").first.click()
     page.wait_for_url(re.compile(r"/dashboards/review-packs/\d+/$"))
     expect(page.locator("#frozen-note")).to_contain_text("Figures frozen")
+    expect(page.locator(".pack-header")).to_contain_text("Payments")
     expect_charts_drawn(page, 1)
-    screenshot(page, "journey-finance-5-review-pack")
+    # The pack froze the figures the scope page showed.
+    assert page.locator("#pack-summary tbody tr td").first.inner_text() == payments_actual
+    screenshot(page, "journey-finance-4-review-pack")
 
     # What the page shows: each chart's title and its table (or a panel's list), in agenda order.
     shown = []
@@ -150,6 +151,11 @@ def test_journey_finance_overview_unit_scope_and_review_pack_export(page, demo, 
     assert workbook["Pack"]["A1"].value.startswith("Review pack v1: ")
     sheets = [workbook[name] for name in workbook.sheetnames[1:]]
     assert [s["A1"].value for s in sheets] == [t for t, _, _ in shown]
+    # The month's summary sheet holds the scope's actual the pages showed, at full precision.
+    month = next(sheet for sheet in sheets if sheet["A1"].value.startswith("This month"))
+    header = [cell.value for cell in month[2]]
+    actual = month.cell(row=3, column=header.index("actual") + 1).value
+    assert abs(Decimal(str(actual)) - Decimal(payments_actual.replace(",", ""))) <= Decimal("0.005")
     for sheet, (title, columns, rows) in zip(sheets, shown, strict=True):
         values = list(sheet.iter_rows(values_only=True))
         header = [c for c in values[1] if c is not None] if len(values) > 1 else []
