@@ -75,7 +75,15 @@ class CostSourceAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 self.message_user(request, f"{source.name}: {' '.join(exc.messages)}", messages.WARNING)
             else:
-                self.message_user(request, f"{source.name}: pull queued (run {run.pk}).")
+                self.message_user(
+                    request,
+                    format_html(
+                        '{}: pull queued (run {}); <a href="{}">follow it on the source\'s page</a>.',
+                        source.name,
+                        run.pk,
+                        reverse("source-detail", args=[source.pk]),
+                    ),
+                )
 
 
 @admin.register(IngestionRun)

@@ -65,3 +65,16 @@ def test_signed_out_visitors_are_sent_to_log_in(client, source):
 
 def test_an_unknown_source_is_not_found(reader, db):
     assert reader.get("/costs/sources/999999/progress/").status_code == 404
+
+
+def test_the_admin_pull_action_links_to_the_page_that_follows_the_run(client, source):
+    get_user_model().objects.create_superuser("root", "root@example.com", "pw-root-1")
+    client.login(username="root", password="pw-root-1")
+    response = client.post(
+        "/admin/costdata/costsource/", {"action": "pull_now", "_selected_action": [source.pk]}, follow=True
+    )
+    run = source.runs.get()
+    assert run.status == IngestionRun.Status.QUEUED
+    html = response.content.decode()
+    assert f"Demo: pull queued (run {run.pk}); " in html
+    assert f'<a href="/costs/sources/{source.pk}/">follow it on the source's page</a>' in html
