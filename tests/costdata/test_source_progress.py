@@ -77,4 +77,4 @@ def test_the_admin_pull_action_links_to_the_page_that_follows_the_run(client, so
     assert run.status == IngestionRun.Status.QUEUED
     html = response.content.decode()
     assert f"Demo: pull queued (run {run.pk}); " in html
-    assert f'<a href="/costs/sources/{source.pk}/">follow it on the source's page</a>' in html
+    assert f'<a href="/costs/sources/{source.pk}/">follow it on the source\'s page</a>' in html
