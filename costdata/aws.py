@@ -26,7 +26,8 @@ def client_config() -> Config:
     task retries later (costdata.tasks).
     """
     return Config(
-        retries={"mode": "adaptive", "max_attempts": settings.COST_EXPLORER_MAX_ATTEMPTS},
+        # total_max_attempts counts the first try ("max_attempts" would count retries only).
+        retries={"mode": "adaptive", "total_max_attempts": settings.COST_EXPLORER_MAX_ATTEMPTS},
         connect_timeout=settings.COST_EXPLORER_CONNECT_TIMEOUT,
         read_timeout=settings.COST_EXPLORER_READ_TIMEOUT,
     )

@@ -58,7 +58,13 @@ def fake_ce(monkeypatch) -> Iterator[FakeCostExplorer]:
     fake = FakeCostExplorer().start()
     for key, value in aws_environment(fake).items():
         monkeypatch.setenv(key, value)
-    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ENDPOINT_URL"):
+    for key in (
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ENDPOINT_URL",
+    ):
         monkeypatch.delenv(key, raising=False)
     yield fake
     fake.stop()
@@ -141,12 +147,7 @@ class Worker:
         self.process.wait(timeout=30)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
+        # No warm shutdown: each test starts from an emptied broker, and a killed worker is the point.
         self.kill()
         self._log.close()
 

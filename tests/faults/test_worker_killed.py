@@ -29,7 +29,9 @@ def restated_window(fake, source, window):
 
 
 def running_run(source, *, task_id=None, exclude=()):
-    runs = IngestionRun.objects.filter(source=source, status=IngestionRun.Status.RUNNING).exclude(pk__in=exclude)
+    runs = IngestionRun.objects.filter(source=source, status=IngestionRun.Status.RUNNING).exclude(
+        pk__in=exclude
+    )
     if task_id:
         runs = runs.filter(task_id=task_id)
     return runs.first()
@@ -47,8 +49,8 @@ def hold_mid_pull(fake, run_is_running, *, pages=3):
 def test_a_pool_process_killed_mid_pull_is_redelivered_and_the_window_ends_as_one_clean_pull(
     fake_ce, start_worker, aws_source, window
 ):
+    worker = start_worker()  # boots while the window is first pulled
     before = restated_window(fake_ce, aws_source, window)
-    worker = start_worker()
     queued = services.source_pull_enqueue(source=aws_source, start=window[0], end=window[1])
 
     hold_mid_pull(fake_ce, lambda: running_run(aws_source))
@@ -94,8 +96,8 @@ def test_a_whole_worker_killed_mid_pull_is_redelivered_by_redis_to_the_next_work
     """The container case: the worker and its pool die together, nothing is acknowledged or requeued;
     Redis hands the message to the next worker once the visibility timeout has passed."""
     visibility = 3
-    before = restated_window(fake_ce, aws_source, window)
     worker = start_worker(CELERY_VISIBILITY_TIMEOUT=str(visibility))
+    before = restated_window(fake_ce, aws_source, window)
     queued = services.source_pull_enqueue(source=aws_source, start=window[0], end=window[1])
 
     hold_mid_pull(fake_ce, lambda: running_run(aws_source))
@@ -127,8 +129,8 @@ def test_a_whole_worker_killed_mid_pull_is_redelivered_by_redis_to_the_next_work
 def test_a_pull_whose_worker_is_lost_on_every_delivery_gives_up_after_the_cap(
     fake_ce, start_worker, aws_source, window
 ):
-    before = restated_window(fake_ce, aws_source, window)
     worker = start_worker(PULL_MAX_DELIVERIES="2")
+    before = restated_window(fake_ce, aws_source, window)
     queued = services.source_pull_enqueue(source=aws_source, start=window[0], end=window[1])
     hold_mid_pull(fake_ce, lambda: running_run(aws_source), pages=1)
     task_id = IngestionRun.objects.get(pk=queued.pk).task_id
