@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 # A lost database (a restart, a failover) is retried this many times, backing off from PULL_RETRY_BACKOFF_SECONDS.
 DATABASE_RETRIES = 5
+DATABASE_LOST = (OperationalError, InterfaceError)
 
 
 @shared_task(
@@ -69,23 +70,35 @@ def pull_source(
         logger.info("pull of source %s skipped: %s", source_id, exc)
         return {"status": IngestionRun.Status.SKIPPED, "reason": str(exc)}
     except services.PullFailed as exc:
-        # Permanent: retrying would fail the same way. The run row already says why.
-        logger.warning("pull of source %s failed: %s", source_id, exc)
-        return {"status": IngestionRun.Status.FAILED, "reason": str(exc)}
-    except (OperationalError, InterfaceError) as exc:
+        if isinstance(exc.__cause__, DATABASE_LOST):
+            # The run recorded the lost connection itself; the database is worth another try.
+            lost: Exception = exc.__cause__
+        else:
+            # Permanent: retrying would fail the same way. The run row already says why.
+            logger.warning("pull of source %s failed: %s", source_id, exc)
+            return {"status": IngestionRun.Status.FAILED, "reason": str(exc)}
+    except DATABASE_LOST as exc:
         # The database went away mid-pull (a restart, a failover). The window is replaced in one
-        # transaction, so nothing is half-written; the run could not even record its failure. Drop the
-        # dead connection, record it on a fresh one if the database answers again, and retry.
-        _database_lost(source_id=source_id, task_id=task_id, exc=exc)
-        countdown = min(settings.PULL_RETRY_BACKOFF_SECONDS * 2**self.request.retries, 900)
-        raise self.retry(exc=exc, countdown=countdown, max_retries=DATABASE_RETRIES) from exc
-    return {"status": run.status, "run_id": run.pk, "rows": run.rows_written, "requests": run.requests_made}
+        # transaction, so nothing is half-written; the run could not even record its failure.
+        lost = exc
+    else:
+        return {
+            "status": run.status,
+            "run_id": run.pk,
+            "rows": run.rows_written,
+            "requests": run.requests_made,
+        }
+    # Drop the dead connection, record the loss on a fresh one if the database answers again, retry.
+    _database_lost(source_id=source_id, task_id=task_id, exc=lost)
+    countdown = min(settings.PULL_RETRY_BACKOFF_SECONDS * 2**self.request.retries, 900)
+    raise self.retry(exc=lost, countdown=countdown, max_retries=DATABASE_RETRIES) from lost
 
 
 def _database_lost(*, source_id: int, task_id: str, exc: Exception) -> None:
     reason = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
     logger.warning("pull of source %s lost the database: %s; retrying", source_id, reason)
-    db.connections.close_all()
+    if not db.connection.in_atomic_block:  # run eagerly inside a transaction: leave it to its owner
+        db.connections.close_all()
     try:
         deliveries.pull_database_lost(source_id=source_id, task_id=task_id, reason=reason)
     except (OperationalError, InterfaceError):
@@ -93,7 +106,8 @@ def _database_lost(*, source_id: int, task_id: str, exc: Exception) -> None:
         logger.warning(
             "pull of source %s: the database is still away; the retry will record the run", source_id
         )
-        db.connections.close_all()
+        if not db.connection.in_atomic_block:
+            db.connections.close_all()
 
 
 @shared_task(name="costdata.detect_variances", acks_late=True, reject_on_worker_lost=True)

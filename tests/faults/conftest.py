@@ -45,11 +45,11 @@ def wait_for(predicate: Callable[[], Any], what: str, *, timeout: float = WAIT, 
 
 
 def backfill_window() -> tuple[date, date]:
-    """Ten days of last month: a backfill Cost Explorer would answer, fixed for the whole test."""
+    """Five days of last month: a backfill Cost Explorer would answer, fixed for the whole test."""
     from django.utils import timezone
 
     start = windows.add_months(windows.first_of_month(timezone.localdate()), -1)
-    return start, start + timedelta(days=10)
+    return start, start + timedelta(days=5)
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def test_a_second_pull_of_a_busy_source_exits_at_once_naming_the_holder(fake_ce,
 
     assert second.returncode == EXIT_BUSY
     assert first.poll() is None, "the first pull is still running: the second did not wait for it"
-    since = timezone.localtime(holder.started_at).strftime("%Y-%m-%d %H:%M:%S")
+    since = timezone.localtime(holder.started_at).strftime("%Y-%m-%d %H:%M:%S %Z")
     assert f"pull of {aws_source.name} did not start: Another pull of this source is running" in stderr
     assert f"run #{holder.pk} (backfill, a command-line pull) since {since}" in stderr
     assert "holding the lease until" in stderr

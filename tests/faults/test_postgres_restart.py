@@ -51,7 +51,7 @@ def test_a_pull_cut_off_by_a_postgres_restart_fails_cleanly_and_its_retry_succee
     start_worker(PULL_RETRY_BACKOFF_SECONDS="1")
     services.source_pull(source_id=aws_source.pk, start=window[0], end=window[1], trigger="backfill")
     before = facts(aws_source)
-    fake_ce.version, fake_ce.delay = 2, 0.1
+    fake_ce.version, fake_ce.delay = 2, 0.05
     queued = services.source_pull_enqueue(source=aws_source, start=window[0], end=window[1])
 
     wait_for(

@@ -24,7 +24,7 @@ def restated_window(fake, source, window):
     before = facts(source)
     assert before["daily"], "the fake answered no rows"
     fake.version = 2
-    fake.delay = 0.1
+    fake.delay = 0.05
     return before
 
 
