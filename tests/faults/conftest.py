@@ -176,14 +176,26 @@ def start_worker(transactional_db, fake_ce, tmp_path) -> Iterator[Callable[..., 
         print(f"--- {worker.log_path.name} ---\n{worker.log()[-6000:]}")  # shown when a test fails
 
 
-def manage(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+# `manage.py ARGS` once the file named by argv[1] exists: Django boots first, so the command starts the
+# moment the test lets it (on a loaded machine booting takes seconds).
+_MANAGE_WHEN = """
+import os, sys, time
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partnership.settings")
+django.setup()
+go = sys.argv[1]
+while not os.path.exists(go):
+    time.sleep(0.02)
+from django.core.management import execute_from_command_line
+execute_from_command_line(["manage.py", *sys.argv[2:]])
+"""
+
+
+def manage(*args: str, env: dict[str, str], when: Path | None = None) -> subprocess.Popen[str]:
+    """`manage.py ARGS` in a new process; with `when`, it boots now and runs once that file exists."""
+    command = [PYTHON, "manage.py", *args] if when is None else [PYTHON, "-c", _MANAGE_WHEN, str(when), *args]
     return subprocess.Popen(
-        [PYTHON, "manage.py", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
 
 

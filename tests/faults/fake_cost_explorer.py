@@ -4,7 +4,8 @@ boto3 reaches it through AWS_ENDPOINT_URL_COST_EXPLORER, so every pull under tes
 client, its retries and its timeouts. GetCostAndUsage answers a deterministic month of costs (three
 accounts, a dozen services, ten-decimal amounts, some credits) one day per page with NextPageToken;
 grouping by a tag answers per tag value. The test can slow every page (`delay`), stall pages past the
-client's timeout (`stall_next`), hold every request until released (`hold()` / `release()`), and
+client's timeout (`stall_next`), hold requests until released (`hold()`, `hold_after_pages()`,
+`release()`), and
 restate the figures (`version`). Other operations answer DataUnavailableException, as Cost Explorer
 does for an account without forecasts or commitments.
 """
@@ -54,6 +55,7 @@ class FakeCostExplorer:
         self.estimated_days = 2  # the window's last days are estimated
         self.pages_served = 0  # GetCostAndUsage answers sent
         self.requests = 0  # GetCostAndUsage requests received (including stalled ones)
+        self.hold_after: int | None = None  # requests past this number are held (see hold_after_pages)
         self._open = threading.Event()
         self._open.set()
         self._lock = threading.Lock()
@@ -80,7 +82,14 @@ class FakeCostExplorer:
         self._open.clear()
 
     def release(self) -> None:
+        self.hold_after = None
         self._open.set()
+
+    def hold_after_pages(self, pages: int) -> int:
+        """Answer the next `pages` requests, then hold the rest; returns the number of the first held one."""
+        with self._lock:
+            self.hold_after = self.requests + pages
+            return self.hold_after + 1
 
     # --- the answers --------------------------------------------------------------------------------
     def get_cost_and_usage(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -148,6 +157,8 @@ class FakeCostExplorer:
                     return
                 with fake._lock:
                     fake.requests += 1
+                    if fake.hold_after is not None and fake.requests > fake.hold_after:
+                        fake._open.clear()
                     stall = fake.stall_next > 0
                     if stall:
                         fake.stall_next -= 1

@@ -13,11 +13,14 @@ from tests.faults.conftest import clean_pull, facts, manage, requires_services, 
 pytestmark = [requires_services, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_second_pull_of_a_busy_source_exits_at_once_naming_the_holder(fake_ce, aws_source, window):
+def test_a_second_pull_of_a_busy_source_exits_at_once_naming_the_holder(
+    fake_ce, aws_source, window, tmp_path
+):
     env = service_env()
     args = ["pull_costs", "--source", aws_source.name, "--start", str(window[0]), "--end", str(window[1])]
-    fake_ce.delay = 0.05
+    go = tmp_path / "go"
     first = manage(*args, env=env)
+    second = manage(*args, env=env, when=go)  # boots beside the first, starts when told
     holder = wait_for(
         lambda: CostSource.objects.filter(pk=aws_source.pk, locked_by_run__isnull=False).first(),
         "the first pull to take the source's lease",
@@ -25,7 +28,7 @@ def test_a_second_pull_of_a_busy_source_exits_at_once_naming_the_holder(fake_ce,
     # Cost Explorer stops answering the first pull: it cannot finish while the second one starts.
     fake_ce.hold()
 
-    second = manage(*args, env=env)
+    go.touch()
     try:
         _, stderr = second.communicate(timeout=90)
     finally:

@@ -51,18 +51,10 @@ def test_a_pull_cut_off_by_a_postgres_restart_fails_cleanly_and_its_retry_succee
     start_worker(PULL_RETRY_BACKOFF_SECONDS="1")
     services.source_pull(source_id=aws_source.pk, start=window[0], end=window[1], trigger="backfill")
     before = facts(aws_source)
-    fake_ce.version, fake_ce.delay = 2, 0.05
+    fake_ce.version = 2
+    held = fake_ce.hold_after_pages(3)
     queued = services.source_pull_enqueue(source=aws_source, start=window[0], end=window[1])
-
-    wait_for(
-        lambda: (
-            IngestionRun.objects.filter(pk=queued.pk, status="running").exists() and fake_ce.pages_served >= 3
-        ),
-        "the pull to read some pages",
-    )
-    fake_ce.hold()
-    asked = fake_ce.requests
-    wait_for(lambda: fake_ce.requests > asked, "the pull to wait on Cost Explorer")
+    wait_for(lambda: fake_ce.requests >= held, "the pull to read some pages and wait on the next")
     task_id = IngestionRun.objects.get(pk=queued.pk).task_id
 
     restart_postgres()

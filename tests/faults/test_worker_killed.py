@@ -19,12 +19,11 @@ pytestmark = [pytest.mark.worker, requires_services, pytest.mark.django_db(trans
 
 def restated_window(fake, source, window):
     """The source holds the window as first published (version 1); Cost Explorer has since restated
-    every figure (version 2) and pages slowly, so a kill lands mid-pull."""
+    every figure (version 2)."""
     services.source_pull(source_id=source.pk, start=window[0], end=window[1], trigger="backfill")
     before = facts(source)
     assert before["daily"], "the fake answered no rows"
     fake.version = 2
-    fake.delay = 0.05
     return before
 
 
@@ -37,13 +36,13 @@ def running_run(source, *, task_id=None, exclude=()):
     return runs.first()
 
 
-def hold_mid_pull(fake, run_is_running, *, pages=3):
-    """Wait until the pull has read some pages, then hold Cost Explorer's next answer: the pull is
-    certainly mid-fetch (nothing of the window written yet) while the test acts."""
-    wait_for(lambda: run_is_running() and fake.pages_served >= pages, "the pull to read some pages")
-    fake.hold()
-    asked = fake.requests
-    wait_for(lambda: fake.requests > asked, "the pull to ask for its next page")
+def held_mid_pull(fake, queue_the_pull, *, pages=3):
+    """Queue the pull with Cost Explorer set to answer `pages` pages and hold the next request; return
+    once the pull waits on it. The pull is then certainly mid-fetch, nothing of its window written."""
+    held = fake.hold_after_pages(pages)
+    queued = queue_the_pull()
+    wait_for(lambda: fake.requests >= held, f"the pull to ask for page {held}")
+    return queued
 
 
 def test_a_pool_process_killed_mid_pull_is_redelivered_and_the_window_ends_as_one_clean_pull(
@@ -51,9 +50,9 @@ def test_a_pool_process_killed_mid_pull_is_redelivered_and_the_window_ends_as_on
 ):
     worker = start_worker()  # boots while the window is first pulled
     before = restated_window(fake_ce, aws_source, window)
-    queued = services.source_pull_enqueue(source=aws_source, start=window[0], end=window[1])
-
-    hold_mid_pull(fake_ce, lambda: running_run(aws_source))
+    queued = held_mid_pull(
+        fake_ce, lambda: services.source_pull_enqueue(source=aws_source, start=window[0], end=window[1])
+    )
     first = IngestionRun.objects.get(pk=queued.pk)
     assert first.status == IngestionRun.Status.RUNNING and first.task_id
     killed = worker.kill_pool_process()
@@ -98,9 +97,9 @@ def test_a_whole_worker_killed_mid_pull_is_redelivered_by_redis_to_the_next_work
     visibility = 3
     worker = start_worker(CELERY_VISIBILITY_TIMEOUT=str(visibility))
     before = restated_window(fake_ce, aws_source, window)
-    queued = services.source_pull_enqueue(source=aws_source, start=window[0], end=window[1])
-
-    hold_mid_pull(fake_ce, lambda: running_run(aws_source))
+    queued = held_mid_pull(
+        fake_ce, lambda: services.source_pull_enqueue(source=aws_source, start=window[0], end=window[1])
+    )
     worker.kill()
     first = IngestionRun.objects.get(pk=queued.pk)
     # Nobody is left to say it stopped: the run still reads running and its lease is held.
@@ -131,8 +130,11 @@ def test_a_pull_whose_worker_is_lost_on_every_delivery_gives_up_after_the_cap(
 ):
     worker = start_worker(PULL_MAX_DELIVERIES="2")
     before = restated_window(fake_ce, aws_source, window)
-    queued = services.source_pull_enqueue(source=aws_source, start=window[0], end=window[1])
-    hold_mid_pull(fake_ce, lambda: running_run(aws_source), pages=1)
+    queued = held_mid_pull(
+        fake_ce,
+        lambda: services.source_pull_enqueue(source=aws_source, start=window[0], end=window[1]),
+        pages=1,
+    )
     task_id = IngestionRun.objects.get(pk=queued.pk).task_id
     worker.kill_pool_process()
 
@@ -164,7 +166,6 @@ def test_a_pull_whose_worker_is_lost_on_every_delivery_gives_up_after_the_cap(
     assert facts(aws_source) == before
     aws_source.refresh_from_db()
     assert aws_source.locked_by_run is None
-    fake_ce.delay = 0
     run = services.source_pull(source_id=aws_source.pk, start=window[0], end=window[1], trigger="backfill")
     assert run.status == IngestionRun.Status.SUCCEEDED
     assert CostSource.objects.get(pk=aws_source.pk).locked_by_run is None
