@@ -126,11 +126,19 @@ class Worker:
         )
 
     def pool_processes(self) -> list[int]:
-        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        try:
-            return [int(pid) for pid in path.read_text().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            return []
+        """The worker's child processes (its pool), from /proc."""
+        children = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                # stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after its ")".
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid and fields[0] != "Z":
+                children.append(int(entry.name))
+        return children
 
     def kill_pool_process(self) -> int:
         """SIGKILL the pool process running the task; the worker itself survives and requeues it."""
@@ -172,6 +180,8 @@ def start_worker(transactional_db, fake_ce, tmp_path) -> Iterator[Callable[..., 
     yield start
     for worker in started:
         worker.stop()
+    # Leave no retry or follow-up task queued for the next test's worker.
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
     for worker in started:
         print(f"--- {worker.log_path.name} ---\n{worker.log()[-6000:]}")  # shown when a test fails
 
