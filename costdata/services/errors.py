@@ -67,7 +67,7 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, ReadTimeoutError):
         return (
             f"Cost Explorer timed out: no answer within {settings.COST_EXPLORER_READ_TIMEOUT} seconds "
-            f"(COST_EXPLORER_READ_TIMEOUT), after {settings.COST_EXPLORER_MAX_ATTEMPTS} attempts: {exc}"
+            f"(COST_EXPLORER_READ_TIMEOUT), tried up to {settings.COST_EXPLORER_MAX_ATTEMPTS} times: {exc}"
         )
     if isinstance(exc, ConnectTimeoutError):
         return (

@@ -29,7 +29,7 @@ def test_a_stalled_endpoint_fails_the_run_as_timed_out_and_the_next_pull_succeed
     assert failed.status == IngestionRun.Status.FAILED
     assert failed.error == str(raised.value)
     assert failed.error.startswith(
-        "Cost Explorer timed out: no answer within 1 seconds (COST_EXPLORER_READ_TIMEOUT), after 2 attempts"
+        "Cost Explorer timed out: no answer within 1 seconds (COST_EXPLORER_READ_TIMEOUT), tried up to 2 times"
     )
     assert failed.requests_made == 1
     assert not facts(aws_source)["daily"]
@@ -64,3 +64,20 @@ def test_a_pull_timed_out_on_the_worker_is_retried_and_succeeds_once_the_endpoin
     assert [run.status for run in history] == [IngestionRun.Status.FAILED, IngestionRun.Status.SUCCEEDED]
     reference = clean_pull(fake_ce, name="Reference", start=window[0], end=window[1])
     assert facts(aws_source) == facts(reference)
+
+
+def test_an_endpoint_that_refuses_connections_fails_the_run_as_worth_retrying(
+    fake_ce, aws_source, window, settings, monkeypatch
+):
+    from tests.partnership.helpers import free_port
+
+    settings.COST_EXPLORER_MAX_ATTEMPTS = 2
+    monkeypatch.setenv("AWS_ENDPOINT_URL_COST_EXPLORER", f"http://127.0.0.1:{free_port()}")
+
+    with pytest.raises(PullTimedOut) as raised:
+        services.source_pull(source_id=aws_source.pk, start=window[0], end=window[1], trigger="backfill")
+
+    failed = aws_source.runs.get()
+    assert failed.status == IngestionRun.Status.FAILED
+    assert failed.error == str(raised.value)
+    assert failed.error.startswith("Could not reach Cost Explorer: Could not connect to the endpoint URL")
