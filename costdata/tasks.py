@@ -49,6 +49,10 @@ def pull_source(
 ) -> dict[str, Any]:
     task_id = self.request.id or ""
     try:
+        done = deliveries.pull_already_done(source_id=source_id, task_id=task_id)
+        if done is not None:
+            logger.info("pull of source %s already done by run %s: redelivery ignored", source_id, done.pk)
+            return {**_outcome(done), "redelivered": True}
         interrupted = deliveries.pull_interrupted_runs_close(source_id=source_id, task_id=task_id)
         if interrupted >= settings.PULL_MAX_DELIVERIES:
             run = deliveries.pull_give_up(
@@ -82,16 +86,15 @@ def pull_source(
         # transaction, so nothing is half-written; the run could not even record its failure.
         lost = exc
     else:
-        return {
-            "status": run.status,
-            "run_id": run.pk,
-            "rows": run.rows_written,
-            "requests": run.requests_made,
-        }
+        return _outcome(run)
     # Drop the dead connection, record the loss on a fresh one if the database answers again, retry.
     _database_lost(source_id=source_id, task_id=task_id, exc=lost)
     countdown = min(settings.PULL_RETRY_BACKOFF_SECONDS * 2**self.request.retries, 900)
     raise self.retry(exc=lost, countdown=countdown, max_retries=DATABASE_RETRIES) from lost
+
+
+def _outcome(run: IngestionRun) -> dict[str, Any]:
+    return {"status": run.status, "run_id": run.pk, "rows": run.rows_written, "requests": run.requests_made}
 
 
 def _database_lost(*, source_id: int, task_id: str, exc: Exception) -> None:

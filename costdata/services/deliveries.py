@@ -5,6 +5,8 @@ so the runs of one task id are its deliveries. A run of this task still marked r
 starts again was cut off: it is closed as interrupted, and after PULL_MAX_DELIVERIES interrupted
 deliveries the task gives up instead of being killed forever (a pull that runs the worker out of
 memory each time, say). The window was never half-written: it is replaced in one transaction.
+A task whose run already succeeded is not pulled again when it is delivered once more (its
+acknowledgement was lost with a Redis restart): each Cost Explorer request is billed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,16 @@ def interrupted_error(delivery: int) -> str:
         "memory or restarted) before it finished; the task was redelivered. The data it would have "
         "replaced was kept."
     )
+
+
+def pull_already_done(*, source_id: int, task_id: str) -> IngestionRun | None:
+    """The run by which this task already succeeded, if any: its acknowledgement was lost (Redis
+    restarted while it ran) and the broker delivered it again. Pulling again would only cost requests."""
+    if not task_id:
+        return None
+    return IngestionRun.objects.filter(
+        source_id=source_id, task_id=task_id, status=IngestionRun.Status.SUCCEEDED
+    ).first()
 
 
 @transaction.atomic

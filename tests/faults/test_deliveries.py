@@ -150,3 +150,21 @@ def test_a_run_the_database_cut_off_is_closed_as_failed_and_its_lease_freed(aws_
     assert other.status == "running"
     aws_source.refresh_from_db()
     assert aws_source.locked_by_run is None
+
+
+def test_a_redelivered_pull_that_already_succeeded_reads_nothing_again(fake_ce, aws_source, window):
+    done = IngestionRun.objects.create(
+        source=aws_source, task_id="task-1", status="succeeded", rows_written=7, requests_made=3
+    )
+
+    outcome = pull_task(aws_source, window, "task-1")
+
+    assert outcome == {
+        "status": "succeeded",
+        "run_id": done.pk,
+        "rows": 7,
+        "requests": 3,
+        "redelivered": True,
+    }
+    assert fake_ce.requests == 0
+    assert aws_source.runs.count() == 1

@@ -3,6 +3,7 @@ file (scripts/with-services.sh, docker-compose.yml), so a pull queued before Red
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -29,6 +30,12 @@ pytestmark = [
 
 def broker() -> redis.Redis:
     return redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=5)
+
+
+def unacknowledged_tasks() -> set[str]:
+    """Ids of the tasks Redis holds as delivered but not acknowledged (kombu's "unacked" hash)."""
+    held = broker().hvals("unacked")
+    return {json.loads(value)[0]["headers"]["id"] for value in held}
 
 
 def kill_and_restart_redis() -> None:
@@ -78,3 +85,38 @@ def test_pulls_queued_before_redis_is_killed_are_run_after_it_restarts(
 
     reference = clean_pull(fake_ce, name="Reference", start=window[0], end=window[1])
     assert facts(aws_source) == facts(reference)
+
+
+def test_a_pull_running_when_redis_dies_completes_and_its_redelivery_pulls_nothing_again(
+    fake_ce, start_worker, aws_source, window
+):
+    worker = start_worker()
+    held = fake_ce.hold_after_pages(3)
+    queued = services.source_pull_enqueue(source=aws_source, start=window[0], end=window[1])
+    wait_for(lambda: fake_ce.requests >= held, "the pull to be reading")
+
+    kill_and_restart_redis()
+    fake_ce.release()
+
+    run = wait_for(
+        lambda: IngestionRun.objects.filter(pk=queued.pk, status=IngestionRun.Status.SUCCEEDED).first(),
+        "the pull to finish",
+    )
+    # Its acknowledgement went to the Redis that died: the message is still held as unacknowledged,
+    # and Redis will hand it out again once the visibility timeout passes.
+    assert run.task_id in unacknowledged_tasks()
+    worker.kill()
+    requests = fake_ce.requests
+    start_worker(CELERY_VISIBILITY_TIMEOUT="1")
+
+    wait_for(lambda: run.task_id not in unacknowledged_tasks(), "the redelivered pull to be acknowledged")
+    assert fake_ce.requests == requests, "a pull already done is not read again (each request is billed)"
+    assert list(aws_source.runs.values_list("pk", "status")) == [(run.pk, IngestionRun.Status.SUCCEEDED)]
+    outcome = AsyncResult(run.task_id).get(timeout=60)
+    assert outcome == {
+        "status": "succeeded",
+        "run_id": run.pk,
+        "rows": run.rows_written,
+        "requests": run.requests_made,
+        "redelivered": True,
+    }
