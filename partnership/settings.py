@@ -310,6 +310,14 @@ BILL_FINAL_AFTER_DAYS = env_int("BILL_FINAL_AFTER_DAYS", 5)
 # How long a pull may hold its source's lock before another run may take it over (a crashed worker).
 PULL_LOCK_SECONDS = env_int("PULL_LOCK_SECONDS", CELERY_TASK_TIME_LIMIT + 60)
 DEFAULT_PULL_INTERVAL_HOURS = env_int("DEFAULT_PULL_INTERVAL_HOURS", 4)
+# Deliveries of one pull task whose worker was lost (killed, out of memory) before the pull gives up.
+PULL_MAX_DELIVERIES = env_int("PULL_MAX_DELIVERIES", 3)
+# First delay before a pull retries after throttling, a timeout or a lost database (then doubling).
+PULL_RETRY_BACKOFF_SECONDS = env_int("PULL_RETRY_BACKOFF_SECONDS", 30)
+# The Cost Explorer client: seconds to connect, seconds to wait for an answer, attempts per request.
+COST_EXPLORER_CONNECT_TIMEOUT = env_int("COST_EXPLORER_CONNECT_TIMEOUT", 10)
+COST_EXPLORER_READ_TIMEOUT = env_int("COST_EXPLORER_READ_TIMEOUT", 60)
+COST_EXPLORER_MAX_ATTEMPTS = env_int("COST_EXPLORER_MAX_ATTEMPTS", 8)
 
 # --- Budgets and variances ------------------------------------------------------------------------
 # The month the organisation's fiscal year starts (1 = January).

@@ -57,8 +57,20 @@ as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$WORK/pglog/pg.log" -w -t 60 start \
   >/dev/null || { cat "$WORK/pglog/pg.log" >&2; exit 2; }
 "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qAt -c "CREATE DATABASE partnership" >/dev/null
 
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" --appendonly yes --save "" \
-  --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
+# The broker holds queued and unacknowledged tasks: the append-only file keeps them across a restart, as
+# in docker-compose.yml (tests/faults restarts this server from the same file to prove it).
+cat >"$REDIS_DIR/redis.conf" <<CONF
+port $REDIS_PORT
+bind 127.0.0.1
+dir $REDIS_DIR
+appendonly yes
+appendfsync everysec
+save ""
+daemonize yes
+pidfile $REDIS_DIR/redis.pid
+logfile $REDIS_DIR/redis.log
+CONF
+redis-server "$REDIS_DIR/redis.conf"
 for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/partnership"
@@ -66,7 +78,8 @@ export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export CELERY_BROKER_URL="$REDIS_URL"
 export CELERY_RESULT_BACKEND="redis://127.0.0.1:$REDIS_PORT/1"
 export TEST_PG_BIN="$PG_BIN" TEST_PGDATA="$PGDATA" TEST_PG_PORT="$PG_PORT" TEST_REDIS_PORT="$REDIS_PORT"
-export TEST_REDIS_DIR="$REDIS_DIR" TEST_SERVICES_DIR="$WORK"
+export TEST_REDIS_DIR="$REDIS_DIR" TEST_REDIS_CONF="$REDIS_DIR/redis.conf" TEST_SERVICES_DIR="$WORK"
+export TEST_PG_LOG="$WORK/pglog/pg.log"
 export VAR_DIR="$WORK/var"
 echo "Postgres on 127.0.0.1:$PG_PORT, Redis on 127.0.0.1:$REDIS_PORT"
 

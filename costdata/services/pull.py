@@ -74,6 +74,21 @@ def source_lease_claim(source_id: int, run: IngestionRun) -> bool:
     return True
 
 
+def source_busy_reason(source_id: int) -> str:
+    """Why a pull did not start: which run holds the source's lease, since when and until when."""
+    source = CostSource.objects.select_related("locked_by_run").get(pk=source_id)
+    holder = source.locked_by_run
+    if holder is None or source.locked_until is None:
+        return "Another pull of this source is running; this one did not start."
+    by = f"task {holder.task_id}" if holder.task_id else "a command-line pull"
+    since = timezone.localtime(holder.started_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+    until = timezone.localtime(source.locked_until).strftime("%Y-%m-%d %H:%M:%S %Z")
+    return (
+        f"Another pull of this source is running: run #{holder.pk} ({holder.get_trigger_display().lower()}, "
+        f"{by}) since {since}, holding the lease until {until}; this one did not start."
+    )
+
+
 def source_lease_renew(source_id: int, run: IngestionRun) -> None:
     """Extend the lease while the pull makes progress, so only a stalled or dead pull ever loses it."""
     CostSource.objects.filter(pk=source_id, locked_by_run=run).update(
@@ -259,7 +274,7 @@ def source_pull(
         run = IngestionRun.objects.create(source=source, trigger=trigger, task_id=task_id)
     if not source_lease_claim(source.pk, run):
         run.status = IngestionRun.Status.SKIPPED
-        run.error = "Another pull of this source is running; this one did not start."
+        run.error = source_busy_reason(source.pk)
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error", "finished_at"])
         raise SourceBusy(run.error)

@@ -1,7 +1,8 @@
 """`manage.py pull_costs --source NAME [--start YYYY-MM-DD --end YYYY-MM-DD]`: a pull from the command line.
 
 With dates, backfills [start, end) (end exclusive, up to the 13 months Cost Explorer keeps); without,
-reads the computed refresh window exactly as the schedule does.
+reads the computed refresh window exactly as the schedule does. Exits 75 (EX_TEMPFAIL) at once when
+another pull holds the source, naming that run; 1 when the pull fails.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from costdata import services
 from costdata.models import CostSource, IngestionRun
+from costdata.services.errors import PullTimedOut
 
 BAR_WIDTH = 30
+# sysexits' EX_TEMPFAIL: another pull holds the source; try again later (a cron job can tell it apart).
+EXIT_BUSY = 75
 
 
 def _date(value: str) -> date:
@@ -50,7 +54,10 @@ class Command(BaseCommand):
             run = services.source_pull(
                 source_id=source.pk, start=start, end=end, trigger=trigger, progress=self._bar
             )
-        except (services.SourceBusy, services.PullFailed, services.PullThrottled) as exc:
+        except services.SourceBusy as exc:
+            self._end_bar()
+            raise CommandError(f"pull of {source.name} did not start: {exc}", returncode=EXIT_BUSY) from exc
+        except (services.PullFailed, services.PullThrottled, PullTimedOut) as exc:
             self._end_bar()
             raise CommandError(f"pull of {source.name} did not complete: {exc}") from exc
         self._end_bar()
