@@ -26,6 +26,7 @@ from costdata.models import (
     MonthlyCost,
 )
 from costdata.money import as_decimal, exact_sum
+from costdata.services.errors import PullFailed
 
 logger = logging.getLogger(__name__)
 
@@ -260,6 +261,32 @@ def rows_insert(model: type, columns: list[str], records: Iterable[list[Any]]) -
         spool.close()
 
 
+class SourceDeleted(PullFailed):
+    """The source was deleted before its facts could be written; nothing was written."""
+
+
+def source_lock_for_facts(*, source: CostSource) -> None:
+    """Lock the source's row FOR KEY SHARE for the rest of the transaction that writes its facts.
+
+    The fact tables have no database foreign key to their source (see models.FACT_SOURCE): this lock
+    keeps the guarantee one would give. It conflicts only with deleting the row or changing its key
+    (the lease updates of a running pull do not wait for it), and deleting a source locks the row FOR
+    UPDATE first (costdata.signals), so either the delete waits for this transaction and then removes
+    its rows too, or this transaction waits for the delete and then finds the source gone.
+    Call it first in the writing transaction. SQLite has one writer at a time: the check suffices.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {CostSource._meta.db_table} WHERE id = %s FOR KEY SHARE", [source.pk]
+            )
+            found = cursor.fetchone() is not None
+    else:
+        found = CostSource.objects.filter(pk=source.pk).exists()
+    if not found:
+        raise SourceDeleted(f"The source {source.name} was deleted; nothing was written.")
+
+
 @transaction.atomic
 def cost_window_replace(
     *, source: CostSource, start: date, end: date, result: PullResult, provider: str = "AWS"
@@ -269,6 +296,7 @@ def cost_window_replace(
     A restated day replaces its estimated figure; pulling the same window twice leaves identical data;
     if anything fails the transaction rolls back and the previous figures stay.
     """
+    source_lock_for_facts(source=source)
     DailyCost.objects.filter(source=source, day__gte=start, day__lt=end).delete()
     DailyTagCost.objects.filter(source=source, day__gte=start, day__lt=end).delete()
     written = _insert_spool(result.service.spool)

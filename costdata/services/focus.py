@@ -16,7 +16,13 @@ from costdata.models import (
     IngestionRun,
 )
 from costdata.services.errors import SourceBusy
-from costdata.services.facts import SERVICE_COLUMNS, accounts_upsert, monthly_rollup_rebuild, rows_insert
+from costdata.services.facts import (
+    SERVICE_COLUMNS,
+    accounts_upsert,
+    monthly_rollup_rebuild,
+    rows_insert,
+    source_lock_for_facts,
+)
 from costdata.services.pull import source_lease_claim, source_lease_release
 from costdata.services.variances import months_to_detect, variances_detect_enqueue
 
@@ -33,6 +39,7 @@ def focus_window_replace(*, source: CostSource, rows: FocusRows) -> int:
     the same billing periods, replaces those days and never adds to them.
     """
     assert rows.first_day is not None and rows.end_day is not None
+    source_lock_for_facts(source=source)
     DailyCost.objects.filter(source=source, day__gte=rows.first_day, day__lt=rows.end_day).delete()
     records = (
         [source.pk, day, provider, account, service, sums[0], sums[1], currency, False]

@@ -35,6 +35,7 @@ from costdata.services.facts import (
     PullResult,
     QueryResult,
     RowSpool,
+    SourceDeleted,
     cost_window_replace,
     csv_line_parts,
 )
@@ -323,6 +324,9 @@ def source_pull(
 
 
 def _fail(run: IngestionRun, exc: BaseException) -> None:
+    if isinstance(exc, SourceDeleted):  # the run's row went with its source
+        logger.warning("pull of a deleted source stopped: %s", exc)
+        return
     run.status = IngestionRun.Status.FAILED
     run.error = describe_error(exc)
     run.finished_at = timezone.now()
