@@ -17,7 +17,7 @@ from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
 from costdata import windows
-from costdata.cost_explorer import CostRow, MalformedResponse, NormalisedResult, csv_field
+from costdata.cost_explorer import CostRow, MalformedResponse, NormalisedResult, RollupSums, csv_field
 from costdata.models import (
     CloudAccount,
     CostSource,
@@ -69,6 +69,8 @@ class QueryResult:
     spool: RowSpool
     estimated_days: set[date]
     account_names: dict[str, str]
+    # The normaliser's exact running sums at MonthlyCost's grain (service query only), if it kept them.
+    monthly: RollupSums | None = None
 
 
 @dataclass
@@ -302,7 +304,9 @@ def cost_window_replace(
     written = _insert_spool(result.service.spool)
     for tag_result in result.tags.values():
         written += _insert_spool(tag_result.spool)
-    monthly_rollup_rebuild(source=source, start=start, end=end)
+    monthly_rollup_rebuild(
+        source=source, start=start, end=end, sums=result.service.monthly, provider=provider
+    )
     accounts_upsert(provider=provider, names=result.service.account_names)
     return written
 
@@ -328,11 +332,59 @@ def _months_touched(start: date, end: date) -> tuple[date, date]:
     return windows.first_of_month(start), windows.add_months(end - timedelta(days=1), 1)
 
 
-def monthly_rollup_rebuild(*, source: CostSource, start: date, end: date) -> int:
-    """Rebuild MonthlyCost for every month that [start, end) touches, from DailyCost. Call inside the
-    transaction that changed the daily rows, so readers never see the two disagree."""
+MONTHLY_COLUMNS = [
+    "source_id",
+    "month",
+    "provider",
+    "account_id",
+    "service",
+    "unblended",
+    "amortized",
+    "currency",
+    "estimated",
+]
+
+
+def monthly_rollup_rebuild(
+    *, source: CostSource, start: date, end: date, sums: RollupSums | None = None, provider: str = "AWS"
+) -> int:
+    """Rebuild MonthlyCost for every month that [start, end) touches. Call inside the transaction that
+    changed the daily rows, so readers never see the two disagree.
+
+    With `sums` (the normaliser's exact running sums of the rows just loaded, all of `provider`), a
+    month the window covers whole is written from them: its daily rows are exactly the rows just
+    loaded, so no GROUP BY over them is needed (2.5 s of Postgres CPU per million rows). A month the
+    window cuts (its first or last) also holds daily rows from outside the window: it is summed from
+    DailyCost, as every month is without `sums`.
+    """
     month_start, month_end = _months_touched(start, end)
     MonthlyCost.objects.filter(source=source, month__gte=month_start, month__lt=month_end).delete()
+    if sums is None:
+        return _monthly_from_daily(source=source, month_start=month_start, month_end=month_end)
+
+    def whole(month: date) -> bool:
+        return start <= month and windows.add_months(month, 1) <= end
+
+    written = rows_insert(
+        MonthlyCost,
+        MONTHLY_COLUMNS,
+        (
+            [source.pk, month, provider, account, service, unblended, amortized, currency, estimated]
+            for month, account, service, currency, unblended, amortized, estimated in sums.totals()
+            if whole(month)
+        ),
+    )
+    last_month = windows.add_months(month_end, -1)
+    for month in sorted({month_start, last_month}):
+        if not whole(month):
+            written += _monthly_from_daily(
+                source=source, month_start=month, month_end=windows.add_months(month, 1)
+            )
+    return written
+
+
+def _monthly_from_daily(*, source: CostSource, month_start: date, month_end: date) -> int:
+    """INSERT MonthlyCost for [month_start, month_end) from DailyCost (the months' rows deleted first)."""
     totals = (
         DailyCost.objects.filter(source=source, day__gte=month_start, day__lt=month_end)
         .annotate(m=TruncMonth("day", output_field=DateField()))
