@@ -5,6 +5,15 @@ Explorer: (ChargePeriodStart day, ProviderName, SubAccountId, ServiceName, Billi
 BilledCost as the unblended amount and EffectiveCost as the amortised one, summed exactly in Decimal.
 Credits, refunds and adjustments are rows like any other (negative where the provider says so).
 
+Tags: the FOCUS `Tags` column (a JSON object of tag key to value, or NULL) is summed into the tag
+grain, (day, ProviderName, SubAccountId, tag key, tag value, BillingCurrency), the same grain as Cost
+Explorer's tag query. Which keys: the source's configured tag keys if it has any, else every key the
+file uses. For each such key every charge row counts, under its value or as untagged ('') when it
+lacks the key, so each key's breakdown adds up to the file's total exactly, as Cost Explorer's does.
+Keys are kept exactly as written (FOCUS does not normalise them: " org" and "org" are two keys); a
+JSON null value counts as untagged. A Tags value that is not a JSON object of text values is a
+problem reported with its row and column, as any other.
+
 A file with any problem is refused whole: `read_focus` collects the first 50 problems, each with its
 row (the file's line number, the header being line 1) and column, and imports nothing.
 """
@@ -14,6 +23,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -38,6 +48,7 @@ NULL = "NULL"  # FOCUS CSV exports write nulls as the bare word NULL (or leave t
 MAX_PROBLEMS = 50
 MAX_PLACES = 12  # the fact tables keep twelve decimal places
 NO_SERVICE = "(no service)"
+MAX_TAG_KEY, MAX_TAG_VALUE = 128, 256  # DailyTagCost's columns
 
 
 class FocusFileRefused(ValueError):
@@ -61,6 +72,30 @@ class FocusRows:
     end_day: date | None = None  # exclusive
     rows_read: int = 0
     account_names: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Tags: (day, provider, account, currency) -> {tag key: {tag value: [billed, effective, rows]}},
+    # and the same grain's totals and row count over every row, tagged or not.
+    tagged: dict[tuple[date, str, str, str], dict[str, dict[str, list[Any]]]] = field(default_factory=dict)
+    tag_grain_totals: dict[tuple[date, str, str, str], list[Any]] = field(default_factory=dict)
+    tag_keys_seen: set[str] = field(default_factory=set)
+
+    def tag_totals(
+        self, tag_keys: Iterable[str] = ()
+    ) -> Iterator[tuple[date, str, str, str, str, str, Decimal, Decimal]]:
+        """(day, provider, account, tag key, tag value, currency, billed, effective) for the given keys
+        (every key the file uses if none are given), each key's untagged rows under value ''."""
+        keys = sorted(set(tag_keys) or self.tag_keys_seen)
+        for grain, (billed, effective, rows) in self.tag_grain_totals.items():
+            day, provider, account, currency = grain
+            by_key = self.tagged.get(grain, {})
+            for key in keys:
+                left_billed, left_effective, left_rows = billed, effective, rows
+                for value, (value_billed, value_effective, value_rows) in by_key.get(key, {}).items():
+                    yield day, provider, account, key, value, currency, value_billed, value_effective
+                    left_billed -= value_billed
+                    left_effective -= value_effective
+                    left_rows -= value_rows
+                if left_rows:
+                    yield day, provider, account, key, "", currency, left_billed, left_effective
 
     def widen(self, start: date, end: date) -> None:
         self.first_day = start if self.first_day is None else min(self.first_day, start)
@@ -128,6 +163,35 @@ def iter_records(path: Path) -> tuple[list[str], Iterator[Mapping[str, Any]]]:
     return columns, csv_rows()
 
 
+def _tags(value: Any, problem: Any) -> dict[str, str] | None:
+    """The Tags field as {key: value} ({} for NULL or empty), or None after reporting a problem."""
+    if _null(value):
+        return {}
+    try:
+        tags = json.loads(value)
+    except (ValueError, TypeError) as exc:
+        problem(f"is not valid JSON ({exc})")
+        return None
+    if not isinstance(tags, dict):
+        problem(f"is not a JSON object of tag keys and values (found {type(tags).__name__})")
+        return None
+    clean: dict[str, str] = {}
+    for key, tag_value in tags.items():
+        if tag_value is None:
+            tag_value = ""  # a key without a value: untagged for that key
+        if not isinstance(tag_value, str):
+            problem(f"the value of tag {key!r} is not text ({json.dumps(tag_value)})")
+            return None
+        if not key or len(key) > MAX_TAG_KEY:
+            problem(f"tag key {key[:40]!r} is empty or longer than {MAX_TAG_KEY} characters")
+            return None
+        if len(tag_value) > MAX_TAG_VALUE:
+            problem(f"the value of tag {key!r} is longer than {MAX_TAG_VALUE} characters")
+            return None
+        clean[key] = tag_value
+    return clean
+
+
 def read_focus(columns: list[str], records: Iterable[Mapping[str, Any]]) -> FocusRows:
     """Validate and sum every record; raise FocusFileRefused listing the first 50 problems."""
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
@@ -190,11 +254,29 @@ def read_focus(columns: list[str], records: Iterable[Mapping[str, Any]]) -> Focu
             account = account.strip()
             service = record.get("ServiceName")
             service = NO_SERVICE if _null(service) else service.strip()
+            tags = _tags(record.get("Tags"), lambda message, line=line: problem(line, "Tags", message))
+            if tags is None:
+                continue
             day = parsed["ChargePeriodStart"].date()
             key = (day, provider.strip(), account, service, currency)
             sums = result.totals.setdefault(key, [Decimal(0), Decimal(0)])
             sums[0] += parsed["BilledCost"]
             sums[1] += parsed["EffectiveCost"]
+            grain = (day, provider.strip(), account, currency)
+            grain_sums = result.tag_grain_totals.setdefault(grain, [Decimal(0), Decimal(0), 0])
+            grain_sums[0] += parsed["BilledCost"]
+            grain_sums[1] += parsed["EffectiveCost"]
+            grain_sums[2] += 1
+            if tags:
+                by_key = result.tagged.setdefault(grain, {})
+                for tag_key, tag_value in tags.items():
+                    result.tag_keys_seen.add(tag_key)
+                    value_sums = by_key.setdefault(tag_key, {}).setdefault(
+                        tag_value, [Decimal(0), Decimal(0), 0]
+                    )
+                    value_sums[0] += parsed["BilledCost"]
+                    value_sums[1] += parsed["EffectiveCost"]
+                    value_sums[2] += 1
             result.widen(
                 min(parsed["BillingPeriodStart"].date(), day),
                 max(_day_end(parsed["BillingPeriodEnd"]), date.fromordinal(day.toordinal() + 1)),
