@@ -130,24 +130,67 @@ def open_text(path: Path) -> IO[str]:
     return open(path, encoding="utf-8-sig", newline="")
 
 
-def iter_records(path: Path) -> tuple[list[str], Iterator[Mapping[str, Any]]]:
-    """(columns, records) from a CSV, CSV.gz or (with pyarrow installed) Parquet file."""
+def _is_parquet(path: Path) -> bool:
+    """Told by the name or by the first bytes (a Parquet file starts with PAR1)."""
     if path.suffix.lower() == ".parquet":
-        try:
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise FocusFileRefused(
-                ["Parquet files need pyarrow installed; export the data as CSV instead"]
-            ) from None
+        return True
+    with open(path, "rb") as probe:
+        return probe.read(4) == b"PAR1"
+
+
+def _parquet_records(path: Path) -> tuple[list[str], Iterator[Mapping[str, Any]]]:
+    """(columns, records) of a Parquet file, every value as text as a CSV gives it (None for null).
+
+    Typed columns read back exactly: decimals and text as written, a double as its shortest round-trip
+    text (what was written from decimal text of up to 15 digits comes back as that text), timestamps
+    as ISO text. A file pyarrow cannot read is refused, naming the file's problem, not the library's.
+    """
+    try:
+        import pyarrow
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise FocusFileRefused(
+            [
+                "Parquet files need pyarrow installed (pip install 'partnership[parquet]'); export the data as CSV instead"
+            ]
+        ) from None
+    try:
         table = pq.ParquetFile(path)
         columns = list(table.schema_arrow.names)
+    except (pyarrow.ArrowException, OSError) as exc:
+        raise FocusFileRefused([f"not a readable Parquet file ({exc})"]) from None
 
-        def parquet_rows() -> Iterator[Mapping[str, Any]]:
+    def rows() -> Iterator[Mapping[str, Any]]:
+        line = 1
+        try:
             for batch in table.iter_batches(batch_size=10_000):
                 for record in batch.to_pylist():
-                    yield {k: (None if v is None else str(v)) for k, v in record.items()}
+                    line += 1
+                    yield {k: (None if v is None else _parquet_text(v)) for k, v in record.items()}
+        except (pyarrow.ArrowException, OSError) as exc:
+            raise FocusFileRefused(
+                [f"row {line + 1}: the Parquet file is not readable from here ({exc})"]
+            ) from None
+        finally:
+            table.close()
 
-        return columns, parquet_rows()
+    return columns, rows()
+
+
+def _parquet_text(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dict | list):  # a map or struct column of tags
+        return json.dumps(dict(value))  # a map arrives as (key, value) pairs, a struct as a dict
+    return str(value)
+
+
+def iter_records(path: Path) -> tuple[list[str], Iterator[Mapping[str, Any]]]:
+    """(columns, records) from a CSV, CSV.gz or (with pyarrow installed) Parquet file."""
+    if _is_parquet(path):
+        return _parquet_records(path)
     handle = open_text(path)
     try:
         reader = csv.DictReader(handle)

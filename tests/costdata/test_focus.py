@@ -300,3 +300,69 @@ def test_malformed_tags_are_listed_by_row_and_column_and_nothing_is_imported(foc
     assert len(problems) == 4
     assert not DailyCost.objects.filter(source=focus_source).exists()
     assert not DailyTagCost.objects.filter(source=focus_source).exists()
+
+
+# --- Parquet -------------------------------------------------------------------------------------
+def sample_as_parquet(tmp_path: Path, *, typed: bool) -> Path:
+    """The sample converted to Parquet: typed as an export would be (costs as doubles, periods as
+    timestamps, NULL as null), or every column as text."""
+    pa_csv = pytest.importorskip("pyarrow.csv")
+    import pyarrow.parquet as pq
+
+    columns = SAMPLE.read_text().splitlines()[0].replace('"', "").split(",")
+    convert = pa_csv.ConvertOptions(
+        null_values=["NULL", ""],
+        strings_can_be_null=True,
+        column_types=None if typed else {name: "string" for name in columns},
+    )
+    table = pa_csv.read_csv(SAMPLE, convert_options=convert)
+    if typed:
+        assert str(table.schema.field("BilledCost").type) == "double"
+        assert str(table.schema.field("ChargePeriodStart").type).startswith("timestamp")
+    out = tmp_path / ("typed.parquet" if typed else "text.parquet")
+    pq.write_table(table, out)
+    return out
+
+
+@pytest.mark.parametrize("typed", [True, False], ids=["typed", "text"])
+def test_the_sample_as_parquet_imports_the_same_totals_as_the_csv(focus_source, tmp_path, typed):
+    parquet = sample_as_parquet(tmp_path, typed=typed)
+
+    run = services.focus_import(source=focus_source, path=parquet)
+
+    assert run.status == IngestionRun.Status.SUCCEEDED
+    for field, column in [("provider", "ProviderName"), ("service", "ServiceName")]:
+        for amount, focus_amount in [("unblended", "BilledCost"), ("amortized", "EffectiveCost")]:
+            assert stored_totals(focus_source, field, amount) == independent_totals(
+                SAMPLE, column, focus_amount
+            )
+    assert stored_tag_totals(focus_source, "application", "unblended") == independent_tag_totals(
+        SAMPLE, "application", "BilledCost"
+    )
+    assert (str(run.window_start), str(run.window_end)) == ("2024-09-01", "2024-11-01")
+
+
+def test_a_parquet_file_is_recognised_by_its_content_whatever_its_name(focus_source, tmp_path):
+    renamed = tmp_path / "export.bin"
+    renamed.write_bytes(sample_as_parquet(tmp_path, typed=True).read_bytes())
+    services.focus_import(source=focus_source, path=renamed)
+    assert stored_totals(focus_source, "provider", "unblended") == independent_totals(
+        SAMPLE, "ProviderName", "BilledCost"
+    )
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_corrupt_parquet_file_is_refused_clearly_and_keeps_old_data(focus_source, tmp_path, damage):
+    services.focus_import(source=focus_source, path=SAMPLE)
+    before = DailyCost.objects.filter(source=focus_source).count()
+    good = sample_as_parquet(tmp_path, typed=True).read_bytes()
+    corrupt = tmp_path / "corrupt.parquet"
+    corrupt.write_bytes(b"PAR1 this is not parquet" if damage == "garbage" else good[: len(good) // 2])
+
+    with pytest.raises(FocusFileRefused, match="not a readable Parquet file"):
+        services.focus_import(source=focus_source, path=corrupt)
+
+    run = IngestionRun.objects.filter(source=focus_source).first()
+    assert run.status == IngestionRun.Status.FAILED
+    assert "corrupt.parquet: refused, nothing imported" in run.error
+    assert DailyCost.objects.filter(source=focus_source).count() == before
