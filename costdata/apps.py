@@ -20,5 +20,7 @@ class CostdataConfig(AppConfig):
         from costdata.signals import source_lock_before_delete
 
         pre_delete.connect(
-            source_lock_before_delete, sender="costdata.CostSource", dispatch_uid="costdata-source-delete-lock"
+            source_lock_before_delete,
+            sender="costdata.CostSource",
+            dispatch_uid="costdata-source-delete-lock",
         )
