@@ -5,6 +5,15 @@ Explorer: (ChargePeriodStart day, ProviderName, SubAccountId, ServiceName, Billi
 BilledCost as the unblended amount and EffectiveCost as the amortised one, summed exactly in Decimal.
 Credits, refunds and adjustments are rows like any other (negative where the provider says so).
 
+Tags: the FOCUS `Tags` column (a JSON object of tag key to value, or NULL) is summed into the tag
+grain, (day, ProviderName, SubAccountId, tag key, tag value, BillingCurrency), the same grain as Cost
+Explorer's tag query. Which keys: the source's configured tag keys if it has any, else every key the
+file uses. For each such key every charge row counts, under its value or as untagged ('') when it
+lacks the key, so each key's breakdown adds up to the file's total exactly, as Cost Explorer's does.
+Keys are kept exactly as written (FOCUS does not normalise them: " org" and "org" are two keys); a
+JSON null value counts as untagged. A Tags value that is not a JSON object of text values is a
+problem reported with its row and column, as any other.
+
 A file with any problem is refused whole: `read_focus` collects the first 50 problems, each with its
 row (the file's line number, the header being line 1) and column, and imports nothing.
 """
@@ -14,6 +23,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -38,6 +48,7 @@ NULL = "NULL"  # FOCUS CSV exports write nulls as the bare word NULL (or leave t
 MAX_PROBLEMS = 50
 MAX_PLACES = 12  # the fact tables keep twelve decimal places
 NO_SERVICE = "(no service)"
+MAX_TAG_KEY, MAX_TAG_VALUE = 128, 256  # DailyTagCost's columns
 
 
 class FocusFileRefused(ValueError):
@@ -61,6 +72,30 @@ class FocusRows:
     end_day: date | None = None  # exclusive
     rows_read: int = 0
     account_names: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Tags: (day, provider, account, currency) -> {tag key: {tag value: [billed, effective, rows]}},
+    # and the same grain's totals and row count over every row, tagged or not.
+    tagged: dict[tuple[date, str, str, str], dict[str, dict[str, list[Any]]]] = field(default_factory=dict)
+    tag_grain_totals: dict[tuple[date, str, str, str], list[Any]] = field(default_factory=dict)
+    tag_keys_seen: set[str] = field(default_factory=set)
+
+    def tag_totals(
+        self, tag_keys: Iterable[str] = ()
+    ) -> Iterator[tuple[date, str, str, str, str, str, Decimal, Decimal]]:
+        """(day, provider, account, tag key, tag value, currency, billed, effective) for the given keys
+        (every key the file uses if none are given), each key's untagged rows under value ''."""
+        keys = sorted(set(tag_keys) or self.tag_keys_seen)
+        for grain, (billed, effective, rows) in self.tag_grain_totals.items():
+            day, provider, account, currency = grain
+            by_key = self.tagged.get(grain, {})
+            for key in keys:
+                left_billed, left_effective, left_rows = billed, effective, rows
+                for value, (value_billed, value_effective, value_rows) in by_key.get(key, {}).items():
+                    yield day, provider, account, key, value, currency, value_billed, value_effective
+                    left_billed -= value_billed
+                    left_effective -= value_effective
+                    left_rows -= value_rows
+                if left_rows:
+                    yield day, provider, account, key, "", currency, left_billed, left_effective
 
     def widen(self, start: date, end: date) -> None:
         self.first_day = start if self.first_day is None else min(self.first_day, start)
@@ -95,24 +130,67 @@ def open_text(path: Path) -> IO[str]:
     return open(path, encoding="utf-8-sig", newline="")
 
 
-def iter_records(path: Path) -> tuple[list[str], Iterator[Mapping[str, Any]]]:
-    """(columns, records) from a CSV, CSV.gz or (with pyarrow installed) Parquet file."""
+def _is_parquet(path: Path) -> bool:
+    """Told by the name or by the first bytes (a Parquet file starts with PAR1)."""
     if path.suffix.lower() == ".parquet":
-        try:
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise FocusFileRefused(
-                ["Parquet files need pyarrow installed; export the data as CSV instead"]
-            ) from None
+        return True
+    with open(path, "rb") as probe:
+        return probe.read(4) == b"PAR1"
+
+
+def _parquet_records(path: Path) -> tuple[list[str], Iterator[Mapping[str, Any]]]:
+    """(columns, records) of a Parquet file, every value as text as a CSV gives it (None for null).
+
+    Typed columns read back exactly: decimals and text as written, a double as its shortest round-trip
+    text (what was written from decimal text of up to 15 digits comes back as that text), timestamps
+    as ISO text. A file pyarrow cannot read is refused, naming the file's problem, not the library's.
+    """
+    try:
+        import pyarrow
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise FocusFileRefused(
+            [
+                "Parquet files need pyarrow installed (pip install 'partnership[parquet]'); export the data as CSV instead"
+            ]
+        ) from None
+    try:
         table = pq.ParquetFile(path)
         columns = list(table.schema_arrow.names)
+    except (pyarrow.ArrowException, OSError) as exc:
+        raise FocusFileRefused([f"not a readable Parquet file ({exc})"]) from None
 
-        def parquet_rows() -> Iterator[Mapping[str, Any]]:
+    def rows() -> Iterator[Mapping[str, Any]]:
+        line = 1
+        try:
             for batch in table.iter_batches(batch_size=10_000):
                 for record in batch.to_pylist():
-                    yield {k: (None if v is None else str(v)) for k, v in record.items()}
+                    line += 1
+                    yield {k: (None if v is None else _parquet_text(v)) for k, v in record.items()}
+        except (pyarrow.ArrowException, OSError) as exc:
+            raise FocusFileRefused(
+                [f"row {line + 1}: the Parquet file is not readable from here ({exc})"]
+            ) from None
+        finally:
+            table.close()
 
-        return columns, parquet_rows()
+    return columns, rows()
+
+
+def _parquet_text(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dict | list):  # a map or struct column of tags
+        return json.dumps(dict(value))  # a map arrives as (key, value) pairs, a struct as a dict
+    return str(value)
+
+
+def iter_records(path: Path) -> tuple[list[str], Iterator[Mapping[str, Any]]]:
+    """(columns, records) from a CSV, CSV.gz or (with pyarrow installed) Parquet file."""
+    if _is_parquet(path):
+        return _parquet_records(path)
     handle = open_text(path)
     try:
         reader = csv.DictReader(handle)
@@ -126,6 +204,35 @@ def iter_records(path: Path) -> tuple[list[str], Iterator[Mapping[str, Any]]]:
             yield from reader
 
     return columns, csv_rows()
+
+
+def _tags(value: Any, problem: Any) -> dict[str, str] | None:
+    """The Tags field as {key: value} ({} for NULL or empty), or None after reporting a problem."""
+    if _null(value):
+        return {}
+    try:
+        tags = json.loads(value)
+    except (ValueError, TypeError) as exc:
+        problem(f"is not valid JSON ({exc})")
+        return None
+    if not isinstance(tags, dict):
+        problem(f"is not a JSON object of tag keys and values (found {type(tags).__name__})")
+        return None
+    clean: dict[str, str] = {}
+    for key, tag_value in tags.items():
+        if tag_value is None:
+            tag_value = ""  # a key without a value: untagged for that key
+        if not isinstance(tag_value, str):
+            problem(f"the value of tag {key!r} is not text ({json.dumps(tag_value)})")
+            return None
+        if not key or len(key) > MAX_TAG_KEY:
+            problem(f"tag key {key[:40]!r} is empty or longer than {MAX_TAG_KEY} characters")
+            return None
+        if len(tag_value) > MAX_TAG_VALUE:
+            problem(f"the value of tag {key!r} is longer than {MAX_TAG_VALUE} characters")
+            return None
+        clean[key] = tag_value
+    return clean
 
 
 def read_focus(columns: list[str], records: Iterable[Mapping[str, Any]]) -> FocusRows:
@@ -190,11 +297,29 @@ def read_focus(columns: list[str], records: Iterable[Mapping[str, Any]]) -> Focu
             account = account.strip()
             service = record.get("ServiceName")
             service = NO_SERVICE if _null(service) else service.strip()
+            tags = _tags(record.get("Tags"), lambda message, line=line: problem(line, "Tags", message))
+            if tags is None:
+                continue
             day = parsed["ChargePeriodStart"].date()
             key = (day, provider.strip(), account, service, currency)
             sums = result.totals.setdefault(key, [Decimal(0), Decimal(0)])
             sums[0] += parsed["BilledCost"]
             sums[1] += parsed["EffectiveCost"]
+            grain = (day, provider.strip(), account, currency)
+            grain_sums = result.tag_grain_totals.setdefault(grain, [Decimal(0), Decimal(0), 0])
+            grain_sums[0] += parsed["BilledCost"]
+            grain_sums[1] += parsed["EffectiveCost"]
+            grain_sums[2] += 1
+            if tags:
+                by_key = result.tagged.setdefault(grain, {})
+                for tag_key, tag_value in tags.items():
+                    result.tag_keys_seen.add(tag_key)
+                    value_sums = by_key.setdefault(tag_key, {}).setdefault(
+                        tag_value, [Decimal(0), Decimal(0), 0]
+                    )
+                    value_sums[0] += parsed["BilledCost"]
+                    value_sums[1] += parsed["EffectiveCost"]
+                    value_sums[2] += 1
             result.widen(
                 min(parsed["BillingPeriodStart"].date(), day),
                 max(_day_end(parsed["BillingPeriodEnd"]), date.fromordinal(day.toordinal() + 1)),

@@ -13,10 +13,18 @@ from costdata.focus import FocusFileRefused, FocusRows, iter_records, read_focus
 from costdata.models import (
     CostSource,
     DailyCost,
+    DailyTagCost,
     IngestionRun,
 )
 from costdata.services.errors import SourceBusy
-from costdata.services.facts import SERVICE_COLUMNS, accounts_upsert, monthly_rollup_rebuild, rows_insert
+from costdata.services.facts import (
+    SERVICE_COLUMNS,
+    TAG_COLUMNS,
+    accounts_upsert,
+    monthly_rollup_rebuild,
+    rows_insert,
+    source_lock_for_facts,
+)
 from costdata.services.pull import source_lease_claim, source_lease_release
 from costdata.services.variances import months_to_detect, variances_detect_enqueue
 
@@ -28,17 +36,31 @@ logger = logging.getLogger(__name__)
 def focus_window_replace(*, source: CostSource, rows: FocusRows) -> int:
     """Replace the source's facts for the days the file speaks for, with the file's sums, all or nothing.
 
-    Replace scope: every day from the file's earliest billing period start (or earlier charge) to its
+    The charges go to DailyCost; their Tags to DailyTagCost for the source's configured tag keys (every
+    key the file uses if it has none; see costdata.focus). Replace scope: every day from the file's earliest billing period start (or earlier charge) to its
     latest billing period end (or later charge). Importing the same file again, or a corrected export of
     the same billing periods, replaces those days and never adds to them.
     """
     assert rows.first_day is not None and rows.end_day is not None
+    source_lock_for_facts(source=source)
     DailyCost.objects.filter(source=source, day__gte=rows.first_day, day__lt=rows.end_day).delete()
+    DailyTagCost.objects.filter(source=source, day__gte=rows.first_day, day__lt=rows.end_day).delete()
     records = (
         [source.pk, day, provider, account, service, sums[0], sums[1], currency, False]
         for (day, provider, account, service, currency), sums in rows.totals.items()
     )
     written = rows_insert(DailyCost, SERVICE_COLUMNS, records)
+    # The Tags column at the tag grain: the source's configured keys, or every key the file uses.
+    written += rows_insert(
+        DailyTagCost,
+        TAG_COLUMNS,
+        (
+            [source.pk, day, provider, account, key, value, billed, effective, currency, False]
+            for day, provider, account, key, value, currency, billed, effective in rows.tag_totals(
+                source.tag_keys or ()
+            )
+        ),
+    )
     monthly_rollup_rebuild(source=source, start=rows.first_day, end=rows.end_day)
     by_provider: dict[str, dict[str, str]] = {}
     for (provider, account), name in rows.account_names.items():

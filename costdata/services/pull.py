@@ -13,7 +13,7 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from costdata import windows
-from costdata.cost_explorer import METRICS, PageNormaliser
+from costdata.cost_explorer import METRICS, PageNormaliser, RollupSums
 from costdata.models import (
     CostSource,
     DailyCost,
@@ -35,6 +35,7 @@ from costdata.services.facts import (
     PullResult,
     QueryResult,
     RowSpool,
+    SourceDeleted,
     cost_window_replace,
     csv_line_parts,
 )
@@ -190,7 +191,12 @@ def fetch_cost_explorer(
                 model=DailyCost if tag_key is None else DailyTagCost,
                 columns=SERVICE_COLUMNS if tag_key is None else TAG_COLUMNS,
             )
-            normaliser = PageNormaliser(tag_grouping=tag_key is not None, start=start, end=end)
+            # The service query's rows are summed by month as they are normalised: MonthlyCost is
+            # written from these sums instead of a GROUP BY over the loaded rows.
+            monthly = RollupSums() if tag_key is None else None
+            normaliser = PageNormaliser(
+                tag_grouping=tag_key is not None, start=start, end=end, rollups=[monthly] if monthly else []
+            )
             parts = csv_line_parts(source_id=source_id, provider=provider, tag_key=tag_key)
             try:
                 for page in _query_pages(client, start=start, end=end, group_by=group_by, count=count):
@@ -204,7 +210,7 @@ def fetch_cost_explorer(
             except BaseException:
                 spool.close()
                 raise
-            return QueryResult(spool, normaliser.estimated_days, normaliser.account_names)
+            return QueryResult(spool, normaliser.estimated_days, normaliser.account_names, monthly)
         raise AssertionError("unreachable")
 
     results: list[QueryResult] = []
@@ -338,6 +344,9 @@ def source_pull(
 
 
 def _fail(run: IngestionRun, exc: BaseException) -> None:
+    if isinstance(exc, SourceDeleted):  # the run's row went with its source
+        logger.warning("pull of a deleted source stopped: %s", exc)
+        return
     run.status = IngestionRun.Status.FAILED
     run.error = describe_error(exc)
     run.finished_at = timezone.now()

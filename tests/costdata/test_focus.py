@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import gzip
+import json
+import sys
 from collections import defaultdict
 from decimal import Decimal
 from io import StringIO
@@ -15,7 +17,7 @@ from django.core.management.base import CommandError
 
 from costdata import services
 from costdata.focus import FocusFileRefused
-from costdata.models import CloudAccount, CostSource, DailyCost, IngestionRun, MonthlyCost
+from costdata.models import CloudAccount, CostSource, DailyCost, DailyTagCost, IngestionRun, MonthlyCost
 from costdata.money import as_decimal, exact_sum
 
 SAMPLE = Path("/work/shared/data/focus-1.0/focus_sample.csv")
@@ -74,7 +76,9 @@ def test_the_sample_lands_at_the_daily_grain_with_credits_kept(focus_source):
     assert run.status == IngestionRun.Status.SUCCEEDED
     assert (str(run.window_start), str(run.window_end)) == ("2024-09-01", "2024-11-01")
     facts = DailyCost.objects.filter(source=focus_source)
-    assert run.rows_written == facts.count() < 1000
+    tag_facts = DailyTagCost.objects.filter(source=focus_source)
+    assert facts.count() < 1000
+    assert run.rows_written == facts.count() + tag_facts.count()
     assert set(facts.values_list("provider", flat=True)) == {"AWS", "Microsoft", "Oracle"}
     assert set(facts.values_list("currency", flat=True)) == {"USD"}
     # The sample's credit (billed -2.6137 on account 11353890204, 24 September) is summed into its day,
@@ -181,13 +185,9 @@ def test_an_amount_finer_than_twelve_places_is_refused_rather_than_rounded(focus
         services.focus_import(source=focus_source, path=rewrite(tmp_path, spoil))
 
 
-def test_a_parquet_file_without_pyarrow_is_refused_clearly(focus_source, tmp_path):
-    try:
-        import pyarrow  # noqa: F401
-
-        pytest.skip("pyarrow is installed: Parquet files are read")
-    except ImportError:
-        pass
+def test_a_parquet_file_without_pyarrow_is_refused_clearly(focus_source, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now raises ImportError
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     parquet = tmp_path / "focus.parquet"
     parquet.write_bytes(b"PAR1")
     with pytest.raises(FocusFileRefused, match="need pyarrow"):
@@ -213,3 +213,156 @@ def test_import_focus_command(focus_source, tmp_path):
     bad = rewrite(tmp_path, lambda line, row: row.update(ChargePeriodStart="soon") if line == 7 else None)
     with pytest.raises(CommandError, match="row 7, column ChargePeriodStart: 'soon' is not a date and time"):
         call_command("import_focus", str(bad), "--source", "FOCUS export")
+
+
+# --- Tags ----------------------------------------------------------------------------------------
+def independent_tag_totals(path: Path, key: str, amount: str) -> dict[str, Decimal]:
+    """Sums by the value of tag `key` straight from the file ('' for rows without it): no product code."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            tags = {} if row["Tags"] in ("", "NULL") else json.loads(row["Tags"])
+            totals[tags.get(key) or ""] += Decimal(row[amount])
+    return dict(totals)
+
+
+def stored_tag_totals(source: CostSource, key: str, amount: str) -> dict[str, Decimal]:
+    return {
+        row["tag_value"]: as_decimal(row["total"])
+        for row in DailyTagCost.objects.filter(source=source, tag_key=key)
+        .values("tag_value")
+        .annotate(total=exact_sum(amount))
+    }
+
+
+def test_the_samples_tags_import_with_exact_totals_by_value(focus_source):
+    services.focus_import(source=focus_source, path=SAMPLE)
+
+    for key in ["application", "environment", "business_unit", " org", "CostCenter"]:
+        for amount, focus_amount in [("unblended", "BilledCost"), ("amortized", "EffectiveCost")]:
+            stored = stored_tag_totals(focus_source, key, amount)
+            assert stored == independent_tag_totals(SAMPLE, key, focus_amount), (key, amount)
+            # Every charge counts once under each key (untagged as ''): the key's total is the file's.
+            file_total = sum(independent_totals(SAMPLE, "ProviderName", focus_amount).values())
+            assert sum(stored.values()) == file_total, (key, amount)
+
+
+def test_without_configured_keys_every_key_in_the_file_is_loaded_at_the_daily_grain(focus_source):
+    services.focus_import(source=focus_source, path=SAMPLE)
+
+    tag_facts = DailyTagCost.objects.filter(source=focus_source)
+    keys = set(tag_facts.values_list("tag_key", flat=True))
+    assert {"application", "environment", "business_unit", " org", "org", "ms:Department"} <= keys
+    grain = ["day", "provider", "account_id", "tag_key", "tag_value", "currency"]
+    assert tag_facts.values(*grain).distinct().count() == tag_facts.count()
+    # The sample's credit (24 September, account 11353890204) is in its day's untagged application row.
+    credit_day = tag_facts.filter(account_id="11353890204", day="2024-09-24", tag_key="application")
+    assert credit_day.exists()
+
+
+def test_configured_tag_keys_load_only_those_keys_and_an_absent_key_is_all_untagged(tmp_path, db):
+    source = services.source_create(
+        name="FOCUS tagged", kind=CostSource.Kind.FOCUS_FILE, tag_keys=["application", "team"]
+    )
+    services.focus_import(source=source, path=SAMPLE)
+
+    tag_facts = DailyTagCost.objects.filter(source=source)
+    assert set(tag_facts.values_list("tag_key", flat=True)) == {"application", "team"}
+    file_total = sum(independent_totals(SAMPLE, "ProviderName", "BilledCost").values())
+    assert stored_tag_totals(source, "team", "unblended") == {"": file_total}
+    assert stored_tag_totals(source, "application", "unblended") == independent_tag_totals(
+        SAMPLE, "application", "BilledCost"
+    )
+
+
+def test_reimporting_replaces_the_tag_rows_too(focus_source):
+    services.focus_import(source=focus_source, path=SAMPLE)
+    once = DailyTagCost.objects.filter(source=focus_source).count()
+    services.focus_import(source=focus_source, path=SAMPLE)
+    assert DailyTagCost.objects.filter(source=focus_source).count() == once
+    assert stored_tag_totals(focus_source, "application", "unblended") == independent_tag_totals(
+        SAMPLE, "application", "BilledCost"
+    )
+
+
+def test_malformed_tags_are_listed_by_row_and_column_and_nothing_is_imported(focus_source, tmp_path):
+    broken = {5: '{"team": "payments"', 6: '["team"]', 7: '{"team": 7}', 8: '{"%s": "x"}' % ("k" * 129)}
+    bad = rewrite(tmp_path, lambda line, row: row.update(Tags=broken[line]) if line in broken else None)
+
+    with pytest.raises(FocusFileRefused) as refused:
+        services.focus_import(source=focus_source, path=bad)
+
+    problems = refused.value.problems
+    assert problems[0].startswith("row 5, column Tags: is not valid JSON")
+    assert problems[1] == "row 6, column Tags: is not a JSON object of tag keys and values (found list)"
+    assert problems[2] == "row 7, column Tags: the value of tag 'team' is not text (7)"
+    assert problems[3].startswith("row 8, column Tags: tag key 'kkk")
+    assert len(problems) == 4
+    assert not DailyCost.objects.filter(source=focus_source).exists()
+    assert not DailyTagCost.objects.filter(source=focus_source).exists()
+
+
+# --- Parquet -------------------------------------------------------------------------------------
+def sample_as_parquet(tmp_path: Path, *, typed: bool) -> Path:
+    """The sample converted to Parquet: typed as an export would be (costs as doubles, periods as
+    timestamps, NULL as null), or every column as text."""
+    pa_csv = pytest.importorskip("pyarrow.csv")
+    import pyarrow.parquet as pq
+
+    columns = SAMPLE.read_text().splitlines()[0].replace('"', "").split(",")
+    convert = pa_csv.ConvertOptions(
+        null_values=["NULL", ""],
+        strings_can_be_null=True,
+        column_types=None if typed else {name: "string" for name in columns},
+    )
+    table = pa_csv.read_csv(SAMPLE, convert_options=convert)
+    if typed:
+        assert str(table.schema.field("BilledCost").type) == "double"
+        assert str(table.schema.field("ChargePeriodStart").type).startswith("timestamp")
+    out = tmp_path / ("typed.parquet" if typed else "text.parquet")
+    pq.write_table(table, out)
+    return out
+
+
+@pytest.mark.parametrize("typed", [True, False], ids=["typed", "text"])
+def test_the_sample_as_parquet_imports_the_same_totals_as_the_csv(focus_source, tmp_path, typed):
+    parquet = sample_as_parquet(tmp_path, typed=typed)
+
+    run = services.focus_import(source=focus_source, path=parquet)
+
+    assert run.status == IngestionRun.Status.SUCCEEDED
+    for field, column in [("provider", "ProviderName"), ("service", "ServiceName")]:
+        for amount, focus_amount in [("unblended", "BilledCost"), ("amortized", "EffectiveCost")]:
+            assert stored_totals(focus_source, field, amount) == independent_totals(
+                SAMPLE, column, focus_amount
+            )
+    assert stored_tag_totals(focus_source, "application", "unblended") == independent_tag_totals(
+        SAMPLE, "application", "BilledCost"
+    )
+    assert (str(run.window_start), str(run.window_end)) == ("2024-09-01", "2024-11-01")
+
+
+def test_a_parquet_file_is_recognised_by_its_content_whatever_its_name(focus_source, tmp_path):
+    renamed = tmp_path / "export.bin"
+    renamed.write_bytes(sample_as_parquet(tmp_path, typed=True).read_bytes())
+    services.focus_import(source=focus_source, path=renamed)
+    assert stored_totals(focus_source, "provider", "unblended") == independent_totals(
+        SAMPLE, "ProviderName", "BilledCost"
+    )
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_corrupt_parquet_file_is_refused_clearly_and_keeps_old_data(focus_source, tmp_path, damage):
+    services.focus_import(source=focus_source, path=SAMPLE)
+    before = DailyCost.objects.filter(source=focus_source).count()
+    good = sample_as_parquet(tmp_path, typed=True).read_bytes()
+    corrupt = tmp_path / "corrupt.parquet"
+    corrupt.write_bytes(b"PAR1 this is not parquet" if damage == "garbage" else good[: len(good) // 2])
+
+    with pytest.raises(FocusFileRefused, match="not a readable Parquet file"):
+        services.focus_import(source=focus_source, path=corrupt)
+
+    run = IngestionRun.objects.filter(source=focus_source).first()
+    assert run.status == IngestionRun.Status.FAILED
+    assert "corrupt.parquet: refused, nothing imported" in run.error
+    assert DailyCost.objects.filter(source=focus_source).count() == before
