@@ -148,6 +148,10 @@ class CostViewSet(viewsets.GenericViewSet):
     pagination_class = KeysetPagination
     ordering_is_unique = True
 
+    def page_cache_version(self) -> str:
+        # Pages are cached (Postgres, the default cache) until the facts change: see pagination.py.
+        return selectors.facts_version()
+
     @extend_schema(
         summary="Costs for a window, grouped",
         description="Sums of the cost facts in [start, end), one row per grouping and currency, sorted by "

@@ -5,6 +5,13 @@ tables (cost facts, ingestion runs, variances, explanations, audit lists) use `K
 page after a cursor is read with a WHERE on the sort keys, so a request never counts the whole table
 and page 1,000 costs what page 1 costs.
 
+A view may also say when its data last changed (`page_cache_version()`, a short string): on Postgres
+the page's rows are then cached (the default cache, Redis in production) under the page's own SQL and
+parameters with that version, for at most API_PAGE_CACHE_SECONDS. The SQL carries every filter, the
+caller's visibility included, so two callers share an entry only when they would read the same rows;
+a new version (new facts) makes every older entry unreachable. The costs API uses it: its pages are
+aggregations that cost Postgres far more than reading the version does.
+
 The response of a keyset-paginated list is `{"next": url | null, "previous": url | null, "results":
 [...]}`: follow `next` until it is null. A cursor is opaque (base64 of the last row's sort keys and the
 ordering it belongs to); a cursor from another ordering or a tampered one is a 400 naming `cursor`.
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -28,8 +36,11 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connections
 from django.db.models import F, Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
@@ -94,6 +105,19 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+_OIDS: dict[str, int] = {}
+
+
+def _database_oid(database: Any) -> int:
+    """The database's identity on its server: a database dropped and created again gets a new one."""
+    name = database.settings_dict["NAME"]
+    if name not in _OIDS:
+        with database.cursor() as cursor:
+            cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
+            _OIDS[name] = cursor.fetchone()[0]
+    return _OIDS[name]
 
 
 class KeysetPagination(BasePagination):
@@ -187,7 +211,7 @@ class KeysetPagination(BasePagination):
             except (DjangoValidationError, ValueError, TypeError) as error:
                 raise ValidationError({self.cursor_query_param: ["Invalid cursor."]}) from error
         queryset = queryset.order_by(*(key.expression(backwards=backwards) for key in self.keys))
-        rows = list(queryset[: size + 1])
+        rows = self.fetch(queryset[: size + 1], view)
         more = len(rows) > size
         rows = rows[:size]
         if backwards:
@@ -199,6 +223,24 @@ class KeysetPagination(BasePagination):
         self.previous_values = (
             self._values(first) if first is not None and ((more and backwards) or came_from_before) else None
         )
+        return rows
+
+    def fetch(self, page: QuerySet, view: Any) -> list[Any]:
+        """The page's rows, from the cache when the view versions its data and the entry is current."""
+        seconds = getattr(settings, "API_PAGE_CACHE_SECONDS", 0)
+        versioned = getattr(view, "page_cache_version", None)
+        database = connections[page.db]
+        # Postgres only: its ids never repeat, even across rolled-back test transactions (SQLite's do).
+        if not seconds or versioned is None or database.vendor != "postgresql":
+            return list(page)
+        version = versioned()
+        sql, params = page.query.sql_with_params()
+        material = repr((database.settings_dict["NAME"], _database_oid(database), version, sql, params))
+        key = "api-page:" + hashlib.sha256(material.encode()).hexdigest()
+        rows = cache.get(key)
+        if rows is None:
+            rows = list(page)
+            cache.set(key, rows, seconds)
         return rows
 
     def _values(self, row: Any) -> list[Any]:

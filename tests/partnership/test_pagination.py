@@ -81,6 +81,15 @@ def counts(queries: CaptureQueriesContext) -> list[str]:
     ]
 
 
+def fact_reads(queries: CaptureQueriesContext) -> list[str]:
+    """Statements reading the facts for rows (the version query only takes the ends of their indexes)."""
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if "costdata_dailycost" in q["sql"] and "max(id)" not in q["sql"]
+    ]
+
+
 def cost_key(row: dict) -> tuple[str, str, str]:
     return (row["day"], row["account"], row["currency"])
 
@@ -92,7 +101,7 @@ def test_a_cost_list_page_issues_no_count_query(api, costs):
         )
     assert response.status_code == 200 and len(response.json()["results"]) == len(costs)
     assert not counts(queries)
-    assert len([q for q in queries.captured_queries if "costdata_dailycost" in q["sql"]]) == 1
+    assert len(fact_reads(queries)) == 1
 
 
 def test_cursors_walk_every_cost_row_exactly_once_in_key_order(api, costs):
@@ -112,7 +121,7 @@ def test_a_later_cost_page_reads_only_the_rows_after_its_cursor(api, costs):
     ).json()
     with CaptureQueriesContext(connection) as queries:
         api.get(first["next"])
-    facts = [q["sql"] for q in queries.captured_queries if "costdata_dailycost" in q["sql"]]
+    facts = fact_reads(queries)
     assert len(facts) == 1 and "OFFSET" not in facts[0].upper() and not counts(queries)
 
 
@@ -220,3 +229,62 @@ def test_the_schema_documents_the_cursor_pages(api):
         assert set(schema["components"]["schemas"][page]["properties"]) == {"next", "previous", "results"}, (
             path
         )
+
+
+# --- the costs API's page cache (Postgres: see partnership.pagination.KeysetPagination.fetch) -------------
+on_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the page cache runs on Postgres only"
+)
+COSTS = {"start": "2026-10-01", "end": "2026-10-05", "group_by": "day,account"}
+
+
+@on_postgres
+def test_a_repeated_costs_page_comes_from_the_cache_until_the_facts_change(api, costs, source):
+    first = api.get("/api/v1/costs/", COSTS).json()
+    with CaptureQueriesContext(connection) as queries:
+        again = api.get("/api/v1/costs/", COSTS).json()
+    assert again == first and not fact_reads(queries)
+    DailyCost.objects.create(
+        source=source,
+        day=DAYS[0],
+        account_id="000000000001",
+        service="Amazon S3",
+        unblended=Decimal("7"),
+        amortized=Decimal("7"),
+        currency="USD",
+    )
+    with CaptureQueriesContext(connection) as queries:
+        fresh = api.get("/api/v1/costs/", COSTS).json()
+    assert fact_reads(queries)
+    assert fresh["results"][0] | {"amount": None} == {
+        "day": "2026-10-01",
+        "account": "000000000001",
+        "currency": "USD",
+        "amount": None,
+        "estimated": False,
+    }
+
+
+@on_postgres
+def test_cached_pages_never_cross_filters_or_a_renamed_source(api, costs, source):
+    one = api.get("/api/v1/costs/", COSTS | {"account": ACCOUNTS[0]}).json()["results"]
+    two = api.get("/api/v1/costs/", COSTS | {"account": ACCOUNTS[1]}).json()["results"]
+    assert {r["account"] for r in one} == {ACCOUNTS[0]} and {r["account"] for r in two} == {ACCOUNTS[1]}
+    by_source = {"start": "2026-10-01", "end": "2026-10-05", "group_by": "source"}
+    assert [r["source"] for r in api.get("/api/v1/costs/", by_source).json()["results"]] == ["Paged", "Paged"]
+    CostSource.objects.filter(pk=source.pk).update(name="Renamed")
+    assert [r["source"] for r in api.get("/api/v1/costs/", by_source).json()["results"]] == [
+        "Renamed",
+        "Renamed",
+    ]
+
+
+@on_postgres
+def test_a_window_replaced_by_fewer_rows_is_not_served_from_the_cache(api, costs, source):
+    assert {r["day"] for r in api.get("/api/v1/costs/", COSTS).json()["results"]} >= {"2026-10-01"}
+    # A pull that finds nothing for a day deletes its rows and records its run (the facts' newest id stays).
+    DailyCost.objects.filter(day=DAYS[0]).delete()
+    IngestionRun.objects.create(
+        source=source, status=IngestionRun.Status.SUCCEEDED, window_start=DAYS[0], window_end=DAYS[1]
+    )
+    assert "2026-10-01" not in {r["day"] for r in api.get("/api/v1/costs/", COSTS).json()["results"]}
