@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test bench lint install install-dev clean
+.PHONY: run test bench bench-summary lint install install-dev clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,14 @@ lint: $(VENV)/.installed-dev
 clean:
 	rm -rf var/ .pytest_cache
 
-# Speed and memory figures, measured side by side in one run against real Postgres: JSON under var/bench/.
+# Speed and memory figures, measured side by side in one run against real Postgres and Redis: JSON under
+# var/bench/, then one summary table of every benchmark against its targets. The full run is long (about
+# half an hour); BENCH names the ones to run: `make bench BENCH=load`, `make bench BENCH="ingest dashboard"`.
+BENCH ?=
 bench: $(VENV)/.installed-dev
-	bash scripts/with-services.sh $(PY) -m bench
+	@if [ -z "$(BENCH)" ] || [[ " $(BENCH) " == *" load "* ]]; then bash scripts/install-wrk.sh || exit 2; fi
+	bash scripts/with-services.sh $(PY) -m bench $(BENCH)
+
+# The summary table alone, from the figures the last runs left in var/bench/.
+bench-summary: $(VENV)/.installed-dev
+	@$(PY) -m bench --summary

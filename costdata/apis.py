@@ -22,6 +22,7 @@ from costdata.serializers import (
     IngestionRunSerializer,
     PullRequestSerializer,
 )
+from partnership.pagination import KEYSET_PARAMETERS, KeysetPagination, keyset_page_serializer
 
 
 def _as_api_error(exc: DjangoValidationError) -> ValidationError:
@@ -91,10 +92,13 @@ class CostSourceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(IngestionRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
-        summary="The source's run history, newest first", responses=IngestionRunSerializer(many=True)
+        summary="The source's run history, newest first",
+        responses=keyset_page_serializer("IngestionRunCursorPage", IngestionRunSerializer),
+        parameters=KEYSET_PARAMETERS,
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=KeysetPagination)
     def runs(self, request: Request, pk: str | None = None) -> Response:
+        # Runs pile up (several a day per source): a keyset page, never a count of the history.
         runs = selectors.source_runs(source=self.get_object())
         page = self.paginate_queryset(runs)
         return self.get_paginated_response(IngestionRunSerializer(page, many=True).data)
@@ -104,6 +108,7 @@ class IngestionRunViewSet(viewsets.ReadOnlyModelViewSet):
     """Every source's runs, newest first: window, status, rows, requests, error."""
 
     serializer_class = IngestionRunSerializer
+    pagination_class = KeysetPagination
     filterset_fields = ["source", "status", "trigger"]
     ordering_fields = ["started_at"]
 
@@ -138,11 +143,21 @@ class CostViewSet(viewsets.GenericViewSet):
 
     serializer_class = CostRowSerializer
     filter_backends: list[Any] = []
+    # A keyset page over the aggregated rows: no COUNT (which would aggregate everything a second time)
+    # and no OFFSET. The groupings plus the currency identify a row, so they alone make the cursor.
+    pagination_class = KeysetPagination
+    ordering_is_unique = True
+
+    def page_cache_version(self) -> str:
+        # Pages are cached (Postgres, the default cache) until the facts change: see pagination.py.
+        return selectors.facts_version()
 
     @extend_schema(
         summary="Costs for a window, grouped",
         description="Sums of the cost facts in [start, end), one row per grouping and currency, sorted by "
-        "the groupings. `amount` is a decimal string at full precision. A 400 names the parameter at fault.",
+        "the groupings, then the currency. `amount` is a decimal string at full precision. A 400 names the "
+        "parameter at fault. Paginated by cursor: follow `next` until it is null (no total count is "
+        "given; `page_size` up to 1000).",
         parameters=COST_PARAMETERS,
         # The 400 body names each parameter at fault ({"end": ["..."]}): the shared Error schema.
         responses={200: CostRowSerializer(many=True)},

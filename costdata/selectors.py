@@ -148,6 +148,26 @@ def _uses_monthly_rollup(query: CostQuery) -> bool:
     )
 
 
+def facts_version() -> str:
+    """Changes whenever the cost facts may have: a replace writes new rows (new ids), every pull and import
+    records a run, and deleting or renaming a source shows in the sources' digest. One cheap query (index
+    ends and a few small tables), for caches of what the facts aggregate to."""
+    from django.db import connection
+
+    tables = {model: model._meta.db_table for model in (DailyCost, DailyTagCost, MonthlyCost)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT (SELECT max(id) FROM {tables[DailyCost]}), (SELECT max(id) FROM {tables[DailyTagCost]}),
+                   (SELECT max(id) FROM {tables[MonthlyCost]}),
+                   (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || coalesce(max(finished_at)::text, '')
+                    FROM {IngestionRun._meta.db_table}),
+                   (SELECT md5(string_agg(id::text || ':' || name, ',' ORDER BY id)) FROM {CostSource._meta.db_table})
+            """
+        )
+        return "|".join(str(value) for value in cursor.fetchone())
+
+
 def cost_rows(*, query: CostQuery) -> QuerySet:
     """Amounts aggregated in the database: one row per grouping and currency, sorted by the keys.
 

@@ -33,6 +33,7 @@ from costdata.models import (
 from costdata.services import budgets as budget_services
 from costdata.services import variances as sop
 from meetings.models import Meeting
+from partnership.pagination import KeysetPagination
 from stakeholders.models import Stakeholder, Team
 
 
@@ -475,6 +476,7 @@ class VarianceViewSet(viewsets.ReadOnlyModelViewSet):
     The procedure's steps are explicit actions."""
 
     permission_classes = [permissions.VariancePermission]
+    pagination_class = KeysetPagination
     filterset_class = variance_selectors.VarianceFilter
     ordering_fields = ["month", "due_at", "detected_at"]
 
@@ -585,6 +587,7 @@ class ExplanationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 
     serializer_class = ExplanationSerializer
     permission_classes = [permissions.VariancePermission]
+    pagination_class = KeysetPagination
     filterset_fields = ["variance", "outcome", "category"]
 
     def get_queryset(self):

@@ -212,6 +212,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "partnership@localhost")
 
 # --- API ----------------------------------------------------------------------------------------
+# Small lists are page-numbered with a count; the large ones (costs, runs, variances) use
+# partnership.pagination.KeysetPagination, which caches a page whose view versions its data (the costs
+# API) for at most this long (0: never).
+API_PAGE_CACHE_SECONDS = env_int("API_PAGE_CACHE_SECONDS", 600)
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a refused credential a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -227,14 +227,18 @@ def test_a_bad_query_is_a_400_naming_the_parameter(api, costs, params, parameter
     assert message in " ".join(response.json()[parameter])
 
 
-def test_costs_are_paginated(api, db):
+def test_costs_are_paginated_by_cursor_in_key_order(api, db):
     source = services.source_create(name="Many", kind=CostSource.Kind.AWS_COST_EXPLORER)
     rows = [(date(2026, 10, 1), f"{i:012d}", "AWS Lambda", "1", "1") for i in range(130)]
     load(source, date(2026, 10, 1), date(2026, 10, 2), rows)
     first = get(api, start="2026-10-01", end="2026-10-02", group_by="account").json()
-    assert first["count"] == 130 and len(first["results"]) == 100 and first["next"]
+    assert set(first) == {"next", "previous", "results"}
+    assert len(first["results"]) == 100 and first["next"] and first["previous"] is None
     second = api.get(first["next"]).json()
-    assert [r["account"] for r in second["results"]][-1] == f"{129:012d}"
+    assert [r["account"] for r in second["results"]] == [f"{i:012d}" for i in range(100, 130)]
+    assert second["next"] is None
+    back = api.get(second["previous"]).json()
+    assert back["results"] == first["results"] and back["previous"] is None
 
 
 def test_costs_need_a_signed_in_user(db):
@@ -255,8 +259,11 @@ def test_the_schema_documents_the_costs_contract(api):
         "service",
         "source",
         "basis",
-        "page",
+        "cursor",
+        "page_size",
     }
+    page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    assert set(schema["components"]["schemas"][page]["properties"]) == {"next", "previous", "results"}
     row = schema["components"]["schemas"]["CostRow"]["properties"]
     assert set(row) == {
         "day",
