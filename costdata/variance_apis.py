@@ -562,6 +562,20 @@ class VarianceViewSet(viewsets.ReadOnlyModelViewSet):
         return self._respond(variance)
 
     @extend_schema(
+        summary="Comment on the variance (finance, technology leads, the business unit's owner)",
+        request=SendBackSerializer,
+        responses={201: TransitionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def comment(self, request: Request, pk: str | None = None) -> Response:
+        incoming = SendBackSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        transition = _call(
+            sop.variance_comment, variance=self.get_object(), actor=request.user, **incoming.validated_data
+        )
+        return Response(TransitionSerializer(transition).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
         summary="Record a meeting's decision about this variance (finance, technology leads, admins)",
         request=VarianceDecisionRequestSerializer,
         responses={201: VarianceDecisionSerializer},

@@ -94,6 +94,7 @@ def variance_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_review": variance.status in (Variance.Status.EXPLAINED, Variance.Status.ACCEPTED)
         and permissions.may_review_variances(user),
         "wrote_pending": pending is not None and pending.author_id == user.pk,
+        "may_comment": permissions.may_comment_on_variance(user, variance),
         "may_reassign": variance.status in Variance.AWAITING_OWNER
         and permissions.may_reassign_variance(user, variance),
         "review_form": ReviewForm(),
@@ -144,6 +145,20 @@ def variance_review(request: HttpRequest, pk: int) -> HttpResponse:
         }
         messages.success(request, done[decision])
     return redirect(variance.get_absolute_url())
+
+
+@login_required
+@require_POST
+def variance_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    variance = _get_variance(request, pk)
+    try:
+        sop.variance_comment(variance=variance, actor=request.user, comment=request.POST.get("comment", ""))
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, "Comment added to the timeline.")
+    return redirect(variance.get_absolute_url() + "#timeline")
 
 
 @login_required

@@ -68,6 +68,13 @@ EXPLAINS = {
     ENG: {"pay"},
     TP: {"platform"},
 }
+# Commenting: finance, technology leads and admins anywhere; a business-unit owner on their unit's.
+COMMENTS = {
+    ADMIN: {"pay", "search", "platform", "org", "north"},
+    FINANCE: {"pay", "search", "platform", "org", "north"},
+    LEAD: {"pay", "search", "platform", "org", "north"},
+    BU: {"pay", "org", "north"},
+}
 REASSIGNS = {ADMIN: {"pay", "search", "platform", "org", "north"}, LEAD: {"pay", "platform", "org"}}
 
 Expect = dict[str, str]
@@ -377,6 +384,16 @@ PAGES: list[Case] = [
             lambda w, k=k: f"/costs/variances/{w.variances[k].pk}/reassign/",
             on_variance(k, REASSIGNS, outsider="404"),
             lambda w: {"team": w.teams["payments"].pk},
+        )
+        for k in VARIANCES_SEEN[ADMIN]
+    ],
+    *[
+        page(
+            "variance-comment",
+            "post",
+            lambda w, k=k: f"/costs/variances/{w.variances[k].pk}/comment/",
+            on_variance(k, COMMENTS, outsider="404"),
+            lambda w: {"comment": "Seen."},
         )
         for k in VARIANCES_SEEN[ADMIN]
     ],
@@ -868,6 +885,16 @@ API: list[Case] = [
         )
         for k in VARIANCES_SEEN[ADMIN]
     ],
+    *[
+        api(
+            "/variances/{id}/comment/",
+            "post",
+            on_variance(k, COMMENTS),
+            url=url("/variances/{id}/comment/", V(k)),
+            data=lambda w: {"comment": "Seen."},
+        )
+        for k in VARIANCES_SEEN[ADMIN]
+    ],
     api("/variances/detect/", "post", only(AF)),
     api("/explanations/", "get", only(COSTS), listed=explanations_listed),
     *[
@@ -1123,3 +1150,35 @@ def test_every_api_operation_has_a_place_in_the_matrix():
 def test_every_case_names_an_outcome_for_every_role():
     for case in [*PAGES, *API]:
         assert set(case.expect) == set(ROLES), case
+
+
+def test_the_readme_table_is_the_matrix_in_the_code():
+    from pathlib import Path
+
+    from partnership.access import matrix_markdown
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Who may do what", 1)[1].split("\n## ", 1)[0]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("|"))
+    assert table == matrix_markdown()
+
+
+def test_a_business_unit_owner_comments_on_their_units_variance_and_the_timeline_keeps_it(world):
+    from costdata.models import VarianceTransition
+
+    variance = world.variances["north"]
+    response = _api_client(world, BU).post(
+        f"/api/v1/variances/{variance.pk}/comment/", {"comment": "Marketing launch."}, format="json"
+    )
+    assert response.status_code == 201
+    row = VarianceTransition.objects.get(variance=variance, action="comment")
+    assert (row.comment, row.actor, row.from_status, row.to_status) == (
+        "Marketing launch.",
+        world.users[BU],
+        "assigned",
+        "assigned",
+    )
+    refused = _api_client(world, ENG).post(
+        f"/api/v1/variances/{world.variances['pay'].pk}/comment/", {"comment": "x"}, format="json"
+    )
+    assert refused.status_code == 403
