@@ -47,7 +47,11 @@ def user(db):
 
     reader = get_user_model().objects.create_user("reader", password="x")
     Stakeholder.objects.create(
-        name="Reader", email="reader@example.com", group=Group.FINANCE, role=Role.BUSINESS_ANALYST, user=reader
+        name="Reader",
+        email="reader@example.com",
+        group=Group.FINANCE,
+        role=Role.BUSINESS_ANALYST,
+        user=reader,
     )
     return reader
 
