@@ -48,6 +48,7 @@ def _next_or(request: HttpRequest, default: str) -> HttpResponseRedirect:
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     context.setdefault("can_edit", can_edit_people(request.user))
+    context.setdefault("can_claim", permissions.can_manage_ownership(request.user))
     return render(request, f"stakeholders/{template}", context)
 
 
