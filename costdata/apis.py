@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from costdata import selectors, services
 from costdata.models import CostSource, IngestionRun
-from costdata.permissions import ReadOrManageSources
+from costdata.permissions import CostPermission, ReadOrManageSources, cost_filter
 from costdata.serializers import (
     CostQuerySerializer,
     CostRowSerializer,
@@ -109,6 +109,7 @@ class IngestionRunViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = IngestionRunSerializer
     pagination_class = KeysetPagination
+    permission_classes = [ReadOrManageSources]
     filterset_fields = ["source", "status", "trigger"]
     ordering_fields = ["started_at"]
 
@@ -142,6 +143,7 @@ class CostViewSet(viewsets.GenericViewSet):
     """Costs aggregated at the grain asked for, exact to the stored twelve places."""
 
     serializer_class = CostRowSerializer
+    permission_classes = [CostPermission]
     filter_backends: list[Any] = []
     # A keyset page over the aggregated rows: no COUNT (which would aggregate everything a second time)
     # and no OFFSET. The groupings plus the currency identify a row, so they alone make the cursor.
@@ -166,6 +168,8 @@ class CostViewSet(viewsets.GenericViewSet):
         incoming = CostQuerySerializer(data=request.query_params)
         incoming.is_valid(raise_exception=True)
         query = incoming.to_query()
-        page = self.paginate_queryset(selectors.cost_rows(query=query))
+        visible = cost_filter(request.user)
+        rows = selectors.cost_rows(query=query, visible=visible.facts, visible_tags=visible.tag_facts)
+        page = self.paginate_queryset(rows)
         rows = CostRowSerializer(page, many=True, groupings=query.output_names).data
         return self.get_paginated_response(rows)

@@ -6,6 +6,7 @@ Every chart page answers `?csv=<chart key>` with that chart's table as CSV (the 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from typing import Any
@@ -20,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from costdata import dashboards, review_packs
+from costdata import dashboards, permissions, review_packs
 from costdata.dashboard_models import ReviewPack
 from costdata.spreadsheets import csv_cell
 
@@ -56,7 +57,7 @@ def _render_dashboard(
     request: HttpRequest, *, scope: dashboards.CostScope, template: str, extra: dict | None = None
 ) -> HttpResponse:
     try:
-        filters = dashboards.parse_filters(request.GET)
+        filters = _visible_filters(request, dashboards.parse_filters(request.GET))
         view = dashboards.dashboard_view(scope=scope, filters=filters)
     except dashboards.FilterErrors as exc:
         return _bad_request(request, exc.errors)
@@ -82,6 +83,15 @@ def _render_dashboard(
     return render(request, template, context)
 
 
+def _visible_filters(
+    request: HttpRequest, filters: dashboards.DashboardFilters
+) -> dashboards.DashboardFilters:
+    """The filters narrowed to the rows the viewer may see (the role's scope; see costdata.permissions)."""
+    if not permissions.may_read_costs(request.user):
+        raise PermissionDenied("Costs are for people in the programme.")
+    return dataclasses.replace(filters, visible=permissions.cost_filter(request.user).facts)
+
+
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     return _render_dashboard(
@@ -95,6 +105,11 @@ def scope_page(request: HttpRequest, kind: str, value: str) -> HttpResponse:
         scope = dashboards.scope_for(kind, value)
     except dashboards.UnknownScope as exc:
         return _bad_request(request, {"scope": str(exc)})
+    team_id = scope.team.pk if scope.team is not None else None
+    if not permissions.dashboard_scope_visible(
+        request.user, kind=scope.kind, value=scope.value, team_id=team_id
+    ):
+        raise Http404("No such scope.")
     may_generate = review_packs.may_generate_review_pack(request.user)
     meetings = review_packs.review_pack_meetings_upcoming() if may_generate else []
     return _render_dashboard(
@@ -104,6 +119,10 @@ def scope_page(request: HttpRequest, kind: str, value: str) -> HttpResponse:
 
 @login_required
 def commitments(request: HttpRequest) -> HttpResponse:
+    if not permissions.may_read_all_costs(request.user):
+        raise PermissionDenied(
+            "Commitments cover the whole organisation: admins, finance and technology leads."
+        )
     try:
         filters = dashboards.parse_filters(request.GET)
     except dashboards.FilterErrors as exc:
@@ -120,12 +139,19 @@ def commitments(request: HttpRequest) -> HttpResponse:
 
 
 # --- review packs -----------------------------------------------------------------------------------
+# A pack freezes the organisation's figures for a meeting, so it is for those who read every cost.
+
+
+def _require_packs(request: HttpRequest) -> None:
+    if not permissions.may_read_review_packs(request.user):
+        raise PermissionDenied("Review packs are for admins, finance and technology leads.")
 
 
 @login_required
 def review_pack_index(request: HttpRequest) -> HttpResponse:
     from meetings.models import Meeting
 
+    _require_packs(request)
     meetings = (
         Meeting.objects.exclude(status=Meeting.Status.CANCELLED)
         .select_related("cadence")
@@ -155,6 +181,7 @@ def review_pack_create(request: HttpRequest, meeting_pk: int) -> HttpResponse:
 
 @login_required
 def review_pack_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_packs(request)
     pack = get_object_or_404(ReviewPack.objects.select_related("meeting", "generated_by"), pk=pk)
     context = {
         "pack": pack,
@@ -167,6 +194,7 @@ def review_pack_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def review_pack_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_packs(request)
     pack = get_object_or_404(ReviewPack.objects.select_related("meeting"), pk=pk)
     response = HttpResponse(
         review_packs.review_pack_xlsx(pack),
@@ -180,6 +208,7 @@ def review_pack_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_pack_csv(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     """One frozen chart's table as CSV: the text stored when the pack was generated."""
+    _require_packs(request)
     pack = get_object_or_404(ReviewPack, pk=pk)
     chart = pack.content.get("charts", {}).get(key)
     if chart is None:

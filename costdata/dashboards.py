@@ -122,6 +122,8 @@ class DashboardFilters:
     service: str = ""
     currency: str = ""
     days: int = DEFAULT_DAYS
+    # The rows the viewer may see (costdata.permissions.cost_filter); None means everything.
+    visible: Q | None = None
 
     def query(self, *, exclude: Iterable[str] = ()) -> dict[str, str]:
         """The filters as URL parameters (defaults left out), for links that keep the selection."""
@@ -589,7 +591,8 @@ class DashboardView:
     @property
     def condition(self) -> Q:
         assert self.owners is not None
-        return scope_q(self.scope, self.owners) & filters_q(self.filters, self.owners)
+        condition = scope_q(self.scope, self.owners) & filters_q(self.filters, self.owners)
+        return condition & self.filters.visible if self.filters.visible is not None else condition
 
     @property
     def other_currencies(self) -> tuple[str, ...]:

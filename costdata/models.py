@@ -573,6 +573,7 @@ class VarianceTransition(models.Model):
         SEND_BACK = "send_back", "Sent back"
         ESCALATE = "escalate", "Escalated"
         CLOSE = "close", "Closed"
+        COMMENT = "comment", "Commented"
 
     variance = models.ForeignKey(Variance, on_delete=models.CASCADE, related_name="transitions")
     action = models.CharField(max_length=12, choices=Action.choices)

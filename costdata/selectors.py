@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, DateField, F, IntegerField, Max, QuerySet, Sum
+from django.db.models import Count, DateField, F, IntegerField, Max, Q, QuerySet, Sum
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
@@ -76,11 +76,12 @@ def source_runs(*, source: CostSource) -> QuerySet[IngestionRun]:
     return source.runs.order_by("-started_at", "-id")
 
 
-def month_to_date_totals(*, today: date | None = None) -> list[dict[str, object]]:
-    """This month's unblended cost so far, one line per currency."""
+def month_to_date_totals(*, today: date | None = None, visible: Q | None = None) -> list[dict[str, object]]:
+    """This month's unblended cost so far, one line per currency (of the rows in `visible`, if given)."""
     today = today or timezone.localdate()
+    facts = DailyCost.objects.filter(visible) if visible is not None else DailyCost.objects.all()
     rows = (
-        DailyCost.objects.filter(day__gte=today.replace(day=1), day__lt=today)
+        facts.filter(day__gte=today.replace(day=1), day__lt=today)
         .values("currency")
         .annotate(amount=exact_sum("unblended"))
         .order_by("currency")
@@ -168,14 +169,15 @@ def facts_version() -> str:
         return "|".join(str(value) for value in cursor.fetchone())
 
 
-def cost_rows(*, query: CostQuery) -> QuerySet:
+def cost_rows(*, query: CostQuery, visible: Q | None = None, visible_tags: Q | None = None) -> QuerySet:
     """Amounts aggregated in the database: one row per grouping and currency, sorted by the keys.
 
     Each row: the grouping values under grouping_alias(name) (`k_day`, `k_month`, `k_account`, ...,
     `k_tag` for tag:KEY), `amount` (the exact sum; read it with costdata.money.as_decimal), `currency`,
     `estimated` (1 if any day in it is still estimated). A
     tag grouping reads the tag grain (DailyTagCost), everything else the service grain, so the two are
-    never added together.
+    never added together. `visible` (service grain) and `visible_tags` (tag grain) restrict the rows to
+    what the reader may see (costdata.permissions.cost_filter); None reads every row.
     """
     monthly = _uses_monthly_rollup(query)
     if query.tag_key is not None:
@@ -186,6 +188,9 @@ def cost_rows(*, query: CostQuery) -> QuerySet:
         facts = MonthlyCost.objects.filter(month__gte=query.start, month__lt=query.end)
     else:
         facts = DailyCost.objects.filter(day__gte=query.start, day__lt=query.end)
+    restriction = visible_tags if query.tag_key is not None else visible
+    if restriction is not None:
+        facts = facts.filter(restriction)
     if query.accounts:
         facts = facts.filter(account_id__in=query.accounts)
     if query.services:

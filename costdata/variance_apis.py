@@ -6,6 +6,7 @@ writable `status` field, so each has its own permission rule and its own error.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -293,7 +294,9 @@ class BudgetViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["fiscal_year"]
 
     def get_queryset(self):
-        return variance_selectors.budget_list().order_by("-fiscal_year")
+        return permissions.visible_budgets(self.request.user, variance_selectors.budget_list()).order_by(
+            "-fiscal_year"
+        )
 
     def perform_create(self, serializer: BudgetSerializer) -> None:
         serializer.instance = _call(
@@ -310,7 +313,8 @@ class BudgetVersionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
-        return BudgetVersion.objects.select_related("budget", "locked_by").order_by("budget", "number")
+        versions = BudgetVersion.objects.select_related("budget", "locked_by").order_by("budget", "number")
+        return permissions.visible_budgets(self.request.user, versions)
 
     def perform_create(self, serializer: BudgetVersionSerializer) -> None:
         data = dict(serializer.validated_data)
@@ -377,7 +381,10 @@ class BudgetVersionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     def export(self, request: Request, pk: str | None = None) -> HttpResponse:
         kind = request.query_params.get("kind", "csv")
         content, content_type, filename = _call(
-            budget_services.budget_version_export, version=self.get_object(), kind=kind
+            budget_services.budget_version_export,
+            version=self.get_object(),
+            kind=kind,
+            lines=permissions.visible_budget_lines(request.user, BudgetLine.objects.all()),
         )
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -395,7 +402,8 @@ class BudgetLineViewSet(
     http_method_names = ["get", "post", "put", "delete", "head", "options"]
 
     def get_queryset(self):
-        return BudgetLine.objects.order_by("version", "scope_type", "scope_value", "month")
+        lines = BudgetLine.objects.order_by("version", "scope_type", "scope_value", "month")
+        return permissions.visible_budget_lines(self.request.user, lines)
 
     def perform_create(self, serializer: BudgetLineSerializer) -> None:
         data = serializer.validated_data
@@ -445,6 +453,7 @@ class ForecastViewSet(viewsets.GenericViewSet):
     """Month-end projection of a scope with its range, and the scope's budget for the month."""
 
     serializer_class = ForecastSerializer
+    permission_classes = [permissions.CostPermission]
     filter_backends: list[Any] = []
     pagination_class = None
 
@@ -460,11 +469,17 @@ class ForecastViewSet(viewsets.GenericViewSet):
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         month = variance_selectors._month(data["month"]) if data.get("month") else date.today().replace(day=1)
+        if not permissions.scope_visible(
+            request.user, scope_type=data["scope_type"], scope_value=data["scope_value"]
+        ):
+            return Response({"detail": "No cost data for that scope."}, status=status.HTTP_404_NOT_FOUND)
         forecast = variance_selectors.scope_forecast(
             scope_type=data["scope_type"], scope_value=data["scope_value"], month=month
         )
         if forecast is None:
             return Response({"detail": "No cost data for that scope."}, status=status.HTTP_404_NOT_FOUND)
+        if not permissions.may_read_budgets(request.user):
+            forecast = dataclasses.replace(forecast, budget=None)
         return Response(ForecastSerializer(forecast).data)
 
 
@@ -481,11 +496,10 @@ class VarianceViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["month", "due_at", "detected_at"]
 
     def get_queryset(self):
+        variances = permissions.visible_variances(self.request.user, variance_selectors.variance_list())
         if self.action == "retrieve":
-            return variance_selectors.variance_list().prefetch_related(
-                "explanations__author", "transitions__actor"
-            )
-        return variance_selectors.variance_list()
+            return variances.prefetch_related("explanations__author", "transitions__actor")
+        return variances
 
     def get_serializer_class(self):
         return VarianceDetailSerializer if self.action != "list" else VarianceSerializer
@@ -550,6 +564,20 @@ class VarianceViewSet(viewsets.ReadOnlyModelViewSet):
         return self._respond(variance)
 
     @extend_schema(
+        summary="Comment on the variance (finance, technology leads, the business unit's owner)",
+        request=SendBackSerializer,
+        responses={201: TransitionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def comment(self, request: Request, pk: str | None = None) -> Response:
+        incoming = SendBackSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        transition = _call(
+            sop.variance_comment, variance=self.get_object(), actor=request.user, **incoming.validated_data
+        )
+        return Response(TransitionSerializer(transition).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
         summary="Record a meeting's decision about this variance (finance, technology leads, admins)",
         request=VarianceDecisionRequestSerializer,
         responses={201: VarianceDecisionSerializer},
@@ -591,7 +619,10 @@ class ExplanationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     filterset_fields = ["variance", "outcome", "category"]
 
     def get_queryset(self):
-        return Explanation.objects.select_related("author", "reviewed_by").order_by("-created_at", "-pk")
+        explanations = Explanation.objects.select_related("author", "reviewed_by").order_by(
+            "-created_at", "-pk"
+        )
+        return permissions.visible_explanations(self.request.user, explanations)
 
     @extend_schema(
         summary="File an explanation for an assigned variance",
@@ -603,6 +634,8 @@ class ExplanationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     def perform_create(self, serializer: ExplanationSerializer) -> None:
         data = dict(serializer.validated_data)
         variance = data.pop("variance")
+        if not permissions.variance_visible(self.request.user, variance):
+            raise ValidationError({"variance": f'Invalid pk "{variance.pk}" - object does not exist.'})
         serializer.instance = _call(
             sop.variance_explain,
             variance=variance,

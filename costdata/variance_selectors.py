@@ -91,8 +91,11 @@ def variance_detail(*, pk: int) -> Variance:
     )
 
 
-def variance_status_counts() -> dict[str, int]:
-    counts = dict(Variance.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+def variance_status_counts(*, queryset: QuerySet[Variance] | None = None) -> dict[str, int]:
+    queryset = Variance.objects.all() if queryset is None else queryset
+    counts = dict(
+        queryset.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
     return {status: counts.get(status, 0) for status in Variance.Status.values}
 
 
@@ -124,10 +127,14 @@ class ScopeLines:
     total: Decimal
 
 
-def budget_version_grid(version: BudgetVersion, months: list[date]) -> list[ScopeLines]:
-    """One row per scope, one column per fiscal month: the layout finance reads a budget in."""
+def budget_version_grid(
+    version: BudgetVersion, months: list[date], *, lines: QuerySet[BudgetLine] | None = None
+) -> list[ScopeLines]:
+    """One row per scope, one column per fiscal month: the layout finance reads a budget in.
+    `lines` narrows the grid to the lines the reader may see."""
     cells: dict[tuple[str, str], dict[date, Decimal]] = {}
-    for line in BudgetLine.objects.filter(version=version).order_by("scope_type", "scope_value", "month"):
+    lines = BudgetLine.objects.all() if lines is None else lines
+    for line in lines.filter(version=version).order_by("scope_type", "scope_value", "month"):
         cells.setdefault((line.scope_type, line.scope_value), {})[line.month] = line.amount
     rows = []
     for (scope_type, scope_value), by_month in cells.items():
@@ -190,11 +197,14 @@ class ScopeComparison:
         return self.this - self.other
 
 
-def budget_version_comparison(version: BudgetVersion, other: BudgetVersion) -> list[ScopeComparison]:
+def budget_version_comparison(
+    version: BudgetVersion, other: BudgetVersion, *, lines: QuerySet[BudgetLine] | None = None
+) -> list[ScopeComparison]:
     """Each scope's fiscal-year total in two versions of the same budget (locked ones stay comparable)."""
     totals: dict[tuple[str, str], list[Decimal]] = {}
+    lines = BudgetLine.objects.all() if lines is None else lines
     for index, each in enumerate((version, other)):
-        for line in BudgetLine.objects.filter(version=each):
+        for line in lines.filter(version=each):
             pair = totals.setdefault((line.scope_type, line.scope_value), [Decimal(0), Decimal(0)])
             pair[index] += line.amount
     return [ScopeComparison(t, v, pair[0], pair[1]) for (t, v), pair in sorted(totals.items())]

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from costdata import budget_files, permissions, variance_selectors
-from costdata.models import Budget, BudgetVersion, Variance
+from costdata.models import Budget, BudgetLine, BudgetVersion, Variance
 from costdata.services import budgets as budget_services
 from costdata.services import variances as sop
 from costdata.variance_forms import (
@@ -52,27 +52,38 @@ def _add_errors(form: Any, error: ValidationError) -> None:
 
 @login_required
 def variance_index(request: HttpRequest) -> HttpResponse:
-    filterset = variance_selectors.VarianceFilter(request.GET, queryset=variance_selectors.variance_list())
+    _require(permissions.may(request.user, "variances.read"))
+    visible = permissions.visible_variances(request.user, variance_selectors.variance_list())
+    filterset = variance_selectors.VarianceFilter(request.GET, queryset=visible)
     variances = list(filterset.qs[:500])
     context = {
         "filter": filterset,
         "variances": variances,
-        "counts": variance_selectors.variance_status_counts(),
+        "counts": variance_selectors.variance_status_counts(queryset=visible),
         "may_detect": permissions.may_run_detection(request.user),
     }
     return render(request, "costdata/variances/list.html", context)
 
 
-def _get_variance(pk: int) -> Variance:
+def _require(allowed: bool, message: str = "Your role does not give access to this page.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _get_variance(request: HttpRequest, pk: int) -> Variance:
+    """The variance if the user may see it; 404 otherwise (never a 403 that confirms it exists)."""
     try:
-        return variance_selectors.variance_detail(pk=pk)
+        variance = variance_selectors.variance_detail(pk=pk)
     except Variance.DoesNotExist as error:
         raise Http404("No such variance.") from error
+    if not permissions.variance_visible(request.user, variance):
+        raise Http404("No such variance.")
+    return variance
 
 
 @login_required
 def variance_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    variance = _get_variance(pk)
+    variance = _get_variance(request, pk)
     user = request.user
     pending = next((e for e in variance.explanations.all() if e.outcome == "pending"), None)
     context = {
@@ -83,6 +94,7 @@ def variance_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_review": variance.status in (Variance.Status.EXPLAINED, Variance.Status.ACCEPTED)
         and permissions.may_review_variances(user),
         "wrote_pending": pending is not None and pending.author_id == user.pk,
+        "may_comment": permissions.may_comment_on_variance(user, variance),
         "may_reassign": variance.status in Variance.AWAITING_OWNER
         and permissions.may_reassign_variance(user, variance),
         "review_form": ReviewForm(),
@@ -93,7 +105,7 @@ def variance_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def variance_explain(request: HttpRequest, pk: int) -> HttpResponse:
-    variance = _get_variance(pk)
+    variance = _get_variance(request, pk)
     if not permissions.may_explain_variance(request.user, variance):
         raise PermissionDenied("Only engineers and leads of the owning team explain this variance.")
     form = ExplanationForm(request.POST or None)
@@ -111,7 +123,7 @@ def variance_explain(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def variance_review(request: HttpRequest, pk: int) -> HttpResponse:
-    variance = get_object_or_404(Variance, pk=pk)
+    variance = _get_variance(request, pk)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose accept, send back or close.")
@@ -137,8 +149,22 @@ def variance_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def variance_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    variance = _get_variance(request, pk)
+    try:
+        sop.variance_comment(variance=variance, actor=request.user, comment=request.POST.get("comment", ""))
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, "Comment added to the timeline.")
+    return redirect(variance.get_absolute_url() + "#timeline")
+
+
+@login_required
+@require_POST
 def variance_reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    variance = get_object_or_404(Variance, pk=pk)
+    variance = _get_variance(request, pk)
     form = ReassignForm(request.POST)
     if form.is_valid():
         try:
@@ -171,6 +197,7 @@ def variance_detect_now(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def budget_index(request: HttpRequest) -> HttpResponse:
+    _require(permissions.may_read_budgets(request.user), "Budgets are not part of your role.")
     may_manage = permissions.may_manage_budgets(request.user)
     form = BudgetCreateForm(request.POST or None)
     if request.method == "POST":
@@ -189,6 +216,7 @@ def budget_index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(permissions.may_read_budgets(request.user), "Budgets are not part of your role.")
     budget = get_object_or_404(variance_selectors.budget_list(), pk=pk)
     may_manage = permissions.may_manage_budgets(request.user)
     form = VersionCreateForm(request.POST or None, budget=budget)
@@ -216,13 +244,15 @@ def _fiscal_months(budget: Budget) -> list[date]:
 
 @login_required
 def budget_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(permissions.may_read_budgets(request.user), "Budgets are not part of your role.")
     version = get_object_or_404(BudgetVersion.objects.select_related("budget", "locked_by"), pk=pk)
     months = _fiscal_months(version.budget)
+    lines = permissions.visible_budget_lines(request.user, BudgetLine.objects.all())
     context = {
         "version": version,
         "budget": version.budget,
         "months": months,
-        "rows": variance_selectors.budget_version_grid(version, months),
+        "rows": variance_selectors.budget_version_grid(version, months, lines=lines),
         "effective": variance_selectors.budget_version_effective(version),
         "may_manage": permissions.may_manage_budgets(request.user),
         "import_form": BudgetImportForm(),
@@ -237,7 +267,7 @@ def budget_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if other is not None:
         context["compare_with"] = other
-        context["comparison"] = variance_selectors.budget_version_comparison(version, other)
+        context["comparison"] = variance_selectors.budget_version_comparison(version, other, lines=lines)
     return render(request, "costdata/budgets/version.html", context)
 
 
@@ -282,9 +312,14 @@ def budget_version_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def budget_version_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    _require(permissions.may_read_budgets(request.user), "Budgets are not part of your role.")
     version = get_object_or_404(BudgetVersion.objects.select_related("budget"), pk=pk)
     try:
-        content, content_type, filename = budget_services.budget_version_export(version=version, kind=fmt)
+        content, content_type, filename = budget_services.budget_version_export(
+            version=version,
+            kind=fmt,
+            lines=permissions.visible_budget_lines(request.user, BudgetLine.objects.all()),
+        )
     except ValidationError as error:
         raise Http404("Export as csv or xlsx.") from error
     response = HttpResponse(content, content_type=content_type)

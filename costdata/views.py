@@ -14,17 +14,24 @@ from costdata import selectors, services
 from costdata.focus import FocusFileRefused
 from costdata.forms import FocusUploadForm
 from costdata.models import CostSource
-from costdata.permissions import may_manage_sources
+from costdata.permissions import may_manage_sources, may_read_sources
+
+
+def _require_sources(request: HttpRequest) -> None:
+    if not may_read_sources(request.user):
+        raise PermissionDenied("Cost sources are for admins, finance and technology leads.")
 
 
 @login_required
 def source_index(request: HttpRequest) -> HttpResponse:
+    _require_sources(request)
     sources = [(source, selectors.source_freshness(source=source)) for source in selectors.source_list()]
     return render(request, "costdata/source_list.html", {"sources": sources})
 
 
 @login_required
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_sources(request)
     source = get_object_or_404(CostSource, pk=pk)
     requests, request_cost = selectors.source_requests_this_month(source=source)
     context = {

@@ -55,7 +55,7 @@ class GlossaryTermViewSet(viewsets.ModelViewSet):
     """The glossary: plain-language definitions, each with an anchor URL on /glossary/."""
 
     serializer_class = GlossaryTermSerializer
-    permission_classes = [permissions.ProgrammePermission]
+    permission_classes = [permissions.TopicPermission]
     queryset = GlossaryTerm.objects.all()
     filterset_class = filters.GlossaryTermFilter
     ordering_fields = ["term", "updated_at"]
@@ -79,7 +79,7 @@ class TopicViewSet(viewsets.ModelViewSet):
     """The topic catalogue. `?due=true` lists topics whose review frequency has elapsed."""
 
     serializer_class = TopicSerializer
-    permission_classes = [permissions.ProgrammePermission]
+    permission_classes = [permissions.TopicPermission]
     queryset = Topic.objects.prefetch_related("members", "glossary_terms")
     filterset_class = filters.TopicFilter
     ordering_fields = ["name", "last_discussed", "review_frequency_days", "owning_group"]
@@ -311,6 +311,7 @@ class CalendarFeedViewSet(
     """Secret calendar subscription URLs. The URL is returned once, on create or rotate; only its hash is kept."""
 
     serializer_class = CalendarFeedSerializer
+    permission_classes = [permissions.FeedPermission]
     filterset_class = filters.CalendarFeedFilter
     ordering_fields = ["created_at"]
     ordering = ["-created_at"]
@@ -361,6 +362,7 @@ class ChangeRecordViewSet(viewsets.ReadOnlyModelViewSet):
     """Who changed what in the programme: filter by object_type and object_id, action or actor."""
 
     serializer_class = ChangeRecordSerializer
+    permission_classes = [permissions.ProgrammePermission]
     queryset = ChangeRecord.objects.select_related("actor")
     filterset_fields = ["object_type", "object_id", "action", "actor"]
     ordering_fields = ["at"]

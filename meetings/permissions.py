@@ -1,8 +1,12 @@
-"""Who may do what in the programme, in one place.
+"""Who may do what in the programme, in one place. Pages and the API both ask these predicates.
 
-For now (issue 3): every signed-in user reads; admins, finance and technology leads write; the owner of
-an action item may edit it (engineers keep their own action items up to date) but not hand it to
-someone else. A later issue completes the role matrix; pages and the API both ask these predicates.
+- the programme (topics, glossary, cadences, meetings, action items, calendar files) is read by
+  everyone in the organisation; third parties see none of it;
+- topics and the glossary are managed by admins and finance;
+- meetings are run (cadences, meetings, attendance, minutes, decisions, agendas) by admins, finance
+  and technology leads, who also assign action items to anyone;
+- everyone in the organisation may take an action item themselves and edit their own (not hand it to
+  someone else); a personal calendar feed is theirs to manage.
 """
 
 from __future__ import annotations
@@ -12,37 +16,59 @@ from typing import Any
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from stakeholders.models import Group, Stakeholder
+from stakeholders.permissions import A, B, Capability, E, F, T, _all
+from stakeholders.roles import INTERNAL, Role, role_of
+from stakeholders.roles import stakeholder_of as _stakeholder_of
 
 LEAD_GROUPS = {Group.FINANCE, Group.TECHNOLOGY}
 
+CAPABILITIES: list[Capability] = [
+    Capability(
+        "programme.read", "Read topics, glossary, cadences, meetings and calendar files", _all(A, F, T, B, E)
+    ),
+    Capability("topics.manage", "Manage topics and the glossary", _all(A, F)),
+    Capability(
+        "meetings.run", "Run meetings: cadences, agendas, attendance, minutes, decisions", _all(A, F, T)
+    ),
+    Capability("action_items.assign", "Assign action items to anyone", _all(A, F, T)),
+    Capability(
+        "action_items.own",
+        "Take and edit one's own action items",
+        _all(A, F, T, business_unit_owner="own", engineer="own"),
+    ),
+]
+_BY_KEY = {c.key: c for c in CAPABILITIES}
+
+
+def may(user: Any, key: str) -> bool:
+    return _BY_KEY[key].allows(role_of(user))
+
 
 def stakeholder_of(user: Any) -> Stakeholder | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    cached = getattr(user, "_meetings_stakeholder", False)
-    if cached is False:
-        cached = Stakeholder.objects.filter(user=user, active=True).first()
-        user._meetings_stakeholder = cached
-    return cached
+    return _stakeholder_of(user)
 
 
 def is_admin(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and (user.is_staff or user.is_superuser))
+    return role_of(user) is Role.ADMIN
 
 
 def is_lead(user: Any) -> bool:
-    """A finance or technology lead: anyone active in those groups."""
-    stakeholder = stakeholder_of(user)
-    return stakeholder is not None and stakeholder.group in LEAD_GROUPS
+    """A finance or technology lead."""
+    return role_of(user) in (Role.FINANCE, Role.TECHNOLOGY_LEAD)
 
 
 def can_read(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False))
+    return role_of(user) in INTERNAL
 
 
 def can_manage_programme(user: Any) -> bool:
-    """Create and edit topics, glossary terms, cadences, meetings, attendance, minutes and decisions."""
-    return is_admin(user) or is_lead(user)
+    """Create and edit cadences, meetings, attendance, minutes, decisions and agendas."""
+    return may(user, "meetings.run")
+
+
+def can_manage_topics(user: Any) -> bool:
+    """Create and edit topics and glossary terms."""
+    return may(user, "topics.manage")
 
 
 def is_action_item_owner(user: Any, item: Any) -> bool:
@@ -51,19 +77,21 @@ def is_action_item_owner(user: Any, item: Any) -> bool:
 
 
 def can_edit_action_item(user: Any, item: Any) -> bool:
-    return can_manage_programme(user) or is_action_item_owner(user, item)
+    if can_manage_programme(user):
+        return True
+    return can_read(user) and is_action_item_owner(user, item)
 
 
 def can_create_action_item(user: Any, owner: Stakeholder | None) -> bool:
-    """Managers assign to anyone; anyone with a stakeholder record may take an action item themselves."""
+    """Managers assign to anyone; anyone in the organisation may take an action item themselves."""
     if can_manage_programme(user):
         return True
     stakeholder = stakeholder_of(user)
-    return stakeholder is not None and owner is not None and owner.pk == stakeholder.pk
+    return can_read(user) and stakeholder is not None and owner is not None and owner.pk == stakeholder.pk
 
 
 def can_reassign_action_item(user: Any) -> bool:
-    return can_manage_programme(user)
+    return may(user, "action_items.assign")
 
 
 def can_manage_feed(user: Any, feed_subject: Any) -> bool:
@@ -72,7 +100,8 @@ def can_manage_feed(user: Any, feed_subject: Any) -> bool:
         return True
     stakeholder = stakeholder_of(user)
     return (
-        isinstance(feed_subject, Stakeholder)
+        can_read(user)
+        and isinstance(feed_subject, Stakeholder)
         and stakeholder is not None
         and stakeholder.pk == feed_subject.pk
     )
@@ -82,7 +111,7 @@ def can_manage_feed(user: Any, feed_subject: Any) -> bool:
 
 
 class ProgrammePermission(BasePermission):
-    """Read: authenticated. Write: programme managers."""
+    """Read: the organisation. Write: those who run meetings."""
 
     message = "Only admins and finance or technology leads may change the programme."
 
@@ -92,8 +121,19 @@ class ProgrammePermission(BasePermission):
         return can_manage_programme(request.user)
 
 
+class TopicPermission(BasePermission):
+    """Read: the organisation. Write: admins and finance."""
+
+    message = "Only admins and finance manage topics and the glossary."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if request.method in SAFE_METHODS:
+            return can_read(request.user)
+        return can_manage_topics(request.user)
+
+
 class ActionItemPermission(BasePermission):
-    """Read: authenticated. Write: programme managers, or the item's owner."""
+    """Read: the organisation. Write: those who run meetings, or the item's owner."""
 
     message = "Only admins, finance and technology leads and the item's owner may change an action item."
 
@@ -101,7 +141,9 @@ class ActionItemPermission(BasePermission):
         if request.method in SAFE_METHODS:
             return can_read(request.user)
         # Creation is checked against the owner in the serializer; edits per object below.
-        return can_manage_programme(request.user) or stakeholder_of(request.user) is not None
+        return can_manage_programme(request.user) or (
+            can_read(request.user) and stakeholder_of(request.user) is not None
+        )
 
     def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
         if request.method in SAFE_METHODS:
@@ -109,3 +151,12 @@ class ActionItemPermission(BasePermission):
         if request.method == "DELETE":
             return can_manage_programme(request.user)
         return can_edit_action_item(request.user, obj)
+
+
+class FeedPermission(BasePermission):
+    """Calendar feeds: the organisation (each manages their own; the queryset filters)."""
+
+    message = "Calendar feeds are for people in the organisation."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return can_read(request.user)

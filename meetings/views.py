@@ -37,6 +37,11 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied("You may not change this.")
 
 
+def _require_read(request: HttpRequest) -> None:
+    if not permissions.can_read(request.user):
+        raise PermissionDenied("The programme is for people in the organisation.")
+
+
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
@@ -73,15 +78,16 @@ def _form_page(
 
 @login_required
 def glossary_list(request: HttpRequest) -> HttpResponse:
+    _require_read(request)
     q = request.GET.get("q", "").strip()
     terms = selectors.glossary_term_list(q=q)
-    context = {"terms": terms, "q": q, "can_edit": permissions.can_manage_programme(request.user)}
+    context = {"terms": terms, "q": q, "can_edit": permissions.can_manage_topics(request.user)}
     return render(request, "meetings/glossary_list.html", context)
 
 
 @login_required
 def glossary_create(request: HttpRequest) -> HttpResponse:
-    _require(permissions.can_manage_programme(request.user))
+    _require(permissions.can_manage_topics(request.user))
     form = forms.GlossaryTermForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -96,7 +102,7 @@ def glossary_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def glossary_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    _require(permissions.can_manage_programme(request.user))
+    _require(permissions.can_manage_topics(request.user))
     term = get_object_or_404(GlossaryTerm, slug=slug)
     form = forms.GlossaryTermForm(request.POST or None, instance=GlossaryTerm.objects.get(pk=term.pk))
     if request.method == "POST" and form.is_valid():
@@ -115,6 +121,7 @@ def glossary_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def topic_list(request: HttpRequest) -> HttpResponse:
+    _require_read(request)
     q, group, due = (
         request.GET.get("q", "").strip(),
         request.GET.get("group", ""),
@@ -129,20 +136,21 @@ def topic_list(request: HttpRequest) -> HttpResponse:
         "due": due,
         "today": today,
         "groups": Group.choices,
-        "can_edit": permissions.can_manage_programme(request.user),
+        "can_edit": permissions.can_manage_topics(request.user),
     }
     return render(request, "meetings/topic_list.html", context)
 
 
 @login_required
 def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_read(request)
     topic = get_object_or_404(Topic.objects.prefetch_related("members", "glossary_terms"), pk=pk)
     context = {
         "topic": topic,
         "today": timezone.localdate(),
         "decisions": topic.decisions.select_related("meeting").order_by("-created_at")[:20],
         "action_items": topic.action_items.select_related("owner").order_by("-created_at")[:20],
-        "can_edit": permissions.can_manage_programme(request.user),
+        "can_edit": permissions.can_manage_topics(request.user),
     }
     return render(request, "meetings/topic_detail.html", context)
 
@@ -168,7 +176,7 @@ def _topic_form_save(request: HttpRequest, form: forms.TopicForm, topic: Topic |
 
 @login_required
 def topic_create(request: HttpRequest) -> HttpResponse:
-    _require(permissions.can_manage_programme(request.user))
+    _require(permissions.can_manage_topics(request.user))
     form = forms.TopicForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         topic = _topic_form_save(request, form, None)
@@ -180,7 +188,7 @@ def topic_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(permissions.can_manage_programme(request.user))
+    _require(permissions.can_manage_topics(request.user))
     topic = get_object_or_404(Topic, pk=pk)
     form = forms.TopicForm(request.POST or None, instance=Topic.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
@@ -195,6 +203,7 @@ def topic_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def cadence_list(request: HttpRequest) -> HttpResponse:
+    _require_read(request)
     q = request.GET.get("q", "").strip()
     now = timezone.now()
     cadences = list(selectors.cadence_list(q=q))
@@ -209,6 +218,7 @@ def cadence_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def cadence_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_read(request)
     cadence = get_object_or_404(selectors.cadence_list(), pk=pk)
     now = timezone.now()
     context = {
@@ -270,6 +280,7 @@ def cadence_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def cadence_series_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_read(request)
     cadence = get_object_or_404(Cadence, pk=pk)
     body = calendar.cadence_series_bytes(cadence, cadence.meetings.all())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -335,6 +346,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def meeting_list(request: HttpRequest) -> HttpResponse:
+    _require_read(request)
     q, status, when = (
         request.GET.get("q", "").strip(),
         request.GET.get("status", ""),
@@ -366,6 +378,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_read(request)
     try:
         meeting = selectors.meeting_detail(pk=pk)
     except Meeting.DoesNotExist as exc:
@@ -460,6 +473,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_read(request)
     meeting = get_object_or_404(Meeting, pk=pk)
     response = HttpResponse(
         calendar.calendar_bytes([meeting], name=meeting.title), content_type="text/calendar; charset=utf-8"
@@ -540,6 +554,7 @@ def meeting_decision_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def meeting_action_add(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_read(request)
     meeting = get_object_or_404(Meeting, pk=pk)
     form = forms.MeetingActionItemForm(request.POST)
     if not form.is_valid():
@@ -618,6 +633,7 @@ def meeting_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def action_item_list(request: HttpRequest) -> HttpResponse:
+    _require_read(request)
     q, status = request.GET.get("q", "").strip(), request.GET.get("status", "open")
     owner_id = request.GET.get("owner", "")
     owner = Stakeholder.objects.filter(pk=owner_id).first() if owner_id.isdigit() else None
@@ -638,6 +654,7 @@ def action_item_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def action_item_create(request: HttpRequest) -> HttpResponse:
+    _require_read(request)
     stakeholder = permissions.stakeholder_of(request.user)
     _require(permissions.can_manage_programme(request.user) or stakeholder is not None)
     initial = {} if permissions.can_manage_programme(request.user) else {"owner": stakeholder}
@@ -656,6 +673,7 @@ def action_item_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def action_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_read(request)
     item = get_object_or_404(ActionItem.objects.select_related("owner", "origin_meeting"), pk=pk)
     if request.method == "GET" and not permissions.can_edit_action_item(request.user, item):
         return render(

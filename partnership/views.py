@@ -6,6 +6,7 @@ from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from costdata import permissions as cost_permissions
 from costdata import selectors as cost_selectors
 from partnership import health
 from stakeholders.selectors import stakeholder_for_user
@@ -13,9 +14,11 @@ from stakeholders.selectors import stakeholder_for_user
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    # What the signed-in role may see of the costs (costdata.permissions); nothing without a role.
+    visible = cost_permissions.cost_filter(request.user).facts
     context = {
         "last_run": cost_selectors.last_successful_run(),
-        "month_to_date": cost_selectors.month_to_date_totals(),
+        "month_to_date": cost_selectors.month_to_date_totals(visible=visible),
         "stakeholder": stakeholder_for_user(request.user),
     }
     return render(request, "home.html", context)

@@ -12,13 +12,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stakeholders import known_accounts, scopes, selectors, services
+from stakeholders import known_accounts, permissions, scopes, selectors, services
 from stakeholders.filters import EngagementFilter, OwnershipFilter, StakeholderFilter, TeamFilter
-from stakeholders.permissions import ReadAllWriteLeads
+from stakeholders.permissions import (
+    EngagementPermission,
+    OwnershipPermission,
+    ReadAllWriteLeads,
+    ReadinessPermission,
+)
 from stakeholders.serializers import (
     EngagementInputSerializer,
     EngagementSerializer,
@@ -84,7 +90,9 @@ class StakeholderViewSet(ServiceViewSet):
     ordering = ["name"]
 
     def get_queryset(self):
-        return selectors.stakeholder_list(active_only=False)
+        return permissions.visible_stakeholders(
+            self.request.user, selectors.stakeholder_list(active_only=False)
+        )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._create(request, services.stakeholder_create)
@@ -120,7 +128,7 @@ class TeamViewSet(ServiceViewSet):
     ordering = ["name"]
 
     def get_queryset(self):
-        return selectors.team_list()
+        return permissions.visible_teams(self.request.user, selectors.team_list())
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._create(request, services.team_create)
@@ -147,12 +155,20 @@ class OwnershipViewSet(ServiceViewSet):
     filterset_class = OwnershipFilter
     ordering_fields = ["scope_kind", "scope_key", "scope_value", "is_primary", "created_at"]
     ordering = ["scope_kind", "scope_key", "scope_value", "-is_primary"]
+    permission_classes = [OwnershipPermission]
 
     def get_queryset(self):
-        return selectors.ownership_list()
+        return permissions.visible_ownerships(self.request.user, selectors.ownership_list())
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self._create(request, services.ownership_create)
+        data = self._input(request)
+        if not permissions.can_manage_ownership(
+            request.user, team=data.get("owner_team"), stakeholder=data.get("owner_stakeholder")
+        ):
+            raise PermissionDenied("Technology leads manage the ownership of their own teams only.")
+        with service_errors():
+            instance = services.ownership_create(actor=request.user, **data)
+        return self._respond(instance, status.HTTP_201_CREATED)
 
     @extend_schema(request=OwnershipNoteSerializer)
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -198,6 +214,8 @@ class OwnershipViewSet(ServiceViewSet):
     @action(detail=False, methods=["get"])
     def resolve(self, request: Request) -> Response:
         """Who owns a cost row: 200 with the owner and the deciding scope, 404 when nobody does."""
+        if not permissions.can_read(request.user):
+            raise PermissionDenied("Ownership is for the organisation's staff.")
         params = request.query_params
         errors: dict[str, str] = {}
         account_id = params.get("account_id", "").strip()
@@ -249,9 +267,10 @@ class EngagementViewSet(ServiceViewSet):
     ordering_fields = ["name", "starts_on", "fee"]
     ordering = ["name"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    permission_classes = [EngagementPermission]
 
     def get_queryset(self):
-        return selectors.engagement_list()
+        return permissions.visible_engagements(self.request.user, selectors.engagement_list())
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._create(request, services.engagement_create)
@@ -274,13 +293,15 @@ class SavingViewSet(
 ):
     """Savings attributed to an engagement per period. POSTing a period again replaces its figure."""
 
-    permission_classes = [ReadAllWriteLeads]
+    permission_classes = [EngagementPermission]
     serializer_class = SavingSerializer
     filterset_fields = ["engagement"]
     ordering_fields = ["period_start", "amount"]
     ordering = ["engagement", "period_start"]
 
     def get_queryset(self):
+        if not permissions.can_read_engagements(self.request.user):
+            return selectors.saving_list().none()
         return selectors.saving_list()
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -297,6 +318,8 @@ class SavingViewSet(
 
 class ReadinessApi(APIView):
     """What the programme is missing against COST01-BP02's "define key members" step."""
+
+    permission_classes = [ReadinessPermission]
 
     @extend_schema(responses=ReadinessSerializer)
     def get(self, request: Request) -> Response:

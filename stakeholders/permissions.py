@@ -1,73 +1,251 @@
 """Who may do what with people, teams, ownership and engagements: small predicates, one place.
 
-For now (issue 3): every authenticated user reads; admins, finance and technology leads write.
-A user's role is the active Stakeholder linked to their account; staff and superusers are admins.
+Pages, the API and the admin all ask these. The rules (see also README "Who may do what"):
+  - people, teams and ownership: read by everyone in the organisation (not third parties, who see
+    their own record only); people and teams are added and edited by admins and finance;
+  - ownership: admins and finance manage any claim; a technology lead manages the claims of their own
+    teams (the teams they belong to and, for a business unit, its teams);
+  - engagements (fees, savings, ROI): read by admins, finance and technology leads; managed by admins
+    and finance;
+  - the programme readiness check: admins, finance and technology leads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from rest_framework import permissions
 
-from stakeholders.models import Group, Stakeholder
+from stakeholders.models import Engagement, Ownership, Stakeholder, Team
+from stakeholders.roles import INTERNAL, SEE_EVERYTHING, Role, my_team_ids, role_of, stakeholder_of
+
+A, F, T, B, E, P = (
+    Role.ADMIN,
+    Role.FINANCE,
+    Role.TECHNOLOGY_LEAD,
+    Role.BUSINESS_UNIT_OWNER,
+    Role.ENGINEER,
+    Role.THIRD_PARTY,
+)
+YES = "yes"
 
 
-def _stakeholder(user: Any) -> Stakeholder | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        stakeholder = user.stakeholder
-    except Stakeholder.DoesNotExist:
-        return None
-    return stakeholder if stakeholder.active else None
+@dataclass(frozen=True)
+class Capability:
+    """One row of the role matrix: what each role may do ("yes", a limit such as "own teams", or no)."""
+
+    key: str
+    label: str
+    roles: dict[Role, str]
+
+    def allows(self, role: Role) -> bool:
+        return bool(self.roles.get(role))
+
+
+def _all(*roles: Role, **limits: str) -> dict[Role, str]:
+    cells = {role: YES for role in roles}
+    cells.update({Role(name): text for name, text in limits.items()})
+    return cells
+
+
+CAPABILITIES: list[Capability] = [
+    Capability(
+        "people.read", "Read people, teams and ownership", _all(A, F, T, B, E, third_party="own record")
+    ),
+    Capability("people.manage", "Add and edit people and teams", _all(A, F)),
+    Capability("ownership.manage", "Manage ownership claims", _all(A, F, technology_lead="their teams")),
+    Capability("engagements.read", "Read third-party engagements, fees and ROI", _all(A, F, T)),
+    Capability("engagements.manage", "Manage engagements and attributed savings", _all(A, F)),
+    Capability("readiness.read", "Programme readiness check", _all(A, F, T)),
+    Capability("users.manage", "Users, tokens of others, sources' schedules (Django admin)", _all(A)),
+]
+_BY_KEY = {c.key: c for c in CAPABILITIES}
+
+
+def may(user: Any, key: str) -> bool:
+    return _BY_KEY[key].allows(role_of(user))
+
+
+# --- predicates ---------------------------------------------------------------------------------------
 
 
 def is_admin(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and (user.is_staff or user.is_superuser))
+    return role_of(user) is Role.ADMIN
 
 
 def is_finance(user: Any) -> bool:
-    stakeholder = _stakeholder(user)
-    return stakeholder is not None and stakeholder.group == Group.FINANCE
+    return role_of(user) is Role.FINANCE
 
 
 def is_technology_lead(user: Any) -> bool:
-    stakeholder = _stakeholder(user)
-    return stakeholder is not None and stakeholder.group == Group.TECHNOLOGY
+    return role_of(user) is Role.TECHNOLOGY_LEAD
+
+
+def is_internal(user: Any) -> bool:
+    return role_of(user) in INTERNAL
+
+
+def sees_everything(user: Any) -> bool:
+    return role_of(user) in SEE_EVERYTHING
+
+
+def _stakeholder(user: Any) -> Stakeholder | None:
+    return stakeholder_of(user)
 
 
 def can_read(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+    """Read the directory of people, teams and ownership."""
+    return is_internal(user)
 
 
 def can_edit_people(user: Any) -> bool:
-    """Add and edit stakeholders, teams, ownership claims and engagements."""
-    return can_read(user) and (is_admin(user) or is_finance(user) or is_technology_lead(user))
+    """Add and edit stakeholders and teams."""
+    return may(user, "people.manage")
+
+
+def can_manage_ownership(
+    user: Any, *, team: Team | None = None, stakeholder: Stakeholder | None = None
+) -> bool:
+    """Admins and finance: any claim. Technology leads: claims owned by their teams (or by a member of
+    their teams), and they may open the form (no owner chosen yet)."""
+    role = role_of(user)
+    if role in (Role.ADMIN, Role.FINANCE):
+        return True
+    if role is not Role.TECHNOLOGY_LEAD:
+        return False
+    if team is None and stakeholder is None:
+        return True
+    teams = my_team_ids(user)
+    if team is not None:
+        return team.pk in teams
+    return stakeholder is not None and stakeholder.teams.filter(pk__in=teams).exists()
+
+
+def can_manage_claim(user: Any, ownership: Ownership) -> bool:
+    return can_manage_ownership(user, team=ownership.owner_team, stakeholder=ownership.owner_stakeholder)
+
+
+def can_read_engagements(user: Any) -> bool:
+    return may(user, "engagements.read")
+
+
+def can_manage_engagements(user: Any) -> bool:
+    return may(user, "engagements.manage")
+
+
+def can_read_readiness(user: Any) -> bool:
+    return may(user, "readiness.read")
+
+
+# --- what a user may see ------------------------------------------------------------------------------
+
+
+def visible_stakeholders(user: Any, queryset: QuerySet[Stakeholder] | None = None) -> QuerySet[Stakeholder]:
+    queryset = Stakeholder.objects.all() if queryset is None else queryset
+    if is_internal(user):
+        return queryset
+    me = stakeholder_of(user)
+    return queryset.filter(pk=me.pk) if me is not None else queryset.none()
+
+
+def visible_teams(user: Any, queryset: QuerySet[Team] | None = None) -> QuerySet[Team]:
+    queryset = Team.objects.all() if queryset is None else queryset
+    return queryset if is_internal(user) else queryset.none()
+
+
+def visible_ownerships(user: Any, queryset: QuerySet[Ownership] | None = None) -> QuerySet[Ownership]:
+    queryset = Ownership.objects.all() if queryset is None else queryset
+    return queryset if is_internal(user) else queryset.none()
+
+
+def visible_engagements(user: Any, queryset: QuerySet[Engagement] | None = None) -> QuerySet[Engagement]:
+    queryset = Engagement.objects.all() if queryset is None else queryset
+    return queryset if can_read_engagements(user) else queryset.none()
+
+
+def manageable_ownerships(user: Any) -> Q:
+    """Claims the user may change, as a filter (technology leads: their teams' and members')."""
+    role = role_of(user)
+    if role in (Role.ADMIN, Role.FINANCE):
+        return Q()
+    if role is not Role.TECHNOLOGY_LEAD:
+        return Q(pk__in=[])
+    teams = my_team_ids(user)
+    return Q(owner_team_id__in=teams) | Q(owner_stakeholder__teams__in=teams)
+
+
+# --- pages and the API --------------------------------------------------------------------------------
 
 
 class ReadAllWriteLeads(permissions.BasePermission):
-    """DRF: safe methods for any authenticated user; writes for admins, finance and technology leads."""
+    """DRF for people and teams: reading for the organisation; writes for admins and finance."""
 
-    message = "Only admins, finance and technology leads change people, teams, ownership and engagements."
+    message = "Only admins and finance change people and teams."
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Any, view: Any) -> bool:
         if request.method in permissions.SAFE_METHODS:
-            return can_read(request.user)
+            return bool(getattr(request.user, "is_authenticated", False))  # querysets filter the rest
         return can_edit_people(request.user)
 
 
-def edit_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Page views that change things: 403 for those who may only read (login is checked separately)."""
+class OwnershipPermission(permissions.BasePermission):
+    """Reading for the organisation (the queryset filters); writes per claim (technology leads: theirs)."""
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not can_edit_people(request.user):
-            raise PermissionDenied("You may view people and ownership but not change them.")
-        return view(request, *args, **kwargs)
+    message = "Only admins, finance and the technology leads of the owning team change this claim."
 
-    return wrapper
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return bool(getattr(request.user, "is_authenticated", False))
+        return can_manage_ownership(request.user)
+
+    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return can_manage_claim(request.user, obj)
+
+
+class EngagementPermission(permissions.BasePermission):
+    message = "Only admins and finance change engagements and savings."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return bool(getattr(request.user, "is_authenticated", False))
+        return can_manage_engagements(request.user)
+
+
+class ReadinessPermission(permissions.BasePermission):
+    message = "The readiness check is for admins, finance and technology leads."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return can_read_readiness(request.user)
+
+
+def allowed(predicate: Callable[[Any], bool], message: str) -> Callable[..., Any]:
+    """Page decorator: 403 unless `predicate(user)` (login is checked separately)."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not predicate(request.user):
+                raise PermissionDenied(message)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+edit_required = allowed(can_edit_people, "You may view people and teams but not change them.")
+read_required = allowed(can_read, "The people directory is for the organisation's staff.")
+ownership_required = allowed(
+    can_manage_ownership, "Only admins, finance and technology leads manage ownership."
+)
+engagement_edit_required = allowed(can_manage_engagements, "Only admins and finance change engagements.")
+engagement_read_required = allowed(can_read_engagements, "Engagements are for admins, finance and leads.")
+readiness_required = allowed(can_read_readiness, "The readiness check is for admins, finance and leads.")

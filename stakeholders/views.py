@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from stakeholders import known_accounts, scopes, sections, selectors, services
+from stakeholders import known_accounts, permissions, scopes, sections, selectors, services
 from stakeholders.filters import OwnershipFilter, StakeholderFilter, TeamFilter
 from stakeholders.forms import (
     EngagementForm,
@@ -28,7 +28,15 @@ from stakeholders.forms import (
     add_service_errors,
 )
 from stakeholders.models import AttributedSaving, Engagement, Group, Ownership, Stakeholder, Team
-from stakeholders.permissions import can_edit_people, edit_required
+from stakeholders.permissions import (
+    can_edit_people,
+    edit_required,
+    engagement_edit_required,
+    engagement_read_required,
+    ownership_required,
+    read_required,
+    readiness_required,
+)
 
 
 def _next_or(request: HttpRequest, default: str) -> HttpResponseRedirect:
@@ -40,6 +48,7 @@ def _next_or(request: HttpRequest, default: str) -> HttpResponseRedirect:
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     context.setdefault("can_edit", can_edit_people(request.user))
+    context.setdefault("can_claim", permissions.can_manage_ownership(request.user))
     return render(request, f"stakeholders/{template}", context)
 
 
@@ -47,6 +56,7 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> Htt
 
 
 @login_required
+@read_required
 def stakeholder_index(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params.setdefault("active", "true")
@@ -113,19 +123,23 @@ def stakeholder_me(request: HttpRequest) -> HttpResponse:
     me = selectors.stakeholder_for_user(request.user)
     if me is None:
         messages.info(request, "Your login is not linked to a person in the programme yet.")
-        return redirect("stakeholder-list")
+        return redirect("stakeholder-list" if permissions.can_read(request.user) else "account")
     return redirect("stakeholder-detail", pk=me.pk)
 
 
 @login_required
 def stakeholder_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    stakeholder = get_object_or_404(selectors.stakeholder_list(active_only=False), pk=pk)
+    stakeholder = get_object_or_404(
+        permissions.visible_stakeholders(request.user, selectors.stakeholder_list(active_only=False)), pk=pk
+    )
     context = {
         "stakeholder": stakeholder,
         "ownerships": selectors.stakeholder_ownerships(stakeholder),
         "engagements": [
             (engagement, selectors.engagement_return(engagement))
-            for engagement in selectors.engagement_list().filter(party=stakeholder)
+            for engagement in permissions.visible_engagements(
+                request.user, selectors.engagement_list()
+            ).filter(party=stakeholder)
         ],
         "audit": selectors.audit_for(stakeholder),
         "sections": sections.sections_for(stakeholder, request),
@@ -137,6 +151,7 @@ def stakeholder_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@read_required
 def team_index(request: HttpRequest) -> HttpResponse:
     team_filter = TeamFilter(request.GET, queryset=selectors.team_list())
     return _render(request, "team_list.html", {"filter": team_filter, "teams": team_filter.qs})
@@ -189,6 +204,7 @@ def team_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@read_required
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_object_or_404(selectors.team_list(), pk=pk)
     context = {
@@ -203,7 +219,13 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- ownership ----------------------------------------------------------------------------------
 
 
+def _require_claim(request: HttpRequest, ownership: Ownership) -> None:
+    if not permissions.can_manage_claim(request.user, ownership):
+        raise PermissionDenied("Technology leads manage the ownership of their own teams only.")
+
+
 @login_required
+@read_required
 def ownership_index(request: HttpRequest) -> HttpResponse:
     ownership_filter = OwnershipFilter(request.GET, queryset=selectors.ownership_list())
     page = Paginator(ownership_filter.qs, 100).get_page(request.GET.get("page"))
@@ -219,7 +241,7 @@ def ownership_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@edit_required
+@ownership_required
 def ownership_create(request: HttpRequest) -> HttpResponse:
     initial = {
         k: request.GET[k]
@@ -228,6 +250,11 @@ def ownership_create(request: HttpRequest) -> HttpResponse:
     }
     form = OwnershipForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not permissions.can_manage_ownership(
+            request.user, team=data.get("owner_team"), stakeholder=data.get("owner_stakeholder")
+        ):
+            raise PermissionDenied("Technology leads manage the ownership of their own teams only.")
         try:
             ownership = services.ownership_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
@@ -261,9 +288,10 @@ def ownership_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@edit_required
+@ownership_required
 def ownership_edit(request: HttpRequest, pk: int) -> HttpResponse:
     ownership = get_object_or_404(selectors.ownership_list(), pk=pk)
+    _require_claim(request, ownership)
     form = OwnershipNoteForm(request.POST or None, initial={"note": ownership.note})
     if request.method == "POST" and form.is_valid():
         services.ownership_update(ownership=ownership, note=form.cleaned_data["note"], actor=request.user)
@@ -280,21 +308,22 @@ def ownership_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@edit_required
+@ownership_required
 @require_POST
 def ownership_make_primary(request: HttpRequest, pk: int) -> HttpResponse:
-    ownership = services.ownership_make_primary(
-        ownership=get_object_or_404(Ownership, pk=pk), actor=request.user
-    )
+    ownership = get_object_or_404(Ownership, pk=pk)
+    _require_claim(request, ownership)
+    ownership = services.ownership_make_primary(ownership=ownership, actor=request.user)
     messages.success(request, f"{ownership.owner} is now the primary owner of {ownership.scope_label}.")
     return _next_or(request, reverse("ownership-edit", args=[pk]))
 
 
 @login_required
-@edit_required
+@ownership_required
 @require_POST
 def ownership_delete(request: HttpRequest, pk: int) -> HttpResponse:
     ownership = get_object_or_404(selectors.ownership_list(), pk=pk)
+    _require_claim(request, ownership)
     label, owner = ownership.scope_label, ownership.owner
     try:
         services.ownership_delete(ownership=ownership, actor=request.user)
@@ -309,6 +338,7 @@ def ownership_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@engagement_read_required
 def engagement_index(request: HttpRequest) -> HttpResponse:
     rows = [(e, selectors.engagement_return(e)) for e in selectors.engagement_list()]
     return _render(request, "engagement_list.html", {"rows": rows})
@@ -321,7 +351,7 @@ def _engagement_data(form: EngagementForm) -> dict[str, Any]:
 
 
 @login_required
-@edit_required
+@engagement_edit_required
 def engagement_create(request: HttpRequest) -> HttpResponse:
     form = EngagementForm(request.POST or None, initial={"party": request.GET.get("party")})
     if request.method == "POST" and form.is_valid():
@@ -336,7 +366,7 @@ def engagement_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@edit_required
+@engagement_edit_required
 def engagement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = get_object_or_404(Engagement, pk=pk)
     form = EngagementForm(request.POST or None, instance=engagement)
@@ -353,11 +383,12 @@ def engagement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@engagement_read_required
 def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = get_object_or_404(selectors.engagement_list(), pk=pk)
     form = SavingForm(request.POST or None)
     if request.method == "POST":
-        if not can_edit_people(request.user):
+        if not permissions.can_manage_engagements(request.user):
             raise PermissionDenied("You may view engagements but not record savings.")
         if form.is_valid():
             try:
@@ -380,7 +411,7 @@ def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@edit_required
+@engagement_edit_required
 @require_POST
 def saving_delete(request: HttpRequest, pk: int) -> HttpResponse:
     saving = get_object_or_404(AttributedSaving.objects.select_related("engagement"), pk=pk)
@@ -394,6 +425,7 @@ def saving_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@readiness_required
 def readiness(request: HttpRequest) -> HttpResponse:
     result = selectors.programme_readiness(accounts=known_accounts.known_accounts())
     return _render(request, "readiness.html", {"readiness": result, "scope_kinds": scopes.KIND_LABELS})

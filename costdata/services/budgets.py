@@ -197,18 +197,21 @@ def budget_line_delete(*, line: BudgetLine, actor: Any = None) -> None:
     line.delete()
 
 
-def budget_version_lines(version: BudgetVersion) -> list[budget_files.BudgetLine]:
+def budget_version_lines(version: BudgetVersion, lines: Any = None) -> list[budget_files.BudgetLine]:
+    """The version's lines (or those of `lines`, a filtered queryset of them) in the file layout."""
+    lines = version.lines.all() if lines is None else lines.filter(version=version)
     return [
         budget_files.BudgetLine(
             ScopeKey(ScopeType(line.scope_type), line.scope_value), line.month, line.amount, line.currency
         )
-        for line in version.lines.order_by("scope_type", "scope_value", "month")
+        for line in lines.order_by("scope_type", "scope_value", "month")
     ]
 
 
-def budget_version_export(*, version: BudgetVersion, kind: str) -> tuple[bytes, str, str]:
-    """(content, content type, file name) in the upload layout, so export-then-import is lossless."""
-    lines = budget_version_lines(version)
+def budget_version_export(*, version: BudgetVersion, kind: str, lines: Any = None) -> tuple[bytes, str, str]:
+    """(content, content type, file name) in the upload layout, so export-then-import is lossless.
+    `lines` narrows the export to what the reader may see (a filtered BudgetLine queryset)."""
+    lines = budget_version_lines(version, lines)
     stem = f"budget-FY{version.budget.fiscal_year}-v{version.number}"
     if kind == "xlsx":
         return (

@@ -829,6 +829,20 @@ def variances_escalate_overdue(*, now: datetime | None = None) -> list[int]:
 
 
 @transaction.atomic
+def variance_comment(*, variance: Variance, actor: Any, comment: str) -> VarianceTransition:
+    """A remark on the variance's timeline (its status stays): finance, leads, admins, and the owner of
+    the business unit it belongs to."""
+    if not permissions.may_comment_on_variance(actor, variance):
+        raise PermissionDenied("Only finance, technology leads and the business unit's owner comment here.")
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": "Write the comment."})
+    if len(comment) > 4000:
+        raise ValidationError({"comment": "At most 4000 characters."})
+    return _transition(variance, Action.COMMENT, actor=actor, from_status=variance.status, comment=comment)
+
+
+@transaction.atomic
 def variance_decision_record(
     *, variance: Variance, meeting: Any, text: str, actor: Any = None
 ) -> VarianceDecision:

@@ -42,7 +42,18 @@ def load(source: CostSource, start: date, end: date, rows: list[tuple], tags: di
 
 @pytest.fixture
 def user(db):
-    return get_user_model().objects.create_user("reader", password="x")
+    """A finance analyst: reads every cost (tests/security walks the narrower roles)."""
+    from stakeholders.models import Group, Role, Stakeholder
+
+    reader = get_user_model().objects.create_user("reader", password="x")
+    Stakeholder.objects.create(
+        name="Reader",
+        email="reader@example.com",
+        group=Group.FINANCE,
+        role=Role.BUSINESS_ANALYST,
+        user=reader,
+    )
+    return reader
 
 
 @pytest.fixture

@@ -34,7 +34,13 @@ def data(db):
 
 @pytest.fixture
 def reader(client, db):
+    from stakeholders.models import Group, Role, Stakeholder
+
     user = get_user_model().objects.create_user("reader", "reader@example.com", "a-long-test-password-1")
+    # A finance analyst reads every cost; tests/security walks the narrower roles.
+    Stakeholder.objects.create(
+        name="Reader", email="reader@example.com", group=Group.FINANCE, role=Role.BUSINESS_ANALYST, user=user
+    )
     client.force_login(user)
     return client
 

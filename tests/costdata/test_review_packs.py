@@ -189,9 +189,11 @@ def test_who_may_generate_a_pack(meeting, client, kind, allowed):
         assert not ReviewPack.objects.exists()
 
 
-def test_every_signed_in_user_reads_a_pack_and_its_xlsx(meeting, client):
+def test_leads_read_a_pack_and_its_xlsx_and_engineers_do_not(meeting, client):
     pack = review_packs.review_pack_generate(meeting=meeting, user=make_user("admin"))
     client.force_login(make_user("engineer"))
+    assert client.get(pack.get_absolute_url()).status_code == 403  # a pack holds every team's figures
+    client.force_login(make_user("techlead"))
     page = client.get(pack.get_absolute_url())
     assert page.status_code == 200
     body = page.content.decode()
@@ -233,7 +235,7 @@ def test_a_registered_item_chart_provider_adds_frozen_charts_to_its_items(meetin
 
 def test_a_frozen_chart_downloads_as_csv_from_the_pack(meeting, client):
     pack = review_packs.review_pack_generate(meeting=meeting, user=None)
-    client.force_login(make_user("engineer"))
+    client.force_login(make_user("finance"))
     page = client.get(pack.get_absolute_url()).content.decode()
     url = reverse("review-pack-csv", args=[pack.pk, "daily"])
     assert url in page

@@ -78,7 +78,13 @@ def test_an_engineer_files_an_explanation_and_finance_accepts_it(variance, org):
 
 
 def test_someone_outside_the_team_may_not_file_an_explanation(variance, org):
+    # Another team's engineer does not even see the variance: to them its id does not exist.
     response = as_user(org["outsider"]).post(
+        "/api/v1/explanations/", explanation_body(variance), format="json"
+    )
+    assert response.status_code == 400 and "variance" in response.json()
+    # Another team's technology lead sees it (leads read every variance) but may not explain it.
+    response = as_user(org["searchlead"]).post(
         "/api/v1/explanations/", explanation_body(variance), format="json"
     )
     assert response.status_code == 403

@@ -52,7 +52,9 @@ def test_an_engineer_files_an_explanation_through_the_form(client, variance, org
 
 
 def test_the_explanation_form_is_refused_to_someone_outside_the_team(client, variance, org):
-    client.force_login(org["outsider"])
+    client.force_login(org["outsider"])  # another team's engineer: the variance is invisible
+    assert client.get(f"/costs/variances/{variance.pk}/explain/").status_code == 404
+    client.force_login(org["searchlead"])  # another team's lead: sees it, may not explain it
     assert client.get(f"/costs/variances/{variance.pk}/explain/").status_code == 403
 
 
@@ -157,7 +159,7 @@ def test_a_reforecast_is_compared_with_the_locked_original(client, org):
         month=date(2026, 12, 1),
         amount=Decimal(150),
     )
-    client.force_login(org["engineer"])
+    client.force_login(org["finance"])
     page = client.get(f"/costs/budgets/versions/{reforecast.pk}/", {"compare": original.pk}).content.decode()
     assert 'id="comparison"' in page
     assert ">250.00<" in page and ">200.00<" in page and ">50.00<" in page

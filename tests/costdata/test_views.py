@@ -19,7 +19,13 @@ SAMPLE = Path("/work/shared/data/focus-1.0/focus_sample.csv")
 
 @pytest.fixture
 def reader(client, db):
-    get_user_model().objects.create_user("reader", password="pw-reader-1")
+    from stakeholders.models import Group, Role, Stakeholder
+
+    user = get_user_model().objects.create_user("reader", password="pw-reader-1")
+    # A finance analyst reads every source and cost; tests/security walks the narrower roles.
+    Stakeholder.objects.create(
+        name="Reader", email="reader@example.com", group=Group.FINANCE, role=Role.BUSINESS_ANALYST, user=user
+    )
     client.login(username="reader", password="pw-reader-1")
     return client
 

@@ -20,8 +20,13 @@ def as_role(client, people):
     "url",
     ["/glossary/", "/topics/", "/cadences/", "/meetings/", "/action-items/", "/topics/?due=1&group=finance"],
 )
-def test_every_list_page_renders_for_any_signed_in_user(as_role, monthly, url):
-    assert as_role("consultant").get(url).status_code == 200
+def test_every_list_page_renders_for_anyone_in_the_organisation(as_role, monthly, url):
+    assert as_role("buowner").get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/glossary/", "/topics/", "/cadences/", "/meetings/", "/action-items/"])
+def test_the_programme_is_closed_to_third_parties(as_role, monthly, url):
+    assert as_role("consultant").get(url).status_code == 403
 
 
 def test_pages_need_a_login(client, db):
@@ -189,7 +194,7 @@ def test_the_owners_stakeholder_page_lists_open_items_and_meetings(as_role, mont
     owner = people["engineer"].stakeholder
     action_item_create(title="Open one", owner=owner, notify=False)
     action_item_create(title="Closed one", owner=owner, status="done", notify=False)
-    page = as_role("consultant").get(f"/people/{owner.pk}/").content.decode()
+    page = as_role("buowner").get(f"/people/{owner.pk}/").content.decode()
     assert 'id="section-action-items"' in page and "Open one" in page and "Closed one" not in page
     assert 'id="section-meetings"' in page and "Monthly cost review" in page
 

@@ -127,7 +127,8 @@ def test_a_token_is_shown_once_works_on_the_api_and_is_stored_only_as_a_digest(c
     token = ApiToken.objects.get(user=alice)
     assert token.digest != key and key not in token.digest and token.prefix == key[:8]
     api = client.__class__()
-    response = api.get("/api/v1/sources/", HTTP_AUTHORIZATION=f"Token {key}")
+    # Alice has no stakeholder record: no costs for her, but the people list answers (empty).
+    response = api.get("/api/v1/stakeholders/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
     assert ApiToken.objects.get(pk=token.pk).last_used_at is not None
 
@@ -166,7 +167,7 @@ def test_an_unknown_token_is_refused(client):
 def test_the_api_throttles_a_user_past_the_rate(client, alice, monkeypatch):
     monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/minute", "anon": "3/minute"})
     log_in(client)
-    statuses = [client.get("/api/v1/sources/").status_code for _ in range(4)]
+    statuses = [client.get("/api/v1/stakeholders/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
 
 

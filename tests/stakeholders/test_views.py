@@ -215,7 +215,7 @@ def test_my_page_goes_to_the_users_own_record(client, user_for):
     client.force_login(user)
     assert client.get("/people/me/").url == f"/people/{user.stakeholder.pk}/"
     client.force_login(user_for("nobody"))
-    assert client.get("/people/me/").url == "/people/"
+    assert client.get("/people/me/").url == "/account/"  # no record: no directory either
 
 
 def test_page_url_names_are_not_shadowed_by_api_routes():
@@ -242,12 +242,12 @@ def test_a_reader_sees_every_page_without_edit_controls(client, user_for):
         "/teams/",
         f"/teams/{team.pk}/",
         "/ownership/",
-        "/engagements/",
-        f"/engagements/{engagement.pk}/",
-        "/readiness/",
     ]:
         response = client.get(url)
         assert response.status_code == 200, url
         page = response.content.decode()
         assert page.count("csrfmiddlewaretoken") == 1, url  # the log-out form only
         assert "/ownership/new/" not in page and "/edit/" not in page, url
+    # Engagements (fees, ROI) and the readiness check are for admins, finance and technology leads.
+    for url in ["/engagements/", f"/engagements/{engagement.pk}/", "/readiness/"]:
+        assert client.get(url).status_code == 403, url

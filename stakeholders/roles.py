@@ -1,0 +1,216 @@
+"""A user's role and what cost scopes they may see: the one place every app asks.
+
+Role of a user:
+  - staff or superuser                          -> admin
+  - else the active Stakeholder linked to them, by its group:
+      finance -> finance, technology -> technology lead, business unit -> business-unit owner,
+      engineering -> engineer, third party -> third party
+  - no active stakeholder                        -> none (the home and account pages only)
+
+What cost scopes a role sees (`Visibility`):
+  - admin, finance, technology lead: everything.
+  - business-unit owner: the teams of the business units they belong to (the unit and every team
+    whose parent it is), the scopes those teams claim (Ownership.owner_team), scopes claimed by the
+    person themself, and the organisation's totals (organisation-wide budget lines and variances).
+  - engineer: the teams they are a member of (a business unit they belong to brings its teams, as a
+    unit answers for its teams), the scopes those teams claim and scopes claimed by themself.
+  - third party: exactly the scopes its active engagements cover (EngagementScope), nothing else.
+  - none: nothing.
+
+A claim is enough to see a scope (primary or not); which cost rows a claimed scope covers is the cost
+app's business (costdata.permissions turns a Visibility into a filter over the cost facts).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from stakeholders import scopes
+from stakeholders.models import EngagementScope, Group, Ownership, Stakeholder, Team
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    FINANCE = "finance"
+    TECHNOLOGY_LEAD = "technology_lead"
+    BUSINESS_UNIT_OWNER = "business_unit_owner"
+    ENGINEER = "engineer"
+    THIRD_PARTY = "third_party"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "Admin",
+    Role.FINANCE: "Finance",
+    Role.TECHNOLOGY_LEAD: "Technology lead",
+    Role.BUSINESS_UNIT_OWNER: "Business-unit owner",
+    Role.ENGINEER: "Engineer",
+    Role.THIRD_PARTY: "Third party",
+    Role.NONE: "No stakeholder record",
+}
+
+ROLE_BY_GROUP = {
+    Group.FINANCE: Role.FINANCE,
+    Group.TECHNOLOGY: Role.TECHNOLOGY_LEAD,
+    Group.BUSINESS_UNIT: Role.BUSINESS_UNIT_OWNER,
+    Group.ENGINEERING: Role.ENGINEER,
+    Group.THIRD_PARTY: Role.THIRD_PARTY,
+}
+
+# Roles that read every cost, budget and variance.
+SEE_EVERYTHING = frozenset({Role.ADMIN, Role.FINANCE, Role.TECHNOLOGY_LEAD})
+# Roles that belong to the organisation (everyone with a record but third parties).
+INTERNAL = frozenset(
+    {Role.ADMIN, Role.FINANCE, Role.TECHNOLOGY_LEAD, Role.BUSINESS_UNIT_OWNER, Role.ENGINEER}
+)
+
+_CACHE = "_partnership_role_cache"
+
+
+def stakeholder_of(user: Any) -> Stakeholder | None:
+    """The active stakeholder linked to the user, or None (cached on the user object per request)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, _CACHE, None)
+    if cached is not None:
+        return cached[0]
+    try:
+        stakeholder: Stakeholder | None = user.stakeholder
+    except Stakeholder.DoesNotExist:
+        stakeholder = None
+    if stakeholder is not None and not stakeholder.active:
+        stakeholder = None
+    setattr(user, _CACHE, (stakeholder,))
+    return stakeholder
+
+
+def forget(user: Any) -> None:
+    """Drop the cached stakeholder (after the user's record changed within one request or test)."""
+    if hasattr(user, _CACHE):
+        delattr(user, _CACHE)
+    for name in ("_visibility_cache",):
+        if hasattr(user, name):
+            delattr(user, name)
+
+
+def role_of(user: Any) -> Role:
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
+        return Role.NONE
+    if user.is_staff or user.is_superuser:
+        return Role.ADMIN
+    stakeholder = stakeholder_of(user)
+    if stakeholder is None:
+        return Role.NONE
+    return ROLE_BY_GROUP.get(stakeholder.group, Role.NONE)
+
+
+def has_role(user: Any, *roles: Role) -> bool:
+    return role_of(user) in roles
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """The cost scopes a user may see. `everything` overrides the rest."""
+
+    role: Role
+    everything: bool = False
+    team_ids: frozenset[int] = frozenset()
+    team_names: frozenset[str] = frozenset()
+    unit_names: frozenset[str] = frozenset()
+    scopes: frozenset[scopes.Scope] = frozenset()
+    organisation_totals: bool = False
+    stakeholder_id: int | None = None
+    third_party: bool = field(default=False)
+
+    @property
+    def nothing(self) -> bool:
+        return not self.everything and not self.team_ids and not self.scopes and not self.organisation_totals
+
+    def accounts(self) -> set[str]:
+        return {s.value for s in self.scopes if s.kind == scopes.ACCOUNT}
+
+    def services(self) -> set[str]:
+        return {s.value for s in self.scopes if s.kind == scopes.SERVICE}
+
+    def tags(self) -> set[tuple[str, str]]:
+        return {(s.key, s.value) for s in self.scopes if s.kind == scopes.TAG}
+
+    def sees_scope(self, kind: str, key: str, value: str) -> bool:
+        return self.everything or scopes.Scope(kind, key, value) in self.scopes
+
+    def sees_team(self, team_id: int | None) -> bool:
+        return self.everything or (team_id is not None and team_id in self.team_ids)
+
+
+def _teams_with_their_units_teams(team_ids: set[int]) -> set[int]:
+    """A business unit in the set brings every team whose parent it is."""
+    units = set(
+        Team.objects.filter(pk__in=team_ids, kind=Team.Kind.BUSINESS_UNIT).values_list("pk", flat=True)
+    )
+    children = set(Team.objects.filter(parent_id__in=units).values_list("pk", flat=True)) if units else set()
+    return team_ids | children
+
+
+def _claimed_scopes(*, team_ids: set[int], stakeholder_id: int) -> set[scopes.Scope]:
+    from django.db.models import Q
+
+    rows = Ownership.objects.filter(Q(owner_team_id__in=team_ids) | Q(owner_stakeholder_id=stakeholder_id))
+    return {
+        scopes.Scope(k, key, v) for k, key, v in rows.values_list("scope_kind", "scope_key", "scope_value")
+    }
+
+
+def visibility_for(user: Any) -> Visibility:
+    """What cost scopes the user sees (cached on the user object for the request)."""
+    cached = getattr(user, "_visibility_cache", None)
+    if cached is not None:
+        return cached
+    visibility = _compute_visibility(user)
+    if getattr(user, "is_authenticated", False):
+        user._visibility_cache = visibility
+    return visibility
+
+
+def _compute_visibility(user: Any) -> Visibility:
+    role = role_of(user)
+    if role in SEE_EVERYTHING:
+        return Visibility(role=role, everything=True, organisation_totals=True)
+    stakeholder = stakeholder_of(user)
+    if role is Role.NONE or stakeholder is None:
+        return Visibility(role=role)
+    if role is Role.THIRD_PARTY:
+        rows = EngagementScope.objects.filter(
+            engagement__party=stakeholder, engagement__active=True
+        ).values_list("scope_kind", "scope_key", "scope_value")
+        return Visibility(
+            role=role,
+            scopes=frozenset(scopes.Scope(k, key, v) for k, key, v in rows),
+            stakeholder_id=stakeholder.pk,
+            third_party=True,
+        )
+    member_of = set(stakeholder.teams.values_list("pk", flat=True))
+    team_ids = _teams_with_their_units_teams(member_of)
+    teams = list(Team.objects.filter(pk__in=team_ids).values_list("name", "kind"))
+    return Visibility(
+        role=role,
+        team_ids=frozenset(team_ids),
+        team_names=frozenset(n for n, k in teams if k == Team.Kind.TEAM),
+        unit_names=frozenset(n for n, k in teams if k == Team.Kind.BUSINESS_UNIT),
+        scopes=frozenset(_claimed_scopes(team_ids=team_ids, stakeholder_id=stakeholder.pk)),
+        organisation_totals=role is Role.BUSINESS_UNIT_OWNER,
+        stakeholder_id=stakeholder.pk,
+    )
+
+
+def my_team_ids(user: Any) -> set[int]:
+    """The teams the user answers for: those they belong to and, for a unit, its teams."""
+    stakeholder = stakeholder_of(user)
+    if stakeholder is None:
+        return set()
+    return _teams_with_their_units_teams(set(stakeholder.teams.values_list("pk", flat=True)))
