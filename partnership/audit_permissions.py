@@ -1,0 +1,30 @@
+"""Who may read the audit trail: admins and finance. Everyone else gets a 404, as if it did not exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from rest_framework import permissions
+
+from stakeholders.permissions import is_admin, is_finance
+
+
+def may_read_audit(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False)) and (is_admin(user) or is_finance(user))
+
+
+class ReadAuditTrail(permissions.BasePermission):
+    """DRF: authenticated admins and finance read; others are told the endpoint does not exist."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if not getattr(request.user, "is_authenticated", False):
+            return False  # 401 from the authenticators' challenge
+        if not may_read_audit(request.user):
+            raise Http404
+        return request.method in permissions.SAFE_METHODS
+
+
+def audit_nav(request: Any) -> dict[str, bool]:
+    """Template context: whether to show the Audit link in the main navigation."""
+    return {"may_read_audit": may_read_audit(getattr(request, "user", None))}
