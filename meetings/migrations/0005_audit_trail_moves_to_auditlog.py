@@ -15,9 +15,9 @@ ACTIONS = {"create": 0, "delete": 2}  # everything else was an update (edit, act
 def _text(value):
     if value is None:
         return "None"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, default=str)
+    if isinstance(value, list | dict):
+        return json.dumps(value, default=str)
+    return str(value)  # as auditlog writes values: True -> "True", 5 -> "5"
 
 
 def copy_to_audit_log(apps, schema_editor):
