@@ -192,3 +192,12 @@ def test_a_meetings_page_shows_its_history(browser, users):
     meetings.meeting_minutes_update(meeting=meeting, minutes="Agreed the plan", actor=users["fin"])
     html = browser("fin").get(f"/meetings/{meeting.pk}/").content.decode()
     assert 'data-testid="history"' in html and "Agreed the plan" in html
+
+
+def test_variance_and_budget_pages_link_finance_to_their_history(browser, users):
+    from costdata.services import budgets
+
+    budget = budgets.budget_create(name="FY2027", fiscal_year=2027)
+    version = budgets.budget_version_create(budget=budget, name="Original")
+    html = browser("fin").get(f"/costs/budgets/versions/{version.pk}/").content.decode()
+    assert f"/audit/?object_type=costdata.budgetversion&amp;object_id={version.pk}" in html
