@@ -196,5 +196,9 @@ def feed_meetings(*, feed: CalendarFeed, past_days: int = 400) -> QuerySet[Meeti
 
 
 def change_records_for(*, obj: Any, limit: int = 20) -> ObjectHistory:
-    """The object's latest changes from the audit trail, and the link to its full history."""
+    """The object's latest changes from the audit trail, and the link to its full history. A meeting's
+    include its attendance, agenda and decisions."""
+    if isinstance(obj, Meeting):
+        parts = [obj.attendances.all(), obj.agenda_items.all(), obj.decisions.all()]
+        return history_for(obj, parts=parts, limit=limit)
     return history_for(obj, limit=limit)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.urls import reverse
 
 from partnership.audit_models import AuditLogEntry
@@ -38,6 +38,7 @@ class ObjectHistory:
     entries: list[AuditLogEntry] = field(default_factory=list)
     url: str = ""
     more: bool = False
+    content_type_id: int | None = None  # the object's own; other entries are about its parts
 
     def __iter__(self) -> Iterator[AuditLogEntry]:
         return iter(self.entries)
@@ -49,9 +50,22 @@ class ObjectHistory:
         return len(self.entries)
 
 
-def history_for(obj: Model, *, limit: int = 20) -> ObjectHistory:
-    rows = list(entries_for(obj)[: limit + 1])
-    return ObjectHistory(entries=rows[:limit], url=object_history_url(obj), more=len(rows) > limit)
+def history_for(obj: Model, *, parts: Iterable[QuerySet] = (), limit: int = 20) -> ObjectHistory:
+    """The object's latest changes, with those of its `parts` (e.g. a meeting's attendance) interleaved."""
+    content_type = ContentType.objects.get_for_model(type(obj))
+    condition = Q(content_type=content_type, object_pk=str(obj.pk))
+    for queryset in parts:
+        part_type = ContentType.objects.get_for_model(queryset.model)
+        ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+        if ids:
+            condition |= Q(content_type=part_type, object_pk__in=ids)
+    rows = list(audit_entries().filter(condition)[: limit + 1])
+    return ObjectHistory(
+        entries=rows[:limit],
+        url=object_history_url(obj),
+        more=len(rows) > limit,
+        content_type_id=content_type.pk,
+    )
 
 
 @dataclass(frozen=True)

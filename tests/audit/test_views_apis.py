@@ -201,3 +201,19 @@ def test_variance_and_budget_pages_link_finance_to_their_history(browser, users)
     version = budgets.budget_version_create(budget=budget, name="Original")
     html = browser("fin").get(f"/costs/budgets/versions/{version.pk}/").content.decode()
     assert f"/audit/?object_type=costdata.budgetversion&amp;object_id={version.pk}" in html
+
+
+def test_a_meetings_history_includes_its_attendance_and_decisions(browser, users):
+    from meetings import services as meetings
+
+    meeting = meetings.meeting_create(
+        title="Review",
+        starts_at=timezone.now() + timedelta(days=1),
+        timezone_name="UTC",
+        attendees=[users["eng"].stakeholder],
+    )
+    meetings.attendance_set(meeting=meeting, stakeholder=users["eng"].stakeholder, status="apologies")
+    meetings.decision_create(meeting=meeting, text="Adopt <savings plans>", recorded_by=users["fin"])
+    html = browser("fin").get(f"/meetings/{meeting.pk}/").content.decode()
+    history = html.split('data-testid="history"')[1]
+    assert "apologies" in history and "Adopt &lt;savings plans&gt;" in history
