@@ -22,7 +22,9 @@ class AuditEntrySerializer(serializers.ModelSerializer):
     object_type = serializers.SerializerMethodField(help_text="app_label.model, e.g. costdata.variance")
     object_id = serializers.CharField(source="object_pk")
     action = serializers.CharField(source="get_action_display")
-    actor_username = serializers.CharField(source="actor.get_username", default=None, read_only=True)
+    actor_username = serializers.CharField(
+        source="actor.get_username", default=None, read_only=True, allow_null=True
+    )
     changes = serializers.SerializerMethodField(help_text="Each changed field with its old and new value.")
 
     class Meta:
