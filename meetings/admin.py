@@ -8,7 +8,6 @@ from meetings.models import (
     Attendance,
     Cadence,
     CalendarFeed,
-    ChangeRecord,
     Decision,
     GlossaryTerm,
     Meeting,
@@ -179,22 +178,3 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for feed in queryset:
             services.calendar_feed_revoke(feed=feed)
-
-
-@admin.register(ChangeRecord)
-class ChangeRecordAdmin(admin.ModelAdmin):
-    """Read-only: the record of who changed what is never edited."""
-
-    list_display = ["at", "actor", "action", "object_type", "object_id", "summary"]
-    list_filter = ["action", "object_type", ("at", admin.DateFieldListFilter)]
-    search_fields = ["summary", "actor__username"]
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -12,6 +12,5 @@ router.register("agenda-items", apis.AgendaItemViewSet, basename="api-agenda-ite
 router.register("decisions", apis.DecisionViewSet, basename="api-decision")
 router.register("action-items", apis.ActionItemViewSet, basename="api-action-item")
 router.register("calendar-feeds", apis.CalendarFeedViewSet, basename="api-calendar-feed")
-router.register("programme-changes", apis.ChangeRecordViewSet, basename="api-change-record")
 
 urlpatterns = router.urls

@@ -20,7 +20,6 @@ from meetings.models import (
     Attendance,
     Cadence,
     CalendarFeed,
-    ChangeRecord,
     Decision,
     GlossaryTerm,
     Meeting,
@@ -33,7 +32,6 @@ from meetings.serializers import (
     CadenceSerializer,
     CalendarFeedCreatedSerializer,
     CalendarFeedSerializer,
-    ChangeRecordSerializer,
     DecisionSerializer,
     GlossaryTermSerializer,
     MeetingSerializer,
@@ -356,14 +354,3 @@ class CalendarFeedViewSet(
         return Response(
             CalendarFeedCreatedSerializer(new, context={"token": token}).data, status=status.HTTP_201_CREATED
         )
-
-
-class ChangeRecordViewSet(viewsets.ReadOnlyModelViewSet):
-    """Who changed what in the programme: filter by object_type and object_id, action or actor."""
-
-    serializer_class = ChangeRecordSerializer
-    permission_classes = [permissions.ProgrammePermission]
-    queryset = ChangeRecord.objects.select_related("actor")
-    filterset_fields = ["object_type", "object_id", "action", "actor"]
-    ordering_fields = ["at"]
-    ordering = ["-at"]

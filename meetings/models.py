@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 
 from stakeholders.models import Group, Stakeholder, Team
 
@@ -358,29 +357,3 @@ class CalendarFeed(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
-
-
-class ChangeRecord(models.Model):
-    """Who changed what in the programme, and when: one row per write that matters."""
-
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Empty when the system did it (the schedule, a migration).",
-    )
-    action = models.CharField(max_length=40, help_text="<entity>.<verb>, e.g. cadence.update")
-    object_type = models.CharField(max_length=40)
-    object_id = models.PositiveBigIntegerField()
-    summary = models.CharField(max_length=300)
-    changes = models.JSONField(default=dict, blank=True, help_text="{field: [old, new]}")
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.summary}"

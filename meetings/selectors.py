@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -12,11 +13,11 @@ from meetings.models import (
     Attendance,
     Cadence,
     CalendarFeed,
-    ChangeRecord,
     GlossaryTerm,
     Meeting,
     Topic,
 )
+from partnership.audit_selectors import ObjectHistory, history_for
 from stakeholders.models import Stakeholder
 
 
@@ -194,9 +195,10 @@ def feed_meetings(*, feed: CalendarFeed, past_days: int = 400) -> QuerySet[Meeti
     return meetings.filter(attendances__stakeholder_id=feed.stakeholder_id)
 
 
-def change_records_for(*, obj: object, limit: int = 20) -> list[ChangeRecord]:
-    return list(
-        ChangeRecord.objects.filter(object_type=obj._meta.model_name, object_id=obj.pk).select_related(  # type: ignore[attr-defined]
-            "actor"
-        )[:limit]
-    )
+def change_records_for(*, obj: Any, limit: int = 20) -> ObjectHistory:
+    """The object's latest changes from the audit trail, and the link to its full history. A meeting's
+    include its attendance, agenda and decisions."""
+    if isinstance(obj, Meeting):
+        parts = [obj.attendances.all(), obj.agenda_items.all(), obj.decisions.all()]
+        return history_for(obj, parts=parts, limit=limit)
+    return history_for(obj, limit=limit)

@@ -17,7 +17,6 @@ from meetings.models import (
     Attendance,
     Cadence,
     CalendarFeed,
-    ChangeRecord,
     Decision,
     GlossaryTerm,
     Meeting,
@@ -321,21 +320,3 @@ class CalendarFeedCreatedSerializer(CalendarFeedSerializer):
 
     def get_url(self, obj: CalendarFeed) -> str:
         return f"{settings.SITE_URL.rstrip('/')}{reverse('calendar-feed', args=[self.context['token']])}"
-
-
-class ChangeRecordSerializer(serializers.ModelSerializer):
-    actor_username = serializers.CharField(source="actor.username", read_only=True, default=None)
-
-    class Meta:
-        model = ChangeRecord
-        fields = [
-            "id",
-            "at",
-            "actor",
-            "actor_username",
-            "action",
-            "object_type",
-            "object_id",
-            "summary",
-            "changes",
-        ]

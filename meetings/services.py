@@ -30,12 +30,12 @@ from meetings.models import (
     Attendance,
     Cadence,
     CalendarFeed,
-    ChangeRecord,
     Decision,
     GlossaryTerm,
     Meeting,
     Topic,
 )
+from partnership.audit import acting_as_actor, log_bulk_created, update_audited
 from stakeholders.models import Group, Stakeholder, Team
 
 logger = logging.getLogger(__name__)
@@ -47,72 +47,22 @@ SEND_AGENDAS_TASK_NAME = "meetings.agendas_send_due"
 # --- Glossary ------------------------------------------------------------------------------------
 
 
-def _apply(instance: Any, changes: dict[str, Any], diff: dict[str, Any] | None = None) -> list[str]:
-    """Set the fields that differ; list their names, and note [old, new] in `diff` when given."""
+def _apply(instance: Any, changes: dict[str, Any]) -> list[str]:
+    """Set the fields that differ; list their names."""
     changed = []
     for name, value in changes.items():
         old = getattr(instance, name)
         if old != value:
             setattr(instance, name, value)
             changed.append(name)
-            if diff is not None:
-                diff[name] = [_plain(old), _plain(value)]
     return changed
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-safe form of a field value for the change record."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if hasattr(value, "pk"):
-        return value.pk
-    return str(value)
-
-
-def _record(
-    *,
-    actor: Any,
-    action: str,
-    obj: Any,
-    summary: str,
-    changes: dict[str, Any] | None = None,
-    coalesce: bool = False,
-) -> ChangeRecord:
-    """Write the change record in the caller's transaction.
-
-    coalesce: the same person repeating the same action on the same object within ten minutes updates
-    one record instead of adding another (minutes autosave as they are typed).
-    """
-    actor = actor if getattr(actor, "is_authenticated", False) else None
-    object_type = obj._meta.model_name
-    if coalesce:
-        recent = ChangeRecord.objects.filter(
-            actor=actor,
-            action=action,
-            object_type=object_type,
-            object_id=obj.pk,
-            at__gte=timezone.now() - timedelta(minutes=10),
-        ).first()
-        if recent is not None:
-            recent.at, recent.summary = timezone.now(), summary[:300]
-            recent.save(update_fields=["at", "summary"])
-            return recent
-    return ChangeRecord.objects.create(
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=obj.pk,
-        summary=summary[:300],
-        changes=changes or {},
-    )
 
 
 def _full_clean(instance: Any, exclude: Iterable[str] = ()) -> None:
     instance.full_clean(exclude=list(exclude), validate_unique=True)
 
 
+@acting_as_actor
 @transaction.atomic
 def glossary_term_create(
     *, term: str, definition: str, example: str = "", aliases: str = "", slug: str = "", actor: Any = None
@@ -126,30 +76,23 @@ def glossary_term_create(
     )
     _full_clean(item)
     item.save()
-    _record(actor=actor, action="glossary_term.create", obj=item, summary=f"Added the term {item.term}")
     return item
 
 
+@acting_as_actor
 @transaction.atomic
 def glossary_term_update(*, item: GlossaryTerm, actor: Any = None, **changes: Any) -> GlossaryTerm:
-    diff: dict[str, Any] = {}
-    changed = _apply(item, changes, diff)
+    changed = _apply(item, changes)
     if changed:
         _full_clean(item)
         item.save(update_fields=[*changed, "updated_at"])
-        _record(
-            actor=actor,
-            action="glossary_term.update",
-            obj=item,
-            summary=f"Edited the term {item.term}",
-            changes=diff,
-        )
     return item
 
 
 # --- Topics --------------------------------------------------------------------------------------
 
 
+@acting_as_actor
 @transaction.atomic
 def topic_create(
     *,
@@ -177,10 +120,10 @@ def topic_create(
     topic.save()
     topic.members.set(members)
     topic.glossary_terms.set(glossary_terms)
-    _record(actor=actor, action="topic.create", obj=topic, summary=f"Added the topic {topic.name}")
     return topic
 
 
+@acting_as_actor
 @transaction.atomic
 def topic_update(
     *,
@@ -190,8 +133,7 @@ def topic_update(
     actor: Any = None,
     **changes: Any,
 ) -> Topic:
-    diff: dict[str, Any] = {}
-    changed = _apply(topic, changes, diff)
+    changed = _apply(topic, changes)
     if changed:
         _full_clean(topic)
         topic.save(update_fields=changed)
@@ -199,23 +141,14 @@ def topic_update(
         topic.members.set(members)
     if glossary_terms is not None:
         topic.glossary_terms.set(glossary_terms)
-    if changed or members is not None or glossary_terms is not None:
-        _record(
-            actor=actor,
-            action="topic.update",
-            obj=topic,
-            summary=f"Edited the topic {topic.name}",
-            changes=diff,
-        )
     return topic
 
 
 def topic_mark_discussed(*, topic: Topic, on: date) -> bool:
     """Move last_discussed forward to `on` (never backwards). True when it moved."""
-    moved = (
-        Topic.objects.filter(pk=topic.pk)
-        .filter(Q(last_discussed__isnull=True) | Q(last_discussed__lt=on))
-        .update(last_discussed=on)
+    moved = update_audited(
+        Topic.objects.filter(pk=topic.pk).filter(Q(last_discussed__isnull=True) | Q(last_discussed__lt=on)),
+        last_discussed=on,
     )
     if moved:
         topic.last_discussed = on
@@ -257,6 +190,7 @@ def _validated_groups(groups: Iterable[str]) -> list[str]:
     return groups
 
 
+@acting_as_actor
 @transaction.atomic
 def cadence_create(
     *,
@@ -301,12 +235,6 @@ def cadence_create(
     _full_clean(cadence)
     cadence.save()
     cadence.participants.set(participants)
-    _record(
-        actor=actor,
-        action="cadence.create",
-        obj=cadence,
-        summary=f"Created the cadence {cadence.name} ({cadence.rrule}, {cadence.timezone})",
-    )
     if cadence.active:
         cadence_materialise(cadence=cadence, now=now)
     return cadence
@@ -315,6 +243,7 @@ def cadence_create(
 SCHEDULE_FIELDS = {"rrule", "timezone", "starts_on", "start_time", "duration_minutes", "occurrences_ahead"}
 
 
+@acting_as_actor
 @transaction.atomic
 def cadence_update(
     *,
@@ -338,25 +267,12 @@ def cadence_update(
     )
     if "participant_groups" in changes:
         changes["participant_groups"] = _validated_groups(changes["participant_groups"])
-    diff: dict[str, Any] = {}
-    changed = _apply(cadence, changes, diff)
+    changed = _apply(cadence, changes)
     if changed:
         _full_clean(cadence)
         cadence.save(update_fields=[*changed, "updated_at"])
     if participants is not None:
-        before = set(cadence.participants.values_list("pk", flat=True))
         cadence.participants.set(participants)
-        after = set(cadence.participants.values_list("pk", flat=True))
-        if before != after:
-            diff["participants"] = [sorted(before), sorted(after)]
-    if diff:
-        _record(
-            actor=actor,
-            action="cadence.update",
-            obj=cadence,
-            summary=f"Edited the cadence {cadence.name}",
-            changes=diff,
-        )
     if (
         SCHEDULE_FIELDS & set(changed)
         or participants is not None
@@ -457,14 +373,6 @@ def cadence_materialise(*, cadence: Cadence, now: datetime | None = None) -> Mat
         result.attendees_added += _attendees_ensure(meeting=meeting, people=participants)
         if meeting.pk in result.created or meeting.pk in result.moved:
             meeting_agenda_build(meeting=meeting)
-    if result.created or result.moved or result.cancelled:
-        _record(
-            actor=None,
-            action="cadence.materialise",
-            obj=cadence,
-            summary=f"Scheduled {len(result.created)}, moved {len(result.moved)}, cancelled {len(result.cancelled)} meetings",
-            changes={"created": result.created, "moved": result.moved, "cancelled": result.cancelled},
-        )
     if result.changed:
         logger.info(
             "cadence materialised cadence_id=%s created=%s moved=%s cancelled=%s",
@@ -479,7 +387,11 @@ def cadence_materialise(*, cadence: Cadence, now: datetime | None = None) -> Mat
 def _attendees_ensure(*, meeting: Meeting, people: Iterable[Stakeholder]) -> int:
     existing = set(meeting.attendances.values_list("stakeholder_id", flat=True))
     new = [Attendance(meeting=meeting, stakeholder=p) for p in people if p.pk not in existing]
+    if not new:
+        return 0
+    # ignore_conflicts leaves the primary keys unset: read back the rows this call added to audit them.
     Attendance.objects.bulk_create(new, ignore_conflicts=True)
+    log_bulk_created(meeting.attendances.filter(stakeholder_id__in=[a.stakeholder_id for a in new]))
     return len(new)
 
 
@@ -490,6 +402,7 @@ def cadences_materialise_all(*, now: datetime | None = None) -> dict[int, Materi
 # --- Meetings ------------------------------------------------------------------------------------
 
 
+@acting_as_actor
 @transaction.atomic
 def meeting_create(
     *,
@@ -522,10 +435,10 @@ def meeting_create(
     people = list(attendees) or (selectors.cadence_participants(cadence=cadence) if cadence else [])
     _attendees_ensure(meeting=meeting, people=people)
     meeting_agenda_build(meeting=meeting)
-    _record(actor=actor, action="meeting.create", obj=meeting, summary=f"Scheduled {meeting}")
     return meeting
 
 
+@acting_as_actor
 @transaction.atomic
 def meeting_update(*, meeting: Meeting, actor: Any = None, **changes: Any) -> Meeting:
     """Edit one meeting. A new time or status bumps the iCalendar SEQUENCE so calendars update the event."""
@@ -540,21 +453,17 @@ def meeting_update(*, meeting: Meeting, actor: Any = None, **changes: Any) -> Me
         raise ValidationError({"starts_at": "Give the time with its time zone offset."})
     if "status" in changes and changes["status"] != meeting.status:
         return meeting_status_set(meeting=meeting, status=changes.pop("status"), extra=changes, actor=actor)
-    diff: dict[str, Any] = {}
-    changed = _apply(meeting, changes, diff)
+    changed = _apply(meeting, changes)
     if changed:
         if {"starts_at", "duration_minutes", "timezone", "title", "location"} & set(changed):
             meeting.sequence += 1
             changed.append("sequence")
         _full_clean(meeting, exclude=["occurrence"])
         meeting.save(update_fields=[*changed, "updated_at"])
-        if set(diff) - {"minutes"}:
-            _record(
-                actor=actor, action="meeting.update", obj=meeting, summary=f"Edited {meeting}", changes=diff
-            )
     return meeting
 
 
+@acting_as_actor
 @transaction.atomic
 def meeting_status_set(
     *, meeting: Meeting, status: str, extra: dict[str, Any] | None = None, actor: Any = None
@@ -566,20 +475,12 @@ def meeting_status_set(
     """
     if status not in Meeting.Status.values:
         raise ValidationError({"status": f"Choose one of {', '.join(Meeting.Status.values)}."})
-    diff: dict[str, Any] = {}
-    changed = _apply(meeting, {**(extra or {}), "status": status}, diff)
+    changed = _apply(meeting, {**(extra or {}), "status": status})
     if not changed:
         return meeting
     meeting.sequence += 1
     _full_clean(meeting, exclude=["occurrence"])
     meeting.save(update_fields=[*changed, "sequence", "updated_at"])
-    _record(
-        actor=actor,
-        action="meeting.status",
-        obj=meeting,
-        summary=f"Marked {meeting} {meeting.get_status_display().lower()}",
-        changes=diff,
-    )
     if status == Meeting.Status.HELD:
         on = meeting.local_start().date()
         for item in meeting.agenda_items.filter(discussed=True, topic__isnull=False).select_related("topic"):
@@ -592,21 +493,16 @@ def meeting_status_set(
     return meeting
 
 
+@acting_as_actor
 @transaction.atomic
 def meeting_minutes_update(*, meeting: Meeting, minutes: str, actor: Any = None) -> Meeting:
     if meeting.minutes != minutes:
         meeting.minutes = minutes
         meeting.save(update_fields=["minutes", "updated_at"])
-        _record(
-            actor=actor,
-            action="meeting.minutes",
-            obj=meeting,
-            summary=f"Edited the minutes of {meeting}",
-            coalesce=True,
-        )
     return meeting
 
 
+@acting_as_actor
 @transaction.atomic
 def attendance_set(
     *, meeting: Meeting, stakeholder: Stakeholder, status: str, actor: Any = None
@@ -617,16 +513,8 @@ def attendance_set(
         meeting=meeting, stakeholder=stakeholder, defaults={"status": status}
     )
     if not created and row.status != status:
-        old = row.status
         row.status = status
         row.save(update_fields=["status", "updated_at"])
-        _record(
-            actor=actor,
-            action="attendance.set",
-            obj=meeting,
-            summary=f"{stakeholder.name}: {row.get_status_display().lower()}",
-            changes={"status": [old, status]},
-        )
     return row
 
 
@@ -714,6 +602,7 @@ def agenda_item_update(
     return item
 
 
+@acting_as_actor(arg="recorded_by")
 @transaction.atomic
 def decision_create(
     *, meeting: Meeting, text: str, topic: Topic | None = None, recorded_by: Any = None
@@ -725,18 +614,13 @@ def decision_create(
     )
     if topic is not None and meeting.status == Meeting.Status.HELD:
         topic_mark_discussed(topic=topic, on=meeting.local_start().date())
-    _record(
-        actor=recorded_by,
-        action="decision.create",
-        obj=decision,
-        summary=f"Decision at {meeting}: {decision.text}",
-    )
     return decision
 
 
 # --- Action items --------------------------------------------------------------------------------
 
 
+@acting_as_actor(arg="created_by")
 @transaction.atomic
 def action_item_create(
     *,
@@ -766,23 +650,16 @@ def action_item_create(
     if not owner.active:
         raise ValidationError({"owner": f"{owner.name} is no longer active."})
     item.save()
-    _record(
-        actor=created_by,
-        action="action_item.create",
-        obj=item,
-        summary=f"Action for {owner.name}: {item.title}",
-        changes={"owner": [None, owner.pk], "status": [None, status]},
-    )
     if notify:
         transaction.on_commit(lambda: action_item_notify_assigned(action_item_id=item.pk))
     return item
 
 
+@acting_as_actor
 @transaction.atomic
 def action_item_update(*, item: ActionItem, actor: Any = None, **changes: Any) -> ActionItem:
     previous_owner = item.owner_id
-    diff: dict[str, Any] = {}
-    changed = _apply(item, changes, diff)
+    changed = _apply(item, changes)
     if not changed:
         return item
     if "status" in changed:
@@ -790,13 +667,6 @@ def action_item_update(*, item: ActionItem, actor: Any = None, **changes: Any) -
         changed.append("closed_at")
     _full_clean(item)
     item.save(update_fields=[*changed, "updated_at"])
-    _record(
-        actor=actor,
-        action="action_item.update",
-        obj=item,
-        summary=f"Updated the action {item.title}",
-        changes=diff,
-    )
     if item.owner_id != previous_owner:
         transaction.on_commit(lambda: action_item_notify_assigned(action_item_id=item.pk))
     return item
@@ -829,7 +699,7 @@ def meeting_agenda_send(*, meeting_id: int, force: bool = False) -> int:
     claim = Meeting.objects.filter(pk=meeting_id, status=Meeting.Status.PLANNED)
     if not force:
         claim = claim.filter(agenda_sent_at__isnull=True)
-    if claim.update(agenda_sent_at=now) == 0:
+    if update_audited(claim, agenda_sent_at=now) == 0:
         return 0
     meeting = selectors.meeting_detail(pk=meeting_id)
     items = meeting_agenda_build(meeting=meeting)
@@ -855,7 +725,7 @@ def meeting_agenda_send(*, meeting_id: int, force: bool = False) -> int:
         return message.send()
     except Exception:
         # Release the claim so the next run retries; the error still reaches the caller.
-        Meeting.objects.filter(pk=meeting_id, agenda_sent_at=now).update(agenda_sent_at=None)
+        update_audited(Meeting.objects.filter(pk=meeting_id, agenda_sent_at=now), agenda_sent_at=None)
         raise
 
 
@@ -896,6 +766,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@acting_as_actor(arg="created_by")
 @transaction.atomic
 def calendar_feed_create(
     *, cadence: Cadence | None = None, stakeholder: Stakeholder | None = None, created_by: Any = None
@@ -912,24 +783,19 @@ def calendar_feed_create(
         token_hint=token[:6],
         created_by=created_by,
     )
-    _record(
-        actor=created_by,
-        action="calendar_feed.create",
-        obj=feed,
-        summary=f"New calendar address for {cadence or stakeholder}",
-    )
     return feed, token
 
 
+@acting_as_actor
 @transaction.atomic
 def calendar_feed_revoke(*, feed: CalendarFeed, actor: Any = None) -> CalendarFeed:
     if feed.revoked_at is None:
         feed.revoked_at = timezone.now()
         feed.save(update_fields=["revoked_at"])
-        _record(actor=actor, action="calendar_feed.revoke", obj=feed, summary=f"Revoked {feed}")
     return feed
 
 
+@acting_as_actor(arg="created_by")
 @transaction.atomic
 def calendar_feed_rotate(*, feed: CalendarFeed, created_by: Any = None) -> tuple[CalendarFeed, str]:
     """Revoke a feed and issue its replacement for the same subject."""

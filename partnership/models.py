@@ -1,4 +1,4 @@
-"""Authentication records of the project: API tokens. (Domain models live in the apps.)"""
+"""Authentication records of the project (API tokens) and the audit trail. (Domain models live in the apps.)"""
 
 from __future__ import annotations
 
@@ -33,3 +33,8 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+# The audit trail's table lives with the project, not with an app: every app's changes go into it.
+from partnership import audit  # noqa: E402, F401  (connects the audit receivers in every process)
+from partnership.audit_models import AuditLogEntry, Channel  # noqa: E402, F401

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "csp",
+    "auditlog",
     "partnership",
     "stakeholders",
     "meetings",
@@ -56,11 +57,63 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "partnership.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "partnership.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
+
+# --- Audit trail (django-auditlog; wiring in partnership/audit.py) ---------------------------------
+AUDITLOG_LOGENTRY_MODEL = "partnership.AuditLogEntry"
+# auditlog's migrations create its own log table even when the model is swapped; with no migrations
+# the app creates nothing (its only model is swapped), so no orphan table blocks TRUNCATE on Postgres.
+MIGRATION_MODULES = {"auditlog": None}
+AUDITLOG_CID_GETTER = "partnership.audit.current_cid"
+AUDITLOG_DISABLE_ON_RAW_SAVE = True  # fixtures loaded with loaddata are not changes anyone made
+# Bookkeeping columns that change on every run (locks, last-used stamps, auto_now) are left out;
+# secrets are never copied into the log.
+_AUDIT_NOISE = ["updated_at", "last_used_at"]
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {
+        "model": "auth.User",
+        "include_fields": [
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+        ],
+        "m2m_fields": ["groups"],
+    },
+    {"model": "partnership.ApiToken", "exclude_fields": ["digest", "last_used_at"]},
+    {"model": "stakeholders.Stakeholder"},
+    {"model": "stakeholders.Team", "m2m_fields": ["members"]},
+    {"model": "stakeholders.Ownership"},
+    {"model": "stakeholders.Engagement"},
+    {"model": "stakeholders.EngagementScope"},
+    {"model": "stakeholders.AttributedSaving"},
+    {"model": "meetings.GlossaryTerm", "exclude_fields": _AUDIT_NOISE},
+    {"model": "meetings.Topic", "m2m_fields": ["members", "glossary_terms"]},
+    {"model": "meetings.Cadence", "m2m_fields": ["participants"], "exclude_fields": _AUDIT_NOISE},
+    {"model": "meetings.Meeting", "exclude_fields": _AUDIT_NOISE},
+    {"model": "meetings.Attendance", "exclude_fields": _AUDIT_NOISE},
+    {"model": "meetings.ActionItem", "exclude_fields": _AUDIT_NOISE},
+    {"model": "meetings.AgendaItem"},
+    {"model": "meetings.Decision"},
+    {"model": "meetings.CalendarFeed", "exclude_fields": ["token_hash", "last_used_at"]},
+    {"model": "costdata.CostSource", "exclude_fields": ["locked_until", "locked_by_run"]},
+    {"model": "costdata.Budget"},
+    {"model": "costdata.BudgetVersion"},
+    {"model": "costdata.BudgetLine"},
+    {"model": "costdata.VarianceThreshold"},
+    {"model": "costdata.Variance", "exclude_fields": ["last_detected_at", "updated_at"]},
+    {"model": "costdata.Explanation"},
+    {"model": "costdata.VarianceTransition"},
+    {"model": "costdata.VarianceDecision"},
+)
 
 ROOT_URLCONF = "partnership.urls"
 WSGI_APPLICATION = "partnership.wsgi.application"
@@ -78,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "partnership.context_processors.organisation",
                 "stakeholders.context_processors.access",
+                "partnership.audit_permissions.audit_nav",
             ],
         },
     },

@@ -7,14 +7,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from partnership import audit_apis, audit_views, views
 from partnership import auth_views as account_views
-from partnership import views
 
 APPS = ["stakeholders", "meetings", "costdata"]
 
 # Every app's API routes under one namespace, so API route names (router "source-list" and the like)
 # never shadow page names: reverse("api:source-list") vs reverse("source-list").
 api_patterns = [pattern for app in APPS for pattern in import_module(f"{app}.api_urls").urlpatterns]
+api_patterns.append(path("audit/", audit_apis.AuditEntryList.as_view(), name="audit-list"))
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("account/", account_views.account, name="account"),
     path("account/tokens/", account_views.token_create, name="token-create"),
     path("account/tokens/<int:pk>/revoke/", account_views.token_revoke, name="token-revoke"),
+    path("audit/", audit_views.audit_list, name="audit-list"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     *[path("", include(f"{app}.urls")) for app in APPS],

@@ -2,7 +2,6 @@ from django.contrib import admin
 
 from stakeholders.models import (
     AttributedSaving,
-    AuditEntry,
     Engagement,
     EngagementScope,
     Ownership,
@@ -153,20 +152,3 @@ class AttributedSavingAdmin(admin.ModelAdmin):
     list_filter = ["engagement"]
     search_fields = ["engagement__name", "note"]
     date_hierarchy = "period_start"
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_id", "summary"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["summary", "actor__username"]
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -366,25 +366,3 @@ class AttributedSaving(models.Model):
     @property
     def period_label(self) -> str:
         return roi_rules.period_label(self.period_start, self.engagement.period)
-
-
-class AuditEntry(models.Model):
-    """Who changed what in the people and ownership records, and when."""
-
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    action = models.CharField(max_length=40)
-    object_type = models.CharField(max_length=40)
-    object_id = models.PositiveBigIntegerField()
-    summary = models.CharField(max_length=300)
-    changes = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["object_type", "object_id"])]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.summary}"

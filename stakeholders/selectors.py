@@ -10,13 +10,13 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from partnership.audit_selectors import ObjectHistory, history_for
 from stakeholders import roi as roi_rules
 from stakeholders import scopes
 from stakeholders.filters import StakeholderFilter
 from stakeholders.known_accounts import KnownAccount
 from stakeholders.models import (
     AttributedSaving,
-    AuditEntry,
     Engagement,
     Group,
     Ownership,
@@ -81,10 +81,9 @@ def scope_claims(*, scope_kind: str, scope_key: str, scope_value: str) -> QueryS
     return ownership_list().filter(scope_kind=scope_kind, scope_key=scope_key, scope_value=scope_value)
 
 
-def audit_for(obj: Any, *, limit: int = 20) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(object_type=obj._meta.model_name, object_id=obj.pk).select_related(
-        "actor"
-    )[:limit]
+def audit_for(obj: Any, *, limit: int = 20) -> ObjectHistory:
+    """The object's latest changes from the audit trail, and the link to its full history."""
+    return history_for(obj, limit=limit)
 
 
 # --- who owns a cost row ------------------------------------------------------------------------

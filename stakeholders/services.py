@@ -1,7 +1,9 @@
 """Writes about people, teams, ownership and third-party engagements.
 
 Every service validates the whole change before touching the database (a ValidationError naming the
-field, nothing saved), runs in one transaction and leaves an AuditEntry.
+field, nothing saved) and runs in one transaction. The audit trail (django-auditlog, see
+partnership/audit.py) records every row written, including the bulk ones; `@acting_as_actor` names the
+`actor` argument as the one who made the change when the caller passes one.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from partnership.audit import acting_as_actor, log_bulk_created, update_audited
 from stakeholders import roi as roi_rules
 from stakeholders.models import (
     AttributedSaving,
-    AuditEntry,
     Engagement,
     EngagementScope,
     Group,
@@ -44,19 +46,6 @@ ENGAGEMENT_FIELDS = (
     "description",
     "active",
 )
-
-
-def _audit(
-    *, actor: Actor, action: str, obj: models.Model, summary: str, changes: dict | None = None
-) -> None:
-    AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
-        object_type=obj._meta.model_name,
-        object_id=obj.pk,
-        summary=summary[:300],
-        changes=changes or {},
-    )
 
 
 def _jsonable(value: Any) -> Any:
@@ -87,6 +76,7 @@ def _apply(instance: models.Model, fields: Iterable[str], values: dict[str, Any]
 # --- stakeholders -------------------------------------------------------------------------------
 
 
+@acting_as_actor
 @transaction.atomic
 def stakeholder_create(
     *,
@@ -106,10 +96,10 @@ def stakeholder_create(
     stakeholder.full_clean()
     stakeholder.save()
     stakeholder.teams.set(list(teams))
-    _audit(actor=actor, action="create", obj=stakeholder, summary=f"Added {stakeholder}")
     return stakeholder
 
 
+@acting_as_actor
 @transaction.atomic
 def stakeholder_update(
     *, stakeholder: Stakeholder, teams: Iterable[Team] | None = None, actor: Actor = None, **values: Any
@@ -121,19 +111,12 @@ def stakeholder_update(
         stakeholder.full_clean()
         stakeholder.save(update_fields=list(changes))
     if teams is not None:
-        before = set(stakeholder.teams.values_list("name", flat=True))
-        teams = list(teams)
-        after = {team.name for team in teams}
-        if before != after:
-            stakeholder.teams.set(teams)
-            changes["teams"] = [sorted(before), sorted(after)]
-    if changes:
-        _audit(
-            actor=actor, action="update", obj=stakeholder, summary=f"Edited {stakeholder}", changes=changes
-        )
+        # set() adds and removes only the difference; the audit trail records each as a members change.
+        stakeholder.teams.set(list(teams))
     return stakeholder
 
 
+@acting_as_actor
 @transaction.atomic
 def stakeholder_set_active(*, stakeholder: Stakeholder, active: bool, actor: Actor = None) -> Stakeholder:
     """Deactivate (or bring back) a person. Their claims and history stay; they leave the lists."""
@@ -141,14 +124,6 @@ def stakeholder_set_active(*, stakeholder: Stakeholder, active: bool, actor: Act
         return stakeholder
     stakeholder.active = active
     stakeholder.save(update_fields=["active"])
-    verb = "Reactivated" if active else "Deactivated"
-    _audit(
-        actor=actor,
-        action="activate" if active else "deactivate",
-        obj=stakeholder,
-        summary=f"{verb} {stakeholder}",
-        changes={"active": [not active, active]},
-    )
     return stakeholder
 
 
@@ -167,6 +142,7 @@ def _check_team_parent(team: Team) -> None:
         raise ValidationError({"parent": "A business unit does not belong to another business unit."})
 
 
+@acting_as_actor
 @transaction.atomic
 def team_create(
     *,
@@ -182,10 +158,10 @@ def team_create(
     _check_team_parent(team)
     team.save()
     team.members.set(list(members))
-    _audit(actor=actor, action="create", obj=team, summary=f"Added {team.get_kind_display().lower()} {team}")
     return team
 
 
+@acting_as_actor
 @transaction.atomic
 def team_update(
     *, team: Team, members: Iterable[Stakeholder] | None = None, actor: Actor = None, **values: Any
@@ -200,22 +176,15 @@ def team_update(
             raise ValidationError({"kind": "Teams belong to this business unit; move them first."})
         team.save(update_fields=list(changes))
     if members is not None:
-        members = list(members)
-        before = set(team.members.values_list("pk", flat=True))
-        after = {member.pk for member in members}
-        if before != after:
-            team.members.set(members)
-            changes["members"] = [sorted(before), sorted(after)]
-    if changes:
-        _audit(actor=actor, action="update", obj=team, summary=f"Edited {team}", changes=changes)
+        team.members.set(list(members))
     return team
 
 
+@acting_as_actor
 @transaction.atomic
 def team_delete(*, team: Team, actor: Actor = None) -> None:
     if team.children.exists():
         raise ValidationError({"team": f"Teams belong to {team.name}; move or delete them first."})
-    _audit(actor=actor, action="delete", obj=team, summary=f"Deleted {team} and its ownership claims")
     team.delete()
 
 
@@ -233,6 +202,7 @@ def _owner_errors(team: Team | None, stakeholder: Stakeholder | None) -> None:
         raise ValidationError({"owner": "Choose exactly one owner: a team or a stakeholder."})
 
 
+@acting_as_actor
 @transaction.atomic
 def ownership_create(
     *,
@@ -274,28 +244,21 @@ def ownership_create(
             }
         )
     ownership.save()
-    primary = " as primary owner" if ownership.is_primary else ""
-    _audit(
-        actor=actor,
-        action="create",
-        obj=ownership,
-        summary=f"{ownership.owner} claimed {ownership.scope_label}{primary}",
-    )
     return ownership
 
 
+@acting_as_actor
 @transaction.atomic
 def ownership_update(*, ownership: Ownership, note: str, actor: Actor = None) -> Ownership:
     """Only the note is edited in place: a different scope or owner is a different claim."""
     if ownership.note != note:
-        changes = {"note": [ownership.note, note]}
         ownership.note = note
         ownership.full_clean()
         ownership.save(update_fields=["note"])
-        _audit(actor=actor, action="update", obj=ownership, summary=f"Edited {ownership}", changes=changes)
     return ownership
 
 
+@acting_as_actor
 @transaction.atomic
 def ownership_make_primary(*, ownership: Ownership, actor: Actor = None) -> Ownership:
     """Hand a scope's primary ownership to this claim; the previous primary stays as a secondary claim."""
@@ -304,19 +267,13 @@ def ownership_make_primary(*, ownership: Ownership, actor: Actor = None) -> Owne
         return ownership
     previous = list(_same_scope(ownership).select_for_update().filter(is_primary=True))
     # Demote first: the one-primary-per-scope constraint is checked per statement.
-    Ownership.objects.filter(pk__in=[o.pk for o in previous]).update(is_primary=False)
+    update_audited(Ownership.objects.filter(pk__in=[o.pk for o in previous]), is_primary=False)
     ownership.is_primary = True
     ownership.save(update_fields=["is_primary"])
-    was = ", ".join(str(o.owner) for o in previous) or "nobody"
-    _audit(
-        actor=actor,
-        action="make_primary",
-        obj=ownership,
-        summary=f"{ownership.owner} is now primary owner of {ownership.scope_label} (was {was})",
-    )
     return ownership
 
 
+@acting_as_actor
 @transaction.atomic
 def ownership_delete(*, ownership: Ownership, actor: Actor = None) -> None:
     """Drop a claim. The primary claim of a scope others still claim cannot go until one of them is primary."""
@@ -330,12 +287,6 @@ def ownership_delete(*, ownership: Ownership, actor: Actor = None) -> None:
                 f"make another claim primary first ({names})."
             }
         )
-    _audit(
-        actor=actor,
-        action="delete",
-        obj=ownership,
-        summary=f"{ownership.owner} released {ownership.scope_label}",
-    )
     ownership.delete()
 
 
@@ -384,10 +335,11 @@ def _set_engagement_scopes(engagement: Engagement, scope_list: Iterable[dict[str
     if set(existing) == keys:
         return []
     engagement.scopes.exclude(pk__in=[s.pk for k, s in existing.items() if k in keys]).delete()
-    EngagementScope.objects.bulk_create([s for s in wanted if s.scope not in existing])
+    log_bulk_created(EngagementScope.objects.bulk_create([s for s in wanted if s.scope not in existing]))
     return sorted(str(k) for k in keys)
 
 
+@acting_as_actor
 @transaction.atomic
 def engagement_create(
     *,
@@ -422,10 +374,10 @@ def engagement_create(
     _check_engagement(engagement)
     engagement.save()
     _set_engagement_scopes(engagement, scopes)
-    _audit(actor=actor, action="create", obj=engagement, summary=f"Added engagement {engagement}")
     return engagement
 
 
+@acting_as_actor
 @transaction.atomic
 def engagement_update(
     *,
@@ -447,20 +399,11 @@ def engagement_update(
                     raise ValidationError({"period": f"Recorded savings do not fit: {message}"})
         engagement.save(update_fields=list(changes))
     if scopes is not None:
-        scope_change = _set_engagement_scopes(engagement, scopes)
-        if scope_change:
-            changes["scopes"] = scope_change
-    if changes:
-        _audit(
-            actor=actor,
-            action="update",
-            obj=engagement,
-            summary=f"Edited engagement {engagement}",
-            changes=changes,
-        )
+        _set_engagement_scopes(engagement, scopes)
     return engagement
 
 
+@acting_as_actor
 @transaction.atomic
 def saving_record(
     *, engagement: Engagement, period_start: date, amount: Decimal, note: str = "", actor: Actor = None
@@ -489,24 +432,14 @@ def saving_record(
         saving = AttributedSaving(engagement=engagement, period_start=period_start, amount=amount, note=note)
         saving.full_clean()
         saving.save()
-        action, changes = "create", {}
     else:
-        changes = {"amount": [str(saving.amount), str(amount)]} if saving.amount != amount else {}
         saving.amount, saving.note = amount, note
         saving.full_clean()
         saving.save(update_fields=["amount", "note"])
-        action = "update"
-    _audit(
-        actor=actor,
-        action=action,
-        obj=saving,
-        summary=f"{engagement.name}: savings of {amount} {engagement.currency} for {saving.period_label}",
-        changes=changes,
-    )
     return saving
 
 
+@acting_as_actor
 @transaction.atomic
 def saving_delete(*, saving: AttributedSaving, actor: Actor = None) -> None:
-    _audit(actor=actor, action="delete", obj=saving, summary=f"Removed savings {saving}")
     saving.delete()

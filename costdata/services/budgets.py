@@ -21,6 +21,7 @@ from django.utils import timezone
 from costdata import budget_files
 from costdata.models import Budget, BudgetLine, BudgetVersion
 from costdata.variance_rules import ScopeKey, ScopeType
+from partnership.audit import acting_as_actor, log_bulk_created
 
 
 class BudgetLocked(ValidationError):
@@ -52,6 +53,7 @@ def _refuse_locked(version: BudgetVersion) -> None:
         )
 
 
+@acting_as_actor
 @transaction.atomic
 def budget_create(*, name: str, fiscal_year: int, currency: str = "USD", actor: Any = None) -> Budget:
     currency = currency.upper()
@@ -71,6 +73,7 @@ def budget_create(*, name: str, fiscal_year: int, currency: str = "USD", actor: 
     )
 
 
+@acting_as_actor
 @transaction.atomic
 def budget_version_create(
     *, budget: Budget, name: str, note: str = "", copy_from: BudgetVersion | None = None, actor: Any = None
@@ -86,7 +89,7 @@ def budget_version_create(
         budget=budget, number=number, name=name.strip(), note=note.strip(), created_by=actor
     )
     if copy_from is not None:
-        BudgetLine.objects.bulk_create(
+        copied = BudgetLine.objects.bulk_create(
             BudgetLine(
                 version=version,
                 scope_type=line.scope_type,
@@ -97,9 +100,11 @@ def budget_version_create(
             )
             for line in copy_from.lines.all()
         )
+        log_bulk_created(copied)
     return version
 
 
+@acting_as_actor
 @transaction.atomic
 def budget_version_activate(*, version: BudgetVersion, actor: Any = None) -> Budget:
     """Judge variances against this version from now on (locked or not)."""
@@ -109,6 +114,7 @@ def budget_version_activate(*, version: BudgetVersion, actor: Any = None) -> Bud
     return budget
 
 
+@acting_as_actor
 @transaction.atomic
 def budget_version_lock(*, version: BudgetVersion, actor: Any = None) -> BudgetVersion:
     version = BudgetVersion.objects.select_for_update().get(pk=version.pk)
@@ -145,6 +151,7 @@ def _check_lines(version: BudgetVersion, lines: Iterable[budget_files.BudgetLine
     return rows
 
 
+@acting_as_actor
 @transaction.atomic
 def budget_version_import(*, version: BudgetVersion, data: bytes, filename: str, actor: Any = None) -> int:
     """Replace the version's lines with the file's. BudgetFileError (every bad row) or nothing changes."""
@@ -155,11 +162,12 @@ def budget_version_import(*, version: BudgetVersion, data: bytes, filename: str,
         data, filename=filename, fiscal_year_start=first, currency=version.budget.currency
     )
     rows = _check_lines(version, parsed)
-    version.lines.all().delete()
-    BudgetLine.objects.bulk_create(rows)
+    version.lines.all().delete()  # deleted one by one, so each line's removal is audited
+    log_bulk_created(BudgetLine.objects.bulk_create(rows))
     return len(rows)
 
 
+@acting_as_actor
 @transaction.atomic
 def budget_line_set(
     *,
@@ -191,6 +199,7 @@ def budget_line_set(
     return line
 
 
+@acting_as_actor
 @transaction.atomic
 def budget_line_delete(*, line: BudgetLine, actor: Any = None) -> None:
     _refuse_locked(line.version)

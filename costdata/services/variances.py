@@ -75,6 +75,7 @@ from costdata.variance_rules import (
     detect_variances,
     resolve_thresholds,
 )
+from partnership.audit import acting_as_actor, update_audited
 from stakeholders import scopes as ownership_scopes
 from stakeholders.models import Group, Ownership, Stakeholder, Team
 from stakeholders.selectors import cost_owner_for, ownership_index, stakeholder_for_user
@@ -425,6 +426,7 @@ def _detection_summary(variance: Variance) -> str:
     )
 
 
+@acting_as_actor
 def variances_detect(
     *, months: Iterable[date] | None = None, now: datetime | None = None, actor: Any = None
 ) -> DetectionResult:
@@ -474,7 +476,7 @@ def variances_detect(
 @transaction.atomic
 def month_close(*, month: date) -> DetectionMonth:
     """Freeze the month's variances' figures; detection leaves a closed month alone from now on."""
-    Variance.objects.filter(month=month).update(figures_final=True)
+    update_audited(Variance.objects.filter(month=month, figures_final=False), figures_final=True)
     closed, _ = DetectionMonth.objects.get_or_create(month=month)
     return closed
 
@@ -606,6 +608,7 @@ def _locked(variance: Variance) -> Variance:
     return Variance.objects.select_for_update().get(pk=variance.pk)
 
 
+@acting_as_actor
 @transaction.atomic
 def variance_explain(
     *,
@@ -678,6 +681,7 @@ def _pending_explanation(variance: Variance) -> Explanation:
     return explanation
 
 
+@acting_as_actor
 @transaction.atomic
 def variance_accept(*, variance: Variance, actor: Any, comment: str = "") -> Variance:
     """explained -> accepted, by finance; never by the explanation's author."""
@@ -703,6 +707,7 @@ def variance_accept(*, variance: Variance, actor: Any, comment: str = "") -> Var
     return variance
 
 
+@acting_as_actor
 @transaction.atomic
 def variance_send_back(*, variance: Variance, actor: Any, comment: str) -> Variance:
     """explained -> assigned again with a new due date and finance's question; the assignee is told."""
@@ -734,6 +739,7 @@ def variance_send_back(*, variance: Variance, actor: Any, comment: str) -> Varia
     return variance
 
 
+@acting_as_actor
 @transaction.atomic
 def variance_close(*, variance: Variance, actor: Any, comment: str = "") -> Variance:
     """accepted -> closed, by finance: nothing more to follow up."""
@@ -747,6 +753,7 @@ def variance_close(*, variance: Variance, actor: Any, comment: str = "") -> Vari
     return variance
 
 
+@acting_as_actor
 @transaction.atomic
 def variance_reassign(
     *,
@@ -804,9 +811,11 @@ def variances_escalate_overdue(*, now: datetime | None = None) -> list[int]:
     candidates = Variance.objects.filter(status=Status.ASSIGNED, due_at__lte=now, escalated_at__isnull=True)
     for variance_id in candidates.values_list("pk", flat=True):
         with transaction.atomic():
-            claimed = Variance.objects.filter(
-                pk=variance_id, status=Status.ASSIGNED, escalated_at__isnull=True
-            ).update(escalated_at=now, updated_at=now)
+            claimed = update_audited(
+                Variance.objects.filter(pk=variance_id, status=Status.ASSIGNED, escalated_at__isnull=True),
+                escalated_at=now,
+                updated_at=now,
+            )
             if claimed != 1:
                 continue
             variance = Variance.objects.select_related("owner_team", "owner_team__parent").get(pk=variance_id)
@@ -828,6 +837,7 @@ def variances_escalate_overdue(*, now: datetime | None = None) -> list[int]:
     return escalated
 
 
+@acting_as_actor
 @transaction.atomic
 def variance_comment(*, variance: Variance, actor: Any, comment: str) -> VarianceTransition:
     """A remark on the variance's timeline (its status stays): finance, leads, admins, and the owner of

@@ -488,6 +488,7 @@ PAGES: list[Case] = [
         only(AFT),
         lambda w: {"period": "2026-10"},
     ),
+    page("audit-list", "get", lambda w: "/audit/", only(AF, "404")),
     # Django admin: staff only (everyone else is sent to the login page).
     page("admin", "get", lambda w: "/admin/", {r: "pass" if r == ADMIN else "login" for r in ROLES}),
 ]
@@ -780,13 +781,8 @@ API: list[Case] = [
         )
         for verb in ("revoke", "rotate")
     ],
-    api("/programme-changes/", "get", only(INTERNAL)),
-    api(
-        "/programme-changes/{id}/",
-        "get",
-        only(INTERNAL),
-        url=url("/programme-changes/{id}/", lambda w: w.objects["change"].pk),
-    ),
+    # The audit trail: admins and finance; anyone else is told it does not exist.
+    api("/audit/", "get", only(AF, "404")),
     # Cost data
     api("/sources/", "get", only(AFT)),
     api("/sources/", "post", only({ADMIN})),
@@ -973,7 +969,6 @@ def _body_ids(response: Any) -> set[int]:
 def _add_extras(world: World) -> None:
     """Objects some cases need that the organisation builder leaves out."""
     from costdata.models import IngestionRun
-    from meetings.models import ChangeRecord
     from partnership import services as account_services
 
     world.objects["run"] = IngestionRun.objects.create(source=world.objects["source"], status="succeeded")
@@ -981,15 +976,6 @@ def _add_extras(world: World) -> None:
         "matrix-stranger", "stranger@example.com", "x-long-pass-1"
     )
     world.objects["token"] = account_services.api_token_create(user=stranger, name="someone else's").token
-    change = ChangeRecord.objects.first()
-    if change is None:
-        from meetings import services as meeting_services
-
-        meeting_services.topic_update(
-            topic=world.objects["topic"], actor=world.users[ADMIN], name="Matrix topic 2"
-        )
-        change = ChangeRecord.objects.first()
-    world.objects["change"] = change
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -9,7 +9,7 @@ from stakeholders.models import Ownership
 
 pytestmark = pytest.mark.django_db
 
-MODELS = ["stakeholder", "team", "ownership", "engagement", "attributedsaving", "auditentry"]
+MODELS = ["stakeholder", "team", "ownership", "engagement", "attributedsaving"]
 
 
 @pytest.fixture

@@ -4,10 +4,11 @@ from datetime import date
 
 import pytest
 
+from partnership.audit_models import AuditLogEntry
 from stakeholders import selectors
 from stakeholders.demo import TEAM_CLAIMS, demo_programme_people_seed
 from stakeholders.known_accounts import KnownAccount
-from stakeholders.models import AuditEntry, Engagement, Group, Ownership, Stakeholder
+from stakeholders.models import Engagement, Group, Ownership, Stakeholder
 
 DEMO_ACCOUNTS = {
     "210987654321": "payments-prod",
@@ -73,7 +74,7 @@ def test_running_the_seed_twice_adds_nothing(seeded):
         Stakeholder.objects.count(),
         Ownership.objects.count(),
         Engagement.objects.count(),
-        AuditEntry.objects.count(),
+        AuditLogEntry.objects.count(),
     )
     again = demo_programme_people_seed(today=TODAY)
     assert (again.people, again.ownerships, again.engagements, again.savings) == ([], [], [], 0)
@@ -81,7 +82,7 @@ def test_running_the_seed_twice_adds_nothing(seeded):
         Stakeholder.objects.count(),
         Ownership.objects.count(),
         Engagement.objects.count(),
-        AuditEntry.objects.count(),
+        AuditLogEntry.objects.count(),
     )
     assert Ownership.objects.count() == len(TEAM_CLAIMS)
 

@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from partnership.audit_models import AuditLogEntry
 from stakeholders import services
 from stakeholders.models import (
     AttributedSaving,
-    AuditEntry,
     Engagement,
     Group,
     Ownership,
@@ -57,14 +57,15 @@ def test_stakeholder_create_sets_teams_and_records_an_audit_row(team):
     )
     assert ann.email == "ann@example.com"
     assert list(ann.teams.all()) == [team]
-    assert AuditEntry.objects.filter(object_type="stakeholder", object_id=ann.pk, action="create").exists()
+    assert AuditLogEntry.objects.get_for_object(ann).filter(action=AuditLogEntry.Action.CREATE).exists()
 
 
 def test_stakeholder_update_records_only_what_changed(person, team):
     someone = person(group=Group.ENGINEERING, role=Role.ENGINEER)
     services.stakeholder_update(stakeholder=someone, title="Staff engineer", role=Role.ENGINEER, teams=[team])
-    entry = AuditEntry.objects.get(object_type="stakeholder", object_id=someone.pk, action="update")
-    assert set(entry.changes) == {"title", "teams"}
+    entries = AuditLogEntry.objects.get_for_object(someone).filter(action=AuditLogEntry.Action.UPDATE)
+    changed = [field for entry in entries for field in entry.changes]
+    assert sorted(changed) == ["members", "title"]  # the new team membership is logged as an m2m change
 
 
 def test_deactivating_keeps_the_person_and_is_idempotent(person):
@@ -73,7 +74,8 @@ def test_deactivating_keeps_the_person_and_is_idempotent(person):
     services.stakeholder_set_active(stakeholder=someone, active=False)
     someone.refresh_from_db()
     assert someone.active is False
-    assert AuditEntry.objects.filter(object_id=someone.pk, action="deactivate").count() == 1
+    updates = AuditLogEntry.objects.get_for_object(someone).filter(action=AuditLogEntry.Action.UPDATE)
+    assert [entry.changes for entry in updates] == [{"active": ["True", "False"]}]
 
 
 # --- teams --------------------------------------------------------------------------------------
@@ -98,12 +100,13 @@ def test_a_business_unit_with_teams_cannot_be_deleted():
 
 
 def test_a_thirteen_digit_account_id_is_refused_naming_the_field_and_nothing_is_saved(team):
+    audit_rows = AuditLogEntry.objects.count()
     with pytest.raises(ValidationError) as caught:
         services.ownership_create(scope_kind="account", scope_value="2109876543210", owner_team=team)
     assert list(caught.value.message_dict) == ["scope_value"]
     assert "12 digits" in caught.value.message_dict["scope_value"][0]
     assert not Ownership.objects.exists()
-    assert not AuditEntry.objects.exists()
+    assert AuditLogEntry.objects.count() == audit_rows
 
 
 def test_the_database_refuses_a_malformed_account_id_too(team):

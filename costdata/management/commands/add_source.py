@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from costdata.models import CostSource
 from costdata.services import source_create
+from partnership.audit import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):  # changes are audited as channel 'command'
     help = "Add a cost source: an AWS Cost Explorer connection, a FOCUS file source or the demo source."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from costdata.services.variances import variances_detect
+from partnership.audit import AuditedCommand
 
 
 def _month(text: str) -> date:
@@ -18,7 +19,7 @@ def _month(text: str) -> date:
         raise CommandError(f"--month {text!r}: write the month as YYYY-MM") from error
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):  # changes are audited as channel 'command'
     help = "Detect variances for the given months (default: the latest month of data and the one before)."
 
     def add_arguments(self, parser: CommandParser) -> None:

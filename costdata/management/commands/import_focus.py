@@ -6,14 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from costdata import services
 from costdata.focus import FocusFileRefused
 from costdata.models import CostSource
+from partnership.audit import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):  # changes are audited as channel 'command'
     help = (
         "Import a FOCUS 1.0 billing file into a FOCUS source. The file replaces what the source holds for "
         "the days it covers (its billing periods); a file with any problem is refused whole."

@@ -11,11 +11,12 @@ import sys
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from costdata import services
 from costdata.models import CostSource, IngestionRun
 from costdata.services.errors import PullTimedOut
+from partnership.audit import AuditedCommand
 
 BAR_WIDTH = 30
 # sysexits' EX_TEMPFAIL: another pull holds the source; try again later (a cron job can tell it apart).
@@ -29,7 +30,7 @@ def _date(value: str) -> date:
         raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):  # changes are audited as channel 'command'
     help = "Pull a cost source now: a backfill of --start..--end (end exclusive), or the refresh window."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -9,10 +9,11 @@ import sys
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+
+from partnership.audit import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):  # changes are audited as channel 'command'
     help = "Run the web server, a Celery worker and the beat scheduler together (the embedded default)."
 
     def add_arguments(self, parser) -> None:

@@ -1,9 +1,8 @@
-from django.core.management.base import BaseCommand
-
+from partnership.audit import AuditedCommand
 from partnership.demo import DEMO_PEOPLE, demo_organisation_seed
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):  # changes are audited as channel 'command'
     help = "Create the demo organisation (admin and one user per role) and pull 13 months of demo costs."
 
     def handle(self, *args, **options) -> None:

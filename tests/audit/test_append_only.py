@@ -1,0 +1,100 @@
+"""Nobody changes history: no edit or delete through the admin or the API, and Postgres refuses it too."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, connection, transaction
+
+from partnership.audit_models import AuditLogEntry
+from stakeholders.models import Team
+from tests.audit.conftest import last
+
+pytestmark = pytest.mark.django_db
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only trigger is installed on Postgres only"
+)
+
+
+@pytest.fixture
+def entry(db) -> AuditLogEntry:
+    return last(Team.objects.create(name="Payments"))
+
+
+def test_the_admin_lists_and_shows_entries_but_offers_no_add_change_or_delete(browser, entry):
+    client = browser("admin")
+    listing = client.get("/admin/partnership/auditlogentry/")
+    assert listing.status_code == 200 and "Payments" in listing.content.decode()
+    assert 'name="action"' not in listing.content.decode()  # no bulk "delete selected"
+    detail = client.get(f"/admin/partnership/auditlogentry/{entry.pk}/change/")
+    assert detail.status_code == 200 and 'type="submit"' not in detail.content.decode().split("<form")[-1]
+    assert client.get("/admin/partnership/auditlogentry/add/").status_code == 403
+
+
+def test_the_admin_refuses_to_edit_or_delete_an_entry(browser, entry):
+    client = browser("admin")
+    changed = client.post(
+        f"/admin/partnership/auditlogentry/{entry.pk}/change/", {"object_repr": "forged", "action": 2}
+    )
+    assert changed.status_code == 403
+    deleted = client.post(f"/admin/partnership/auditlogentry/{entry.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 403
+    bulk = client.post(
+        "/admin/partnership/auditlogentry/",
+        {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"},
+    )
+    assert bulk.status_code in (200, 302)
+    entry.refresh_from_db()
+    assert entry.object_repr == "Payments"
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete", "post"])
+def test_the_api_offers_no_write_on_the_audit_trail(api, entry, method):
+    client = api("admin")
+    url = "/api/v1/audit/" if method == "post" else f"/api/v1/audit/{entry.pk}/"
+    response = getattr(client, method)(url, {"object_repr": "forged"}, format="json")
+    assert response.status_code in (404, 405)
+    entry.refresh_from_db()
+    assert entry.object_repr == "Payments"
+
+
+@postgres_only
+def test_postgres_refuses_an_update_of_an_audit_row(entry):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditLogEntry.objects.filter(pk=entry.pk).update(object_repr="forged")
+    entry.refresh_from_db()
+    assert entry.object_repr == "Payments"
+
+
+@postgres_only
+def test_postgres_refuses_a_delete_of_an_audit_row(entry):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM partnership_auditlogentry WHERE id = %s", [entry.pk])
+    assert AuditLogEntry.objects.filter(pk=entry.pk).exists()
+
+
+@postgres_only
+def test_postgres_refuses_a_forged_actor_but_lets_a_deleted_user_go(users):
+    from partnership.audit import audit_context
+
+    with audit_context("page", actor=users["eng"]):
+        team = Team.objects.create(name="Search")
+    row = last(team)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditLogEntry.objects.filter(pk=row.pk).update(actor=users["admin"])
+    get_user_model().objects.filter(pk=users["eng"].pk).delete()  # SET_NULL on the log: allowed
+    row.refresh_from_db()
+    assert row.actor_id is None and row.actor_email == "eng@example.com"
+
+
+def test_deleting_a_user_keeps_their_entries_with_their_email(users):
+    from partnership.audit import audit_context
+
+    with audit_context("page", actor=users["eng"]):
+        team = Team.objects.create(name="Search")
+    row = last(team)
+    users["eng"].delete()
+    row.refresh_from_db()
+    assert row.actor_id is None and row.actor_email == "eng@example.com"
