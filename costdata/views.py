@@ -49,6 +49,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def source_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The freshness line and the run history alone, which the source page polls while a pull runs."""
+    _require_sources(request)
     source = get_object_or_404(CostSource, pk=pk)
     context = {
         "source": source,

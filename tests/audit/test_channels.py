@@ -40,10 +40,10 @@ def test_a_page_form_post_is_recorded_as_page_with_the_user_and_request_id(brows
 
 
 def test_an_api_write_with_a_token_is_recorded_as_api_with_the_tokens_user(api, person):
-    response = api("lead").patch(f"/api/v1/stakeholders/{person.pk}/", {"title": "Controller"}, format="json")
+    response = api("fin").patch(f"/api/v1/stakeholders/{person.pk}/", {"title": "Controller"}, format="json")
     assert response.status_code == 200, response.content
     row = last(person, UPDATE)
-    assert (row.channel, row.actor.username) == ("api", "lead")
+    assert (row.channel, row.actor.username) == ("api", "fin")
     assert row.changes["title"] == ["", "Controller"]
 
 
