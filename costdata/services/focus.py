@@ -16,7 +16,13 @@ from costdata.models import (
     IngestionRun,
 )
 from costdata.services.errors import SourceBusy
-from costdata.services.facts import SERVICE_COLUMNS, accounts_upsert, monthly_rollup_rebuild, rows_insert
+from costdata.services.facts import (
+    SERVICE_COLUMNS,
+    accounts_upsert,
+    daily_rollup_rebuild,
+    monthly_rollup_rebuild,
+    rows_insert,
+)
 from costdata.services.pull import source_lease_claim, source_lease_release
 from costdata.services.variances import months_to_detect, variances_detect_enqueue
 
@@ -40,6 +46,7 @@ def focus_window_replace(*, source: CostSource, rows: FocusRows) -> int:
     )
     written = rows_insert(DailyCost, SERVICE_COLUMNS, records)
     monthly_rollup_rebuild(source=source, start=rows.first_day, end=rows.end_day)
+    daily_rollup_rebuild(source=source, start=rows.first_day, end=rows.end_day)
     by_provider: dict[str, dict[str, str]] = {}
     for (provider, account), name in rows.account_names.items():
         by_provider.setdefault(provider, {})[account] = name
