@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from costdata import dashboards, review_packs
+from costdata import charts, dashboards, review_packs
 from costdata.dashboard_models import ReviewPack
 from costdata.spreadsheets import csv_cell
 
@@ -38,7 +37,7 @@ def _chart_context(chart: dashboards.Chart, index: int) -> dict[str, Any]:
         "title": chart.title,
         "note": chart.note,
         "term": chart.term,
-        "figure": json.loads(chart.figure.to_json()) if chart.figure is not None else None,
+        "figure": charts.figure_json(chart.figure) if chart.figure is not None else None,
         "dom_id": f"chart-{index}-{chart.key}",
         "columns": chart.columns,
         "table": chart.table,

@@ -9,7 +9,6 @@ from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
-import pytest
 from django.core.management import call_command
 
 from costdata import services
