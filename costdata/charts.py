@@ -148,8 +148,9 @@ def _base_layout(fig: go.Figure, title: str, *, height: int = 380) -> go.Figure:
 def _template_json() -> dict[str, Any]:
     """The page template (plotly_white) as plain JSON, built once per process."""
     import plotly.io as pio
+    from plotly.io.json import to_json_plotly
 
-    return json.loads(pio.templates[TEMPLATE].to_json())
+    return json.loads(to_json_plotly(pio.templates[TEMPLATE].to_plotly_json()))
 
 
 def figure_json(fig: go.Figure) -> dict[str, Any]:
