@@ -397,6 +397,9 @@ class PartCondition:
     base: Q
     extra: Q | None = None
     remainder: bool = False
+    # The extra rows' shape when known: these services on accounts outside `claimed_accounts`.
+    extra_services: tuple[str, ...] = ()
+    claimed_accounts: frozenset[str] = frozenset()
 
 
 def _any_of(conditions: list[Q]) -> Q:
@@ -572,6 +575,45 @@ def _labelled_daily_sums(queryset: QuerySet, conditions: list[Q], basis: str) ->
     )
 
 
+def _extra_facts(
+    condition: Q, parts: list[PartCondition], *, currency: str, start: date, end: date
+) -> tuple[QuerySet[DailyCost], list[Q]]:
+    """The facts behind the parts' extra rows (service claims on accounts nobody claims).
+
+    When every part says which services on which accounts those are, the unclaimed accounts, sources
+    and providers that have cost in the window are read from the daily rollup first, and the facts are
+    asked for exactly those keys, every leading column of the fact table's unique index bound by a list:
+    Postgres descends the index once per combination instead of reading the window's rows. Otherwise
+    the window's facts are filtered by the parts' conditions. Returns the facts and, per part, the
+    condition that labels its rows among them.
+    """
+    window = DailyCost.objects.filter(condition, currency=currency, day__gte=start, day__lt=end)
+    any_extra = _any_of([p.extra for p in parts if p.extra is not None])
+    claimed = {account for p in parts for account in p.claimed_accounts}
+    services = sorted({service for p in parts for service in p.extra_services})
+    labels = [p.extra for p in parts if p.extra is not None]
+    if not services or any(p.claimed_accounts != parts[0].claimed_accounts for p in parts):
+        return window.filter(any_extra), labels
+    keys = list(
+        DailyAccountCost.objects.filter(condition, currency=currency, day__gte=start, day__lt=end)
+        .exclude(account_id__in=sorted(claimed))
+        .values_list("source_id", "provider", "account_id")
+        .distinct()
+        .order_by()
+    )
+    if not keys:
+        return DailyCost.objects.none(), labels
+    days = [start + timedelta(days=n) for n in range((end - start).days)]
+    # Every account here is unclaimed, so a row's service alone says whose extra row it is.
+    return window.filter(
+        day__in=days,
+        source_id__in=sorted({k[0] for k in keys}),
+        provider__in=sorted({k[1] for k in keys}),
+        account_id__in=sorted({k[2] for k in keys}),
+        service__in=services,
+    ), [Q(service__in=list(p.extra_services)) for p in parts]
+
+
 def daily_frames_by_part(
     *, condition: Q, parts: list[Q | PartCondition], start: date, end: date, basis: str, currency: str
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
@@ -596,15 +638,12 @@ def daily_frames_by_part(
             [p.base for p in split],
             basis,
         )
-        extras = [(i, p.extra) for i, p in enumerate(split) if p.extra is not None and not p.remainder]
+        extras = [(i, p) for i, p in enumerate(split) if p.extra is not None and not p.remainder]
         if extras:
-            extra_rows = _labelled_daily_sums(
-                DailyCost.objects.filter(condition, currency=currency, **window).filter(
-                    _any_of([q for _, q in extras])
-                ),
-                [q for _, q in extras],
-                basis,
+            facts, labels = _extra_facts(
+                condition, [p for _, p in extras], currency=currency, start=start, end=end
             )
+            extra_rows = _labelled_daily_sums(facts, labels, basis)
             rows += [dict(r, part=extras[r["part"]][0], extra=True) for r in extra_rows if r["part"] >= 0]
     else:
         rows = _labelled_daily_sums(
@@ -730,7 +769,13 @@ class DashboardView:
 
 def _team_part(owners: OwnershipMap, team_ids: set[int]) -> PartCondition:
     base, extra = owners.team_parts(team_ids)
-    return PartCondition(full=owners.team_q(team_ids), base=base, extra=extra)
+    return PartCondition(
+        full=owners.team_q(team_ids),
+        base=base,
+        extra=extra,
+        extra_services=tuple(sorted(s for s, t in owners.services.items() if t in team_ids)),
+        claimed_accounts=frozenset(owners.accounts),
+    )
 
 
 def _breakdown_scopes(
@@ -1104,11 +1149,12 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
     units = Team.objects.filter(kind=Team.Kind.BUSINESS_UNIT).order_by("name").values_list("pk", "name")
     teams = Team.objects.filter(kind=Team.Kind.TEAM).order_by("name").values_list("pk", "name")
     accounts = CloudAccount.objects.order_by("name", "account_id").values_list("account_id", "name")
-    latest = MonthlyCost.objects.aggregate(m=Max("month"))["m"]
+    # The services with cost in the last 92 days of data, from the daily rollup by service.
+    latest = DailyServiceCost.objects.aggregate(d=Max("day"))["d"]
     services: list[str] = []
     if latest is not None:
         services = list(
-            MonthlyCost.objects.filter(month__gte=latest - timedelta(days=92))
+            DailyServiceCost.objects.filter(day__gte=latest - timedelta(days=92))
             .values_list("service", flat=True)
             .distinct()
             .order_by("service")
