@@ -590,8 +590,8 @@ def programme_health_figure(
 
     frame: month (date), explained_on_time (Decimal percent of variances explained before their due
     date; None when none were due), median_days_to_explain, median_days_to_accept (Decimal or None),
-    meetings_held, meetings_planned (int).
-    Traces: "Explained on time" (row 1, percent), "Median days to explain", "Median days to accept"
+    meetings_held, meetings_planned (int); optionally actions_on_time (Decimal percent or None).
+    Traces: "Explained on time" and "Action items closed on time" (row 1, percent), "Median days to explain", "Median days to accept"
     (row 2), "Meetings held", "Meetings planned" (row 3, grouped bars). Terms: programme_health.
     """
     heading = linked([(title, "programme_health")], term_urls)
@@ -606,7 +606,7 @@ def programme_health_figure(
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.09,
-        subplot_titles=("Explained before the due date", "Median days", "Meetings held and planned"),
+        subplot_titles=("Done on time (percent)", "Median business days", "Meetings held and planned"),
     )
     fig.add_trace(
         go.Scatter(
@@ -620,6 +620,19 @@ def programme_health_figure(
         row=1,
         col=1,
     )
+    if "actions_on_time" in frame.columns:
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=_floats([r.actions_on_time for r in records]),
+                name="Action items closed on time",
+                mode="lines+markers",
+                line={"color": SERIES_COLOURS[3], "dash": "dot"},
+                hovertemplate="%{x|%b %Y}<br>%{y:.1f}%<extra>Action items closed on time</extra>",
+            ),
+            row=1,
+            col=1,
+        )
     for index, (column, name) in enumerate(
         (
             ("median_days_to_explain", "Median days to explain"),
