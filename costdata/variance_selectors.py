@@ -284,3 +284,44 @@ def variance_timelines(
             )
         )
     return timelines
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: Any
+    kind: str  # "transition" or "decision"
+    transition: VarianceTransition | None = None
+    decision: Any = None  # meetings.Decision, through VarianceDecision
+
+
+def variance_timeline(*, variance: Variance) -> list[TimelineEntry]:
+    """The variance page's timeline: the procedure's transitions and the meetings' decisions, by time."""
+    from costdata.models import VarianceDecision
+
+    entries = [TimelineEntry(t.at, "transition", transition=t) for t in variance.transitions.all()]
+    links = VarianceDecision.objects.filter(variance=variance).select_related(
+        "decision", "decision__meeting", "decision__recorded_by"
+    )
+    entries += [TimelineEntry(link.decision.created_at, "decision", decision=link.decision) for link in links]
+    return sorted(entries, key=lambda e: (e.at, 0 if e.kind == "transition" else 1))
+
+
+def variances_for_meeting_decision(*, meeting: Any, limit: int = 200) -> list[Variance]:
+    """The variances a meeting may decide about: those on its agenda first, then every one not closed
+    (newest month first)."""
+    # The variance agenda providers key their items "<provider>:<variance id>" (agenda_providers).
+    prefixes = ("variances", "overdue-variances")
+    on_agenda = [
+        int(ref)
+        for source, _, ref in (
+            key.partition(":") for key in meeting.agenda_items.values_list("key", flat=True)
+        )
+        if source in prefixes and ref.isdigit()
+    ]
+    agenda = list(Variance.objects.filter(pk__in=on_agenda).order_by("-month", "pk"))
+    rest = list(
+        Variance.objects.exclude(status=Variance.Status.CLOSED)
+        .exclude(pk__in=on_agenda)
+        .order_by("-month", "due_at", "pk")[:limit]
+    )
+    return agenda + rest
