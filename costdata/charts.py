@@ -249,6 +249,12 @@ def figure_table(frame: pd.DataFrame) -> list[dict[str, str]]:
     ]
 
 
+def table_cells(rows: Sequence[Mapping[str, str]]) -> list[list[tuple[str, bool]]]:
+    """A table's cells for the page, each with whether it reads as a number (right-aligned): decided
+    once here rather than by template filters per cell."""
+    return [[(text, bool(text) and text[0] in "-0123456789") for text in row.values()] for row in rows]
+
+
 def figure_csv(frame: pd.DataFrame) -> str:
     """The same table as CSV, with text cells neutralised against formula injection."""
     buffer = io.StringIO(newline="")

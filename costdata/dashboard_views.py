@@ -32,6 +32,7 @@ def _bad_request(request: HttpRequest, errors: dict[str, str], *, title: str = "
 
 
 def _chart_context(chart: dashboards.Chart, index: int) -> dict[str, Any]:
+    table = chart.table
     return {
         "key": chart.key,
         "title": chart.title,
@@ -40,7 +41,8 @@ def _chart_context(chart: dashboards.Chart, index: int) -> dict[str, Any]:
         "figure": charts.figure_json(chart.figure) if chart.figure is not None else None,
         "dom_id": f"chart-{index}-{chart.key}",
         "columns": chart.columns,
-        "table": chart.table,
+        "table": table,
+        "cells": charts.table_cells(table),
         "items": chart.items,
     }
 

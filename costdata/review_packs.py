@@ -269,6 +269,7 @@ def pack_sections(pack: ReviewPack) -> list[dict[str, Any]]:
     for section in out:
         for chart in section["charts"]:
             chart["table"] = [dict(zip(chart["columns"], row, strict=True)) for row in chart["rows"]]
+            chart["cells"] = charts.table_cells(chart["table"])
     return out
 
 
