@@ -29,6 +29,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from costdata import charts, dashboards
+from costdata.charts import table_cells
 from costdata.dashboard_models import ReviewPack
 from costdata.spreadsheets import decimal_text, neutralise_text
 from stakeholders import permissions as people_permissions
@@ -269,7 +270,7 @@ def pack_sections(pack: ReviewPack) -> list[dict[str, Any]]:
     for section in out:
         for chart in section["charts"]:
             chart["table"] = [dict(zip(chart["columns"], row, strict=True)) for row in chart["rows"]]
-            chart["cells"] = charts.table_cells(chart["table"])
+            chart["cells"] = table_cells(chart["table"])
     return out
 
 
