@@ -81,7 +81,10 @@ def _fill(rows: int, last_day: date) -> dict[str, Any]:
             FROM costdata_dailycost GROUP BY 1, 2, 3, 4, 5, 8
             """
         )
-        for table, key in (("costdata_dailyaccountcost", "account_id"), ("costdata_dailyservicecost", "service")):
+        for table, key in (
+            ("costdata_dailyaccountcost", "account_id"),
+            ("costdata_dailyservicecost", "service"),
+        ):
             cursor.execute(f"TRUNCATE {table}")
             cursor.execute(
                 f"""

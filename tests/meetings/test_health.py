@@ -89,7 +89,7 @@ def test_the_panel_measures_the_programme_by_month(monthly, people, settings, mo
 
 
 @pytest.fixture
-def procedure(cost_source, org, settings, django_capture_on_commit_callbacks):
+def procedure(cost_source, org, settings, django_capture_on_commit_callbacks):  # noqa: F811
     """A spike detected on Friday 20 November 2026 for the Payments team, explained Tuesday 24th (on
     time: due the 27th), accepted Thursday 26th; a second one left unexplained past its due day."""
     from costdata.models import Variance
@@ -105,7 +105,7 @@ def procedure(cost_source, org, settings, django_capture_on_commit_callbacks):
     return variance, sop
 
 
-def test_variance_measures_come_from_the_procedures_own_record(procedure, org, monkeypatch):
+def test_variance_measures_come_from_the_procedures_own_record(procedure, org, monkeypatch):  # noqa: F811
     from costdata.models import Variance
 
     variance, sop = procedure
@@ -141,7 +141,7 @@ def test_variance_measures_come_from_the_procedures_own_record(procedure, org, m
     assert overdue["overdue"].sum() == others.count()
 
 
-def test_the_pack_freezes_the_programme_health_panel(procedure, org):
+def test_the_pack_freezes_the_programme_health_panel(procedure, org):  # noqa: F811
     from costdata.models import ReviewPack
 
     meeting = Meeting.objects.create(
