@@ -359,8 +359,10 @@ def condition_fields(condition: Q) -> set[str]:
     for child in condition.children:
         if isinstance(child, Q):
             fields |= condition_fields(child)
-        else:
+        elif isinstance(child, tuple) and len(child) == 2:
             fields.add(str(child[0]).split("__", 1)[0])
+        else:
+            fields.add("<expression>")  # an expression (Exists, ...): only the facts answer it
     return fields
 
 

@@ -70,6 +70,12 @@ def test_rollups_are_chosen_by_the_fields_a_condition_looks_at():
     assert dashboards.daily_rollup_for(Q(service=CONFIG, account_id=SANDBOX)) is None
     assert dashboards.daily_rollup_for(Q(service=CONFIG), "account") is None
     assert dashboards.daily_rollup_for(Q(account_id=SANDBOX), "service") is None
+    from django.db.models import Exists, OuterRef
+
+    from stakeholders.models import Ownership
+
+    claimed = Exists(Ownership.objects.filter(scope_value=OuterRef("account_id")))
+    assert dashboards.daily_rollup_for(Q(claimed)) is None
 
 
 def test_the_overview_reads_no_daily_fact_rows_but_the_last_day_and_the_service_claim_rows():
