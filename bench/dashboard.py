@@ -44,7 +44,7 @@ def _setup_django() -> None:
 
 
 def _fill(rows: int, last_day: date) -> dict[str, Any]:
-    """Facts, rollup, owners and a successful run, for `rows` rows ending on `last_day`."""
+    """Facts, rollups (monthly, daily by account and by service), owners and a successful run."""
     from django.db import connection
     from django.utils import timezone
 
@@ -81,8 +81,21 @@ def _fill(rows: int, last_day: date) -> dict[str, Any]:
             FROM costdata_dailycost GROUP BY 1, 2, 3, 4, 5, 8
             """
         )
-        cursor.execute("ANALYZE costdata_dailycost")
-        cursor.execute("ANALYZE costdata_monthlycost")
+        for table, key in (
+            ("costdata_dailyaccountcost", "account_id"),
+            ("costdata_dailyservicecost", "service"),
+        ):
+            cursor.execute(f"TRUNCATE {table}")
+            cursor.execute(
+                f"""
+                INSERT INTO {table}
+                    (source_id, day, provider, {key}, currency, unblended, amortized, estimated)
+                SELECT source_id, day, provider, {key}, currency, sum(unblended), sum(amortized), bool_or(estimated)
+                FROM costdata_dailycost GROUP BY source_id, day, provider, {key}, currency
+                """
+            )
+        for table in ("dailycost", "monthlycost", "dailyaccountcost", "dailyservicecost"):
+            cursor.execute(f"VACUUM ANALYZE costdata_{table}")
     loaded = time.perf_counter() - began
     Ownership.objects.all().delete()
     Team.objects.all().delete()

@@ -276,6 +276,15 @@ class VarianceThresholdAdmin(admin.ModelAdmin):
     list_filter = ["scope_type"]
 
 
+@admin.register(variance_models.Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """The organisation's holidays: due dates of variances skip them like weekends."""
+
+    list_display = ["day", "name"]
+    date_hierarchy = "day"
+    search_fields = ["name"]
+
+
 class VarianceTransitionInline(admin.TabularInline):
     model = variance_models.VarianceTransition
     extra = 0

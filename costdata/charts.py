@@ -18,10 +18,14 @@ resource (fonts, images, scripts), so pages work offline with plotly.js served f
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import html
 import io
+import json
 import math
 import re
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -127,8 +131,9 @@ def _money_template(currency: str, value: str = "y", label: str = "%{x}") -> str
 
 
 def _base_layout(fig: go.Figure, title: str, *, height: int = 380) -> go.Figure:
+    # No template here: applying plotly's named template costs 15-30 ms a figure (it is copied and
+    # validated each time). figure_json adds it, built once, when the figure leaves for the page.
     fig.update_layout(
-        template=TEMPLATE,
         title={"text": title, "x": 0, "xanchor": "left"},
         height=height,
         margin={"l": 60, "r": 20, "t": 60, "b": 50},
@@ -137,6 +142,68 @@ def _base_layout(fig: go.Figure, title: str, *, height: int = 380) -> go.Figure:
         font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},  # local fonts only
     )
     return fig
+
+
+@functools.cache
+def _template_json() -> dict[str, Any]:
+    """The page template (plotly_white) as plain JSON, built once per process."""
+    import plotly.io as pio
+    from plotly.io.json import to_json_plotly
+
+    return json.loads(to_json_plotly(pio.templates[TEMPLATE].to_plotly_json()))
+
+
+def figure_json(fig: go.Figure) -> dict[str, Any]:
+    """The figure as plotly.js JSON for the page, with the house template (built once) applied.
+
+    Chart functions set no template (a new figure carries plotly's default, which this replaces). The
+    JSON of a figure is computed once (figures are not changed after they are built); callers must not
+    change the returned dict.
+    """
+    cached = getattr(fig, "_page_json", None)
+    if cached is not None:
+        return cached
+    data = json.loads(fig.to_json())
+    data.setdefault("layout", {})["template"] = _template_json()
+    fig._page_json = data  # plotly figures take private attributes; kept as long as the figure
+    return data
+
+
+# Building a plotly figure costs tens of milliseconds (its objects validate and copy every property);
+# the same data gives the same figure, so pages that show figures for unchanged data reuse them.
+_FIGURES: OrderedDict[str, go.Figure] = OrderedDict()
+FIGURE_CACHE_SIZE = 256
+
+
+def _key_part(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        return ("frame", tuple(value.columns), tuple(map(tuple, value.itertuples(index=False))))
+    if isinstance(value, Mapping):
+        return ("map", tuple(sorted((str(k), _key_part(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple):
+        return tuple(_key_part(v) for v in value)
+    return value
+
+
+def cached_figure(build: Any, *args: Any, **kwargs: Any) -> go.Figure:
+    """build(*args, **kwargs), reused while the same arguments (frames compared by their exact cells,
+    Decimals included) come again; at most FIGURE_CACHE_SIZE figures are kept, least recent dropped."""
+    key = hashlib.sha256(
+        repr((build.__module__, build.__qualname__, _key_part(args), _key_part(kwargs))).encode()
+    ).hexdigest()
+    fig = _FIGURES.get(key)
+    if fig is not None:
+        _FIGURES.move_to_end(key)
+        return fig
+    fig = build(*args, **kwargs)
+    _FIGURES[key] = fig
+    while len(_FIGURES) > FIGURE_CACHE_SIZE:
+        _FIGURES.popitem(last=False)
+    return fig
+
+
+def clear_figure_cache() -> None:
+    _FIGURES.clear()
 
 
 def empty_figure(title: str, message: str = EMPTY_MESSAGE) -> go.Figure:
@@ -180,6 +247,12 @@ def figure_table(frame: pd.DataFrame) -> list[dict[str, str]]:
         {column: _cell_text(value) for column, value in zip(columns, row, strict=True)}
         for row in frame.itertuples(index=False, name=None)
     ]
+
+
+def table_cells(rows: Sequence[Mapping[str, str]]) -> list[list[tuple[str, bool]]]:
+    """A table's cells for the page, each with whether it reads as a number (right-aligned): decided
+    once here rather than by template filters per cell."""
+    return [[(text, bool(text) and text[0] in "-0123456789") for text in row.values()] for row in rows]
 
 
 def figure_csv(frame: pd.DataFrame) -> str:
@@ -523,8 +596,8 @@ def programme_health_figure(
 
     frame: month (date), explained_on_time (Decimal percent of variances explained before their due
     date; None when none were due), median_days_to_explain, median_days_to_accept (Decimal or None),
-    meetings_held, meetings_planned (int).
-    Traces: "Explained on time" (row 1, percent), "Median days to explain", "Median days to accept"
+    meetings_held, meetings_planned (int); optionally actions_on_time (Decimal percent or None).
+    Traces: "Explained on time" and "Action items closed on time" (row 1, percent), "Median days to explain", "Median days to accept"
     (row 2), "Meetings held", "Meetings planned" (row 3, grouped bars). Terms: programme_health.
     """
     heading = linked([(title, "programme_health")], term_urls)
@@ -539,7 +612,7 @@ def programme_health_figure(
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.09,
-        subplot_titles=("Explained before the due date", "Median days", "Meetings held and planned"),
+        subplot_titles=("Done on time (percent)", "Median business days", "Meetings held and planned"),
     )
     fig.add_trace(
         go.Scatter(
@@ -553,6 +626,19 @@ def programme_health_figure(
         row=1,
         col=1,
     )
+    if "actions_on_time" in frame.columns:
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=_floats([r.actions_on_time for r in records]),
+                name="Action items closed on time",
+                mode="lines+markers",
+                line={"color": SERIES_COLOURS[3], "dash": "dot"},
+                hovertemplate="%{x|%b %Y}<br>%{y:.1f}%<extra>Action items closed on time</extra>",
+            ),
+            row=1,
+            col=1,
+        )
     for index, (column, name) in enumerate(
         (
             ("median_days_to_explain", "Median days to explain"),

@@ -89,8 +89,12 @@ class VariancePanels:
         yield dashboards.Panel(
             key="variance-funnel",
             title="Variances by status",
-            figure=charts.variance_funnel_figure(
-                frame, status_order=list(Variance.Status.values), labels=labels, term_urls=view.term_urls
+            figure=charts.cached_figure(
+                charts.variance_funnel_figure,
+                frame,
+                status_order=list(Variance.Status.values),
+                labels=labels,
+                term_urls=view.term_urls,
             ),
             frame=frame,
             term="variance",

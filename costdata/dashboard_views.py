@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from costdata import dashboards, permissions, review_packs
+from costdata import charts, dashboards, permissions, review_packs
 from costdata.dashboard_models import ReviewPack
 from costdata.spreadsheets import csv_cell
 
@@ -34,15 +33,17 @@ def _bad_request(request: HttpRequest, errors: dict[str, str], *, title: str = "
 
 
 def _chart_context(chart: dashboards.Chart, index: int) -> dict[str, Any]:
+    table = chart.table
     return {
         "key": chart.key,
         "title": chart.title,
         "note": chart.note,
         "term": chart.term,
-        "figure": json.loads(chart.figure.to_json()) if chart.figure is not None else None,
+        "figure": charts.figure_json(chart.figure) if chart.figure is not None else None,
         "dom_id": f"chart-{index}-{chart.key}",
         "columns": chart.columns,
-        "table": chart.table,
+        "table": table,
+        "cells": charts.table_cells(table),
         "items": chart.items,
     }
 

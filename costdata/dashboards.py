@@ -59,7 +59,16 @@ from costdata.forecasting import (
     month_end,
     project_month_end,
 )
-from costdata.models import CloudAccount, CommitmentMetric, CostForecast, DailyCost, IngestionRun, MonthlyCost
+from costdata.models import (
+    CloudAccount,
+    CommitmentMetric,
+    CostForecast,
+    DailyAccountCost,
+    DailyCost,
+    DailyServiceCost,
+    IngestionRun,
+    MonthlyCost,
+)
 from costdata.money import as_decimal, exact_sum
 from stakeholders import scopes
 from stakeholders.models import Ownership, Team
@@ -122,7 +131,8 @@ class DashboardFilters:
     service: str = ""
     currency: str = ""
     days: int = DEFAULT_DAYS
-    # The rows the viewer may see (costdata.permissions.cost_filter); None means everything.
+    # What the user may see, as a condition over DailyCost/MonthlyCost fields (account_id, service);
+    # None means everything. Filled by the views from the user's role; never from the URL.
     visible: Q | None = None
 
     def query(self, *, exclude: Iterable[str] = ()) -> dict[str, str]:
@@ -273,12 +283,20 @@ class OwnershipMap:
 
     def team_q(self, team_ids: set[int]) -> Q:
         """Rows owned by any of `team_ids`: by their account's claim, else by their service's."""
+        account_part, service_part = self.team_parts(team_ids)
+        return account_part | service_part if service_part is not None else account_part
+
+    def team_parts(self, team_ids: set[int]) -> tuple[Q, Q | None]:
+        """team_q as two disjoint pieces: the rows of the teams' accounts (a condition on account_id
+        alone, which the daily rollup by account answers), and the rows their service claims add on
+        accounts nobody claims (None without service claims), which only the facts can answer."""
         owned_accounts = sorted(a for a, t in self.accounts.items() if t in team_ids)
         owned_services = sorted(s for s, t in self.services.items() if t in team_ids)
-        condition = Q(account_id__in=owned_accounts) if owned_accounts else Q(pk__in=[])
-        if owned_services:
-            condition |= Q(service__in=owned_services) & ~Q(account_id__in=sorted(self.accounts))
-        return condition
+        # Nothing owned is still a condition on account_id (an empty IN), so it stays rollup-friendly.
+        accounts = Q(account_id__in=owned_accounts)
+        if not owned_services:
+            return accounts, None
+        return accounts, Q(service__in=owned_services) & ~Q(account_id__in=sorted(self.accounts))
 
     def unit_team_ids(self, unit_id: int) -> set[int]:
         return {unit_id} | {t for t, parent in self.parents.items() if parent == unit_id}
@@ -330,7 +348,67 @@ def filters_q(filters: DashboardFilters, owners: OwnershipMap) -> Q:
         condition &= Q(account_id=filters.account)
     if filters.service:
         condition &= Q(service=filters.service)
+    if filters.visible is not None:
+        condition &= filters.visible
     return condition
+
+
+def condition_fields(condition: Q) -> set[str]:
+    """The model fields a condition looks at (the first part of each lookup), e.g. {"account_id"}."""
+    fields: set[str] = set()
+    for child in condition.children:
+        if isinstance(child, Q):
+            fields |= condition_fields(child)
+        elif isinstance(child, tuple) and len(child) == 2:
+            fields.add(str(child[0]).split("__", 1)[0])
+        else:
+            fields.add("<expression>")  # an expression (Exists, ...): only the facts answer it
+    return fields
+
+
+def daily_rollup_for(condition: Q, dimension: str | None = None) -> type | None:
+    """The daily rollup that answers `condition` exactly (grouped by `dimension` if given), else None.
+
+    DailyAccountCost holds the (day, account) grain, DailyServiceCost the (day, service) grain: a
+    condition that looks at nothing, or at account_id alone, is answered by the first; at service alone,
+    by the second. Anything else (an account and a service together, a team owning by service claim)
+    needs the facts.
+    """
+    fields = condition_fields(condition)
+    candidates = {"account_id": DailyAccountCost, "service": DailyServiceCost}
+    if dimension is not None:
+        key = "account_id" if dimension in ("account", "account_id") else "service"
+        return candidates[key] if fields <= {key} else None
+    if fields <= {"account_id"}:
+        return DailyAccountCost
+    if fields <= {"service"}:
+        return DailyServiceCost
+    return None
+
+
+@dataclass(frozen=True)
+class PartCondition:
+    """A breakdown row's condition, split so rollups can answer most of it.
+
+    full = base | extra (disjoint): `base` looks at account_id alone (the daily rollup answers it),
+    `extra` (None: nothing) needs the facts. A `remainder` row is what its siblings leave of the total
+    (the organisation's "No business unit"): its amounts are the total less theirs, exactly.
+    """
+
+    full: Q
+    base: Q
+    extra: Q | None = None
+    remainder: bool = False
+    # The extra rows' shape when known: these services on accounts outside `claimed_accounts`.
+    extra_services: tuple[str, ...] = ()
+    claimed_accounts: frozenset[str] = frozenset()
+
+
+def _any_of(conditions: list[Q]) -> Q:
+    combined = Q(account_id__in=[])
+    for condition in conditions:
+        combined |= condition
+    return combined
 
 
 # --- plug-in hooks ----------------------------------------------------------------------------------
@@ -436,10 +514,6 @@ def freshness() -> DashboardFreshness:
     return DashboardFreshness(latest, last, estimated, ())
 
 
-def _facts(condition: Q, currency: str) -> QuerySet[DailyCost]:
-    return DailyCost.objects.filter(condition, currency=currency)
-
-
 def main_currency(
     *, start: date, end: date, condition: Q | None = None
 ) -> tuple[str | None, tuple[str, ...]]:
@@ -466,10 +540,16 @@ def _daily_rows_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     )
 
 
+def _daily_source(condition: Q, currency: str, *, rollup: bool = True) -> QuerySet:
+    """The rows to sum per day for `condition`: a daily rollup when one answers it exactly, else the facts."""
+    model = daily_rollup_for(condition) if rollup else None
+    return (model or DailyCost).objects.filter(condition, currency=currency)
+
+
 def daily_frame(*, condition: Q, start: date, end: date, basis: str, currency: str) -> pd.DataFrame:
     """day, amount (Decimal), estimated (bool): one row per day with cost in [start, end)."""
     rows = (
-        _facts(condition, currency)
+        _daily_source(condition, currency)
         .filter(day__gte=start, day__lt=end)
         .values("day")
         .annotate(amount=exact_sum(basis), estimated=Max(Cast("estimated", IntegerField())))
@@ -478,37 +558,125 @@ def daily_frame(*, condition: Q, start: date, end: date, basis: str, currency: s
     return _daily_rows_frame(rows)
 
 
-def daily_frames_by_part(
-    *, condition: Q, parts: list[Q], start: date, end: date, basis: str, currency: str
-) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """The daily frame for `condition` and one for each of `parts` (disjoint conditions within it), from
-    one pass over the facts: rows are labelled with the first part they match and summed per day and
-    label in the database; the total per day is the exact Decimal sum of the labelled sums."""
-    if not parts:
-        return daily_frame(condition=condition, start=start, end=end, basis=basis, currency=currency), []
+def _part_condition(part: Q | PartCondition) -> PartCondition:
+    return part if isinstance(part, PartCondition) else PartCondition(full=part, base=part)
+
+
+def _labelled_daily_sums(queryset: QuerySet, conditions: list[Q], basis: str) -> list[dict[str, Any]]:
+    """Per day and label (index of the first condition a row matches, -1 for none): exact sums."""
     label = Case(
-        *[When(part, then=Value(index)) for index, part in enumerate(parts)],
+        *[When(c, then=Value(index)) for index, c in enumerate(conditions)],
         default=Value(-1),
         output_field=IntegerField(),
     )
-    rows = list(
-        _facts(condition, currency)
-        .filter(day__gte=start, day__lt=end)
-        .annotate(part=label)
+    return list(
+        queryset.annotate(part=label)
         .values("day", "part")
         .annotate(amount=exact_sum(basis), estimated=Max(Cast("estimated", IntegerField())))
         .order_by("day", "part")
     )
+
+
+def _extra_facts(
+    condition: Q, parts: list[PartCondition], *, currency: str, start: date, end: date
+) -> tuple[QuerySet[DailyCost], list[Q]]:
+    """The facts behind the parts' extra rows (service claims on accounts nobody claims).
+
+    When every part says which services on which accounts those are, the unclaimed accounts, sources
+    and providers that have cost in the window are read from the daily rollup first, and the facts are
+    asked for exactly those keys, every leading column of the fact table's unique index bound by a list:
+    Postgres descends the index once per combination instead of reading the window's rows. Otherwise
+    the window's facts are filtered by the parts' conditions. Returns the facts and, per part, the
+    condition that labels its rows among them.
+    """
+    window = DailyCost.objects.filter(condition, currency=currency, day__gte=start, day__lt=end)
+    any_extra = _any_of([p.extra for p in parts if p.extra is not None])
+    claimed = {account for p in parts for account in p.claimed_accounts}
+    services = sorted({service for p in parts for service in p.extra_services})
+    labels = [p.extra for p in parts if p.extra is not None]
+    if not services or any(p.claimed_accounts != parts[0].claimed_accounts for p in parts):
+        return window.filter(any_extra), labels
+    keys = list(
+        DailyAccountCost.objects.filter(condition, currency=currency, day__gte=start, day__lt=end)
+        .exclude(account_id__in=sorted(claimed))
+        .values_list("source_id", "provider", "account_id")
+        .distinct()
+        .order_by()
+    )
+    if not keys:
+        return DailyCost.objects.none(), labels
+    days = [start + timedelta(days=n) for n in range((end - start).days)]
+    # Every account here is unclaimed, so a row's service alone says whose extra row it is.
+    return window.filter(
+        day__in=days,
+        source_id__in=sorted({k[0] for k in keys}),
+        provider__in=sorted({k[1] for k in keys}),
+        account_id__in=sorted({k[2] for k in keys}),
+        service__in=services,
+    ), [Q(service__in=list(p.extra_services)) for p in parts]
+
+
+def daily_frames_by_part(
+    *, condition: Q, parts: list[Q | PartCondition], start: date, end: date, basis: str, currency: str
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """The daily frame for `condition` and one for each of `parts` (disjoint conditions within it).
+
+    With rollups (the condition and every part's base look at account_id alone): one pass over the
+    daily rollup by account labels its rows with the part whose base they match; the parts' extra rows
+    (service claims on unclaimed accounts) come from one small pass over the facts; a remainder part is
+    the total less its siblings. Otherwise one pass over the facts labels rows with the first part they
+    match. Either way the total per day is the exact Decimal sum of the labelled sums.
+    """
+    split = [_part_condition(p) for p in parts]
+    if not split:
+        return daily_frame(condition=condition, start=start, end=end, basis=basis, currency=currency), []
+    use_rollup = daily_rollup_for(condition, "account") is not None and all(
+        daily_rollup_for(p.base, "account") is not None for p in split
+    )
+    window = {"day__gte": start, "day__lt": end}
+    if use_rollup:
+        rows = _labelled_daily_sums(
+            DailyAccountCost.objects.filter(condition, currency=currency, **window),
+            [p.base for p in split],
+            basis,
+        )
+        extras = [(i, p) for i, p in enumerate(split) if p.extra is not None and not p.remainder]
+        if extras:
+            facts, labels = _extra_facts(
+                condition, [p for _, p in extras], currency=currency, start=start, end=end
+            )
+            extra_rows = _labelled_daily_sums(facts, labels, basis)
+            rows += [dict(r, part=extras[r["part"]][0], extra=True) for r in extra_rows if r["part"] >= 0]
+    else:
+        rows = _labelled_daily_sums(
+            DailyCost.objects.filter(condition, currency=currency, **window), [p.full for p in split], basis
+        )
     totals: dict[date, dict[str, Any]] = {}
-    by_part: list[list[dict[str, Any]]] = [[] for _ in parts]
+    by_part: list[dict[date, dict[str, Any]]] = [{} for _ in split]
+
+    def add(into: dict[date, dict[str, Any]], day: date, amount: Decimal, estimated: int) -> None:
+        entry = into.setdefault(day, {"day": day, "amount": ZERO, "estimated": 0})
+        entry["amount"] += amount
+        entry["estimated"] = max(entry["estimated"], estimated)
+
     for row in rows:
-        amount = as_decimal(row["amount"]) or ZERO
-        total = totals.setdefault(row["day"], {"day": row["day"], "amount": ZERO, "estimated": 0})
-        total["amount"] += amount
-        total["estimated"] = max(total["estimated"], row["estimated"] or 0)
+        amount, estimated = as_decimal(row["amount"]) or ZERO, row["estimated"] or 0
+        if not row.get("extra"):  # extra rows are facts the rollup pass already counted in the total
+            add(totals, row["day"], amount, estimated)
         if row["part"] >= 0:
-            by_part[row["part"]].append(dict(row, amount=amount))
-    return _daily_rows_frame(totals.values()), [_daily_rows_frame(p) for p in by_part]
+            add(by_part[row["part"]], row["day"], amount, estimated)
+    for index, part in enumerate(split):
+        if not (use_rollup and part.remainder):
+            continue
+        # The rollup labelled the remainder's accounts, which also carry its siblings' extra rows: its
+        # amount is the total less the siblings', exactly; its days and estimated flags stay.
+        for day, entry in by_part[index].items():
+            others = [
+                by_part[i][day]["amount"] for i in range(len(split)) if i != index and day in by_part[i]
+            ]
+            entry["amount"] = totals[day]["amount"] - sum(others, ZERO)
+    frames = [_daily_rows_frame(sorted(p.values(), key=lambda r: r["day"])) for p in by_part]
+    return _daily_rows_frame(sorted(totals.values(), key=lambda r: r["day"])), frames
 
 
 def _month_forecast(month: date, currency: str, data_through: date) -> CostExplorerForecast | None:
@@ -602,23 +770,42 @@ class DashboardView:
         return next((c for c in self.charts if c.key == key), None)
 
 
+def _team_part(owners: OwnershipMap, team_ids: set[int]) -> PartCondition:
+    base, extra = owners.team_parts(team_ids)
+    return PartCondition(
+        full=owners.team_q(team_ids),
+        base=base,
+        extra=extra,
+        extra_services=tuple(sorted(s for s, t in owners.services.items() if t in team_ids)),
+        claimed_accounts=frozenset(owners.accounts),
+    )
+
+
 def _breakdown_scopes(
     scope: CostScope, filters: DashboardFilters, owners: OwnershipMap
-) -> list[tuple[CostScope, Q]]:
+) -> list[tuple[CostScope, PartCondition]]:
     """The rows under the total in "this month": business units (organisation), teams (a unit)."""
     if scope.kind == "organisation" and not (filters.business_unit or filters.team):
         units = list(Team.objects.filter(kind=Team.Kind.BUSINESS_UNIT).order_by("name"))
         rows = [
-            (CostScope("business_unit", str(u.pk), u.name, u), owners.team_q(owners.unit_team_ids(u.pk)))
+            (CostScope("business_unit", str(u.pk), u.name, u), _team_part(owners, owners.unit_team_ids(u.pk)))
             for u in units
         ]
         if units:
-            rows.append((CostScope("organisation", "", NO_BUSINESS_UNIT), owners.unowned_by_units_q()))
+            in_units = {t for t, parent in owners.parents.items() if parent is not None}
+            base, _ = owners.team_parts(in_units)
+            rows.append(
+                (
+                    CostScope("organisation", "", NO_BUSINESS_UNIT),
+                    # Units and "No business unit" partition the condition, so it is the remainder.
+                    PartCondition(full=owners.unowned_by_units_q(), base=~base, remainder=True),
+                )
+            )
         return rows
     unit = scope.team if scope.kind == "business_unit" else filters.business_unit
     if unit is not None and not filters.team and scope.kind in ("organisation", "business_unit"):
         teams = list(Team.objects.filter(parent=unit, kind=Team.Kind.TEAM).order_by("name"))
-        return [(CostScope("team", str(t.pk), t.name, t), owners.team_q({t.pk})) for t in teams]
+        return [(CostScope("team", str(t.pk), t.name, t), _team_part(owners, {t.pk})) for t in teams]
     return []
 
 
@@ -695,7 +882,8 @@ def movers_frames(
     """{"service": frame, "account": frame}: name, previous, current (Decimal) per service and account.
 
     One query per breakdown, each summing both windows at once in the database (conditional sums);
-    whole months read the monthly rollup, a partial month the daily facts. Grouping by the one
+    whole months read the monthly rollup, a partial month the daily rollup by that breakdown when it
+    answers the condition (see daily_rollup_for), else the daily facts. Grouping by the one
     breakdown keeps the aggregate small (tens or hundreds of groups) so it stays in memory.
     """
     if current[0].day == 1 and current[1].day == 1 and previous[0].day == 1:
@@ -703,11 +891,17 @@ def movers_frames(
             condition, currency=currency, month__gte=previous[0], month__lt=current[1]
         )
         in_current = Q(month__gte=current[0])
+        rollups: dict[str, QuerySet] = {"service": facts, "account": facts}
     else:
-        facts = _facts(condition, currency).filter(
-            Q(day__gte=previous[0], day__lt=previous[1]) | Q(day__gte=current[0], day__lt=current[1])
-        )
+        in_windows = Q(day__gte=previous[0], day__lt=previous[1]) | Q(day__gte=current[0], day__lt=current[1])
         in_current = Q(day__gte=current[0])
+        # Part of a month: the daily rollup by service (or by account) when it answers the condition.
+        rollups = {
+            dimension: (daily_rollup_for(condition, dimension) or DailyCost).objects.filter(
+                condition, in_windows, currency=currency
+            )
+            for dimension in ("service", "account")
+        }
     money = DecimalField(max_digits=30, decimal_places=12)
     sums = {
         "current": exact_sum(Case(When(in_current, then=F(basis)), output_field=money)),
@@ -715,7 +909,7 @@ def movers_frames(
     }
     frames = {}
     for dimension, field_name in (("service", "service"), ("account", "account_id")):
-        rows = list(facts.values(field_name).annotate(**sums).order_by(field_name))
+        rows = list(rollups[dimension].values(field_name).annotate(**sums).order_by(field_name))
         names = {}
         if dimension == "account":
             names = dict(
@@ -827,7 +1021,7 @@ def dashboard_view(
         Chart(
             "this-month",
             f"This month ({month:%B %Y})",
-            charts.budget_comparison_figure(summary, currency=currency, term_urls=urls),
+            charts.cached_figure(charts.budget_comparison_figure, summary, currency=currency, term_urls=urls),
             summary,
             term="forecast",
         )
@@ -841,8 +1035,13 @@ def dashboard_view(
         Chart(
             "daily",
             f"Daily cost, last {filters.days} days",
-            charts.daily_cost_figure(
-                shown_daily, ahead, currency=currency, last_days=filters.days, term_urls=urls
+            charts.cached_figure(
+                charts.daily_cost_figure,
+                shown_daily,
+                ahead,
+                currency=currency,
+                last_days=filters.days,
+                term_urls=urls,
             ),
             _daily_chart_frame(daily, ahead if ahead is not None else charts.forecast_frame([]), first_shown),
             term=_BASIS_SLUGS[filters.basis],
@@ -863,7 +1062,9 @@ def dashboard_view(
             Chart(
                 f"movers-{dimension}",
                 f"Top movers by {dimension}",
-                charts.top_movers_figure(frame, dimension=dimension, currency=currency, term_urls=urls),
+                charts.cached_figure(
+                    charts.top_movers_figure, frame, dimension=dimension, currency=currency, term_urls=urls
+                ),
                 charts.top_movers(frame),
                 term="variance",
                 note=note,
@@ -937,7 +1138,7 @@ def commitments_chart(*, basis: str = "unblended", today: date | None = None) ->
     return Chart(
         "commitments",
         "Savings Plans and Reserved Instances",
-        charts.commitments_figure(frame, term_urls=term_urls(basis)),
+        charts.cached_figure(charts.commitments_figure, frame, term_urls=term_urls(basis)),
         frame,
         term="coverage",
     )
@@ -951,11 +1152,12 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
     units = Team.objects.filter(kind=Team.Kind.BUSINESS_UNIT).order_by("name").values_list("pk", "name")
     teams = Team.objects.filter(kind=Team.Kind.TEAM).order_by("name").values_list("pk", "name")
     accounts = CloudAccount.objects.order_by("name", "account_id").values_list("account_id", "name")
-    latest = MonthlyCost.objects.aggregate(m=Max("month"))["m"]
+    # The services with cost in the last 92 days of data, from the daily rollup by service.
+    latest = DailyServiceCost.objects.aggregate(d=Max("day"))["d"]
     services: list[str] = []
     if latest is not None:
         services = list(
-            MonthlyCost.objects.filter(month__gte=latest - timedelta(days=92))
+            DailyServiceCost.objects.filter(day__gte=latest - timedelta(days=92))
             .values_list("service", flat=True)
             .distinct()
             .order_by("service")

@@ -231,6 +231,58 @@ class MonthlyCost(models.Model):
         return f"{self.month:%Y-%m} {self.account_id} {self.service} {self.unblended} {self.currency}"
 
 
+class DailyAccountCost(models.Model):
+    """DailyCost rolled up to the (source, day, account, currency) grain, for the dashboards' daily reads.
+
+    Rebuilt for the days a pull or import touched, in its transaction (costdata.services.facts.
+    daily_rollup_rebuild), so it always equals the facts exactly. 90 days of 300 accounts are 27,000
+    rows here instead of 1.2 million facts.
+    """
+
+    source = models.ForeignKey(CostSource, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    provider = models.CharField(max_length=50, default="AWS")
+    account_id = models.CharField(max_length=100)
+    unblended = models.DecimalField(**MONEY)
+    amortized = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    estimated = models.BooleanField(default=False, help_text="True if any of the day's rows is estimated.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "source", "provider", "account_id", "currency"], name="uniq_daily_account_cost"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.account_id} {self.unblended} {self.currency}"
+
+
+class DailyServiceCost(models.Model):
+    """DailyCost rolled up to the (source, day, service, currency) grain: the daily reads by service
+    (top movers by service over part of a month). Rebuilt with DailyAccountCost, in the same statement."""
+
+    source = models.ForeignKey(CostSource, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    provider = models.CharField(max_length=50, default="AWS")
+    service = models.CharField(max_length=255)
+    unblended = models.DecimalField(**MONEY)
+    amortized = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    estimated = models.BooleanField(default=False, help_text="True if any of the day's rows is estimated.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "source", "provider", "service", "currency"], name="uniq_daily_service_cost"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.service} {self.unblended} {self.currency}"
+
+
 PERCENT = {"max_digits": 20, "decimal_places": 10, "null": True, "blank": True}
 
 
@@ -405,6 +457,23 @@ class DetectionMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} closed"
+
+
+class Holiday(models.Model):
+    """A day the organisation does not work: not counted when a variance's due date is set.
+
+    Edited by admins (Django admin), one row a day, judged in the organisation's time zone like the
+    due dates themselves (costdata.business_days).
+    """
+
+    day = models.DateField(unique=True)
+    name = models.CharField(max_length=120, help_text='e.g. "Good Friday".')
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.name}"
 
 
 class Variance(models.Model):

@@ -17,7 +17,6 @@ Charts no item asked for are shown first, under "Dashboard when the pack was gen
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -29,7 +28,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from costdata import dashboards
+from costdata import charts, dashboards
+from costdata.charts import table_cells
 from costdata.dashboard_models import ReviewPack
 from costdata.spreadsheets import decimal_text, neutralise_text
 from stakeholders import permissions as people_permissions
@@ -109,7 +109,7 @@ def frozen_chart(chart: dashboards.Chart) -> dict[str, Any]:
         "title": chart.title,
         "note": chart.note,
         "term": chart.term,
-        "figure": json.loads(chart.figure.to_json()) if chart.figure is not None else None,
+        "figure": charts.figure_json(chart.figure) if chart.figure is not None else None,
         "columns": chart.columns,
         "kinds": [_column_kind(frame[c]) for c in frame.columns],
         "rows": [[row[c] for c in chart.columns] for row in chart.table],
@@ -287,6 +287,7 @@ def pack_sections(pack: ReviewPack) -> list[dict[str, Any]]:
     for section in out:
         for chart in section["charts"]:
             chart["table"] = [dict(zip(chart["columns"], row, strict=True)) for row in chart["rows"]]
+            chart["cells"] = table_cells(chart["table"])
     return out
 
 

@@ -208,3 +208,130 @@ def budget_version_comparison(
             pair = totals.setdefault((line.scope_type, line.scope_value), [Decimal(0), Decimal(0)])
             pair[index] += line.amount
     return [ScopeComparison(t, v, pair[0], pair[1]) for (t, v), pair in sorted(totals.items())]
+
+
+# --- programme health -------------------------------------------------------------------------------
+
+
+def holiday_days(*, start: date, end: date) -> set[date]:
+    """The organisation's holidays in [start, end)."""
+    from costdata.models import Holiday
+
+    return set(Holiday.objects.filter(day__gte=start, day__lt=end).values_list("day", flat=True))
+
+
+def variance_timelines(
+    *, since: date, team_ids: set[int] | None = None, scope: tuple[str, str] | None = None
+):
+    """Each variance's procedure dates as programme_health.VarianceTimeline, for the variances that
+    fell due, were explained or accepted since `since`, or still await their owner.
+
+    The due day judged is the one in force when the first explanation was filed: counted from the
+    last assignment before it (a send-back sets a new one afterwards, which does not make the first
+    explanation late). Days are local to the organisation's time zone; holidays count as in due dates.
+    """
+    from datetime import datetime, time, timedelta
+
+    from django.conf import settings
+
+    from costdata import business_days
+    from costdata.programme_health import NO_TEAM, VarianceTimeline
+
+    zone = timezone.get_default_timezone()
+    since_at = timezone.make_aware(datetime.combine(since, time(0)), zone)
+    queryset = Variance.objects.filter(
+        Q(due_at__gte=since_at)
+        | Q(status__in=Variance.AWAITING_OWNER)
+        | Q(transitions__at__gte=since_at, transitions__action__in=["explain", "accept"])
+    ).distinct()
+    if team_ids is not None:
+        queryset = queryset.filter(owner_team_id__in=sorted(team_ids))
+    if scope is not None:
+        queryset = queryset.filter(scope_type=scope[0], scope_value=scope[1])
+    queryset = queryset.select_related("owner_team").prefetch_related(
+        Prefetch("transitions", queryset=VarianceTransition.objects.order_by("at", "pk")),
+        Prefetch("explanations", queryset=Explanation.objects.order_by("created_at", "pk")),
+    )
+    count = int(getattr(settings, "VARIANCE_DUE_BUSINESS_DAYS", business_days.DEFAULT_BUSINESS_DAYS))
+    today = timezone.localdate()
+    holidays = holiday_days(start=since - timedelta(days=400), end=today + timedelta(days=400))
+
+    def local(value: Any) -> date:
+        return timezone.localtime(value, zone).date()
+
+    timelines = []
+    for variance in queryset:
+        transitions = list(variance.transitions.all())
+        explanations = list(variance.explanations.all())
+        assigned = next((t.at for t in transitions if t.action == VarianceTransition.Action.ASSIGN), None)
+        first_explained = explanations[0].created_at if explanations else None
+        due_on = variance.due_day
+        if first_explained is not None:
+            starts = [
+                t.at
+                for t in transitions
+                if t.action in (VarianceTransition.Action.ASSIGN, VarianceTransition.Action.REASSIGN)
+                and t.at <= first_explained
+            ]
+            due_on = (
+                business_days.due_date(starts[-1], tz=zone, business_days=count, holidays=holidays)
+                if starts
+                else None
+            )
+        accepted = next((t.at for t in transitions if t.action == VarianceTransition.Action.ACCEPT), None)
+        accepted_explanation = next(
+            (e.created_at for e in explanations if e.outcome == Explanation.Outcome.ACCEPTED), None
+        )
+        timelines.append(
+            VarianceTimeline(
+                team=variance.owner_team.name if variance.owner_team else NO_TEAM,
+                assigned_on=local(assigned) if assigned else None,
+                due_on=due_on,
+                explained_on=local(first_explained) if first_explained else None,
+                accepted_on=local(accepted) if accepted else None,
+                accepted_explanation_on=local(accepted_explanation) if accepted_explanation else None,
+                awaiting_owner=variance.status in Variance.AWAITING_OWNER,
+            )
+        )
+    return timelines
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: Any
+    kind: str  # "transition" or "decision"
+    transition: VarianceTransition | None = None
+    decision: Any = None  # meetings.Decision, through VarianceDecision
+
+
+def variance_timeline(*, variance: Variance) -> list[TimelineEntry]:
+    """The variance page's timeline: the procedure's transitions and the meetings' decisions, by time."""
+    from costdata.models import VarianceDecision
+
+    entries = [TimelineEntry(t.at, "transition", transition=t) for t in variance.transitions.all()]
+    links = VarianceDecision.objects.filter(variance=variance).select_related(
+        "decision", "decision__meeting", "decision__recorded_by"
+    )
+    entries += [TimelineEntry(link.decision.created_at, "decision", decision=link.decision) for link in links]
+    return sorted(entries, key=lambda e: (e.at, 0 if e.kind == "transition" else 1))
+
+
+def variances_for_meeting_decision(*, meeting: Any, limit: int = 200) -> list[Variance]:
+    """The variances a meeting may decide about: those on its agenda first, then every one not closed
+    (newest month first)."""
+    # The variance agenda providers key their items "<provider>:<variance id>" (agenda_providers).
+    prefixes = ("variances", "overdue-variances")
+    on_agenda = [
+        int(ref)
+        for source, _, ref in (
+            key.partition(":") for key in meeting.agenda_items.values_list("key", flat=True)
+        )
+        if source in prefixes and ref.isdigit()
+    ]
+    agenda = list(Variance.objects.filter(pk__in=on_agenda).order_by("-month", "pk"))
+    rest = list(
+        Variance.objects.exclude(status=Variance.Status.CLOSED)
+        .exclude(pk__in=on_agenda)
+        .order_by("-month", "due_at", "pk")[:limit]
+    )
+    return agenda + rest

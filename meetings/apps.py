@@ -11,3 +11,7 @@ class MeetingsConfig(AppConfig):
 
         register_builtin_providers()
         register_stakeholder_sections()
+
+        from meetings.health import register_health_panels
+
+        register_health_panels()

@@ -25,6 +25,7 @@ from costdata.services.facts import (
     QueryResult,
     RowSpool,
     cost_window_replace,
+    daily_rollup_rebuild,
     monthly_rollup_rebuild,
     pull_result_from_rows,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "SourceBusy",
     "cost_explorer_for",
     "cost_window_replace",
+    "daily_rollup_rebuild",
     "describe_error",
     "fetch_cost_explorer",
     "focus_import",

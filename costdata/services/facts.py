@@ -21,7 +21,9 @@ from costdata.cost_explorer import CostRow, MalformedResponse, NormalisedResult,
 from costdata.models import (
     CloudAccount,
     CostSource,
+    DailyAccountCost,
     DailyCost,
+    DailyServiceCost,
     DailyTagCost,
     MonthlyCost,
 )
@@ -324,6 +326,7 @@ def cost_window_replace(
     monthly_rollup_rebuild(
         source=source, start=start, end=end, sums=result.service.monthly, provider=provider
     )
+    daily_rollup_rebuild(source=source, start=start, end=end)
     accounts_upsert(provider=provider, names=result.service.account_names)
     return written
 
@@ -494,3 +497,77 @@ def _monthly_from_daily(*, source: CostSource, month_start: date, month_end: dat
     ]
     MonthlyCost.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+def daily_rollup_rebuild(*, source: CostSource, start: date, end: date) -> int:
+    """Rebuild DailyAccountCost and DailyServiceCost for the days [start, end) from DailyCost. Call in
+    the transaction that changed the daily rows (as monthly_rollup_rebuild). Returns the rows written.
+
+    On Postgres one pass over the facts groups both grains at once (GROUPING SETS) and one statement
+    writes both tables; elsewhere two ORM aggregates. The sums are the database's exact numeric sums.
+    """
+    DailyAccountCost.objects.filter(source=source, day__gte=start, day__lt=end).delete()
+    DailyServiceCost.objects.filter(source=source, day__gte=start, day__lt=end).delete()
+    if connection.vendor == "postgresql":
+        facts, accounts, services = (
+            DailyCost._meta.db_table,
+            DailyAccountCost._meta.db_table,
+            DailyServiceCost._meta.db_table,
+        )
+        with connection.cursor() as cursor:
+            # As in the monthly rollup: fresh rows unknown to the statistics, so hash rather than sort.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute(
+                f"""
+                WITH g AS (
+                    SELECT day, provider, account_id, service, currency, GROUPING(account_id) AS by_service,
+                           SUM(unblended) AS u, SUM(amortized) AS a, BOOL_OR(estimated) AS e
+                    FROM {facts}
+                    WHERE source_id = %s AND day >= %s AND day < %s
+                    GROUP BY GROUPING SETS ((day, provider, account_id, currency), (day, provider, service, currency))
+                ), by_account AS (
+                    INSERT INTO {accounts}
+                        (source_id, day, provider, account_id, currency, unblended, amortized, estimated)
+                    SELECT %s, day, provider, account_id, currency, u, a, e FROM g WHERE by_service = 0
+                    RETURNING 1
+                ), by_service AS (
+                    INSERT INTO {services}
+                        (source_id, day, provider, service, currency, unblended, amortized, estimated)
+                    SELECT %s, day, provider, service, currency, u, a, e FROM g WHERE by_service = 1
+                    RETURNING 1
+                )
+                SELECT (SELECT COUNT(*) FROM by_account) + (SELECT COUNT(*) FROM by_service)
+                """,
+                [source.pk, start, end, source.pk, source.pk],
+            )
+            written = int(cursor.fetchone()[0])
+            cursor.execute("SET LOCAL work_mem TO DEFAULT")
+            cursor.execute("SET LOCAL enable_sort TO DEFAULT")
+            return written
+    written = 0
+    for model, key in ((DailyAccountCost, "account_id"), (DailyServiceCost, "service")):
+        totals = (
+            DailyCost.objects.filter(source=source, day__gte=start, day__lt=end)
+            .values("day", "provider", key, "currency")
+            .annotate(
+                u=exact_sum("unblended"), a=exact_sum("amortized"), e=Max(Cast("estimated", IntegerField()))
+            )
+            .order_by()
+        )
+        rows = [
+            model(
+                source=source,
+                day=t["day"],
+                provider=t["provider"],
+                currency=t["currency"],
+                unblended=as_decimal(t["u"]),
+                amortized=as_decimal(t["a"]),
+                estimated=bool(t["e"]),
+                **{key: t[key]},
+            )
+            for t in totals
+        ]
+        model.objects.bulk_create(rows, batch_size=2000)
+        written += len(rows)
+    return written

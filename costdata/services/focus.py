@@ -21,6 +21,7 @@ from costdata.services.facts import (
     SERVICE_COLUMNS,
     TAG_COLUMNS,
     accounts_upsert,
+    daily_rollup_rebuild,
     monthly_rollup_rebuild,
     rows_insert,
     source_lock_for_facts,
@@ -62,6 +63,7 @@ def focus_window_replace(*, source: CostSource, rows: FocusRows) -> int:
         ),
     )
     monthly_rollup_rebuild(source=source, start=rows.first_day, end=rows.end_day)
+    daily_rollup_rebuild(source=source, start=rows.first_day, end=rows.end_day)
     by_provider: dict[str, dict[str, str]] = {}
     for (provider, account), name in rows.account_names.items():
         by_provider.setdefault(provider, {})[account] = name

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -57,6 +58,7 @@ from costdata.models import (
     DailyTagCost,
     DetectionMonth,
     Explanation,
+    Holiday,
     MonthlyCost,
     Variance,
     VarianceDecision,
@@ -534,13 +536,29 @@ def route_scope(scope: ScopeKey) -> Route:
     )
 
 
+def organisation_holidays(*, start: date, end: date) -> set[date]:
+    """The organisation's holidays (admin-edited Holiday rows) in [start, end)."""
+    return set(Holiday.objects.filter(day__gte=start, day__lt=end).values_list("day", flat=True))
+
+
 def _due_at(now: datetime) -> datetime:
-    return business_days.due_at(
-        now,
-        tz=settings.TIME_ZONE,
-        business_days=int(
-            getattr(settings, "VARIANCE_DUE_BUSINESS_DAYS", business_days.DEFAULT_BUSINESS_DAYS)
-        ),
+    """End of the Nth business day after `now` in the organisation's time zone, skipping weekends and
+    the organisation's holidays (a year ahead is read: far more than any run of holidays needs)."""
+    count = int(getattr(settings, "VARIANCE_DUE_BUSINESS_DAYS", business_days.DEFAULT_BUSINESS_DAYS))
+    local_day = timezone.localtime(now, ZoneInfo(settings.TIME_ZONE)).date()
+    holidays = organisation_holidays(start=local_day, end=local_day + timedelta(days=366 + 7 * count))
+    return business_days.due_at(now, tz=settings.TIME_ZONE, business_days=count, holidays=holidays)
+
+
+def _deadline_start(variance_id: int) -> datetime | None:
+    """When the current deadline started to run: the latest assignment, reassignment or send-back."""
+    return (
+        VarianceTransition.objects.filter(
+            variance_id=variance_id, action__in=[Action.ASSIGN, Action.REASSIGN, Action.SEND_BACK]
+        )
+        .order_by("-at", "-pk")
+        .values_list("at", flat=True)
+        .first()
     )
 
 
@@ -810,6 +828,15 @@ def variances_escalate_overdue(*, now: datetime | None = None) -> list[int]:
     escalated = []
     candidates = Variance.objects.filter(status=Status.ASSIGNED, due_at__lte=now, escalated_at__isnull=True)
     for variance_id in candidates.values_list("pk", flat=True):
+        # A holiday entered after the due date was set moves the deadline on (never earlier: removing
+        # a holiday does not take days away from an owner).
+        started = _deadline_start(variance_id)
+        deadline = _due_at(started) if started is not None else None
+        if deadline is not None and deadline > now:
+            Variance.objects.filter(pk=variance_id, status=Status.ASSIGNED, due_at__lt=deadline).update(
+                due_at=deadline, updated_at=now
+            )
+            continue
         with transaction.atomic():
             claimed = update_audited(
                 Variance.objects.filter(pk=variance_id, status=Status.ASSIGNED, escalated_at__isnull=True),

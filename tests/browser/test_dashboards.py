@@ -31,8 +31,10 @@ def test_finance_opens_the_overview_filters_a_unit_opens_a_scope_and_a_review_pa
     log_in(page, "finance", DEMO_TEST_PASSWORD)
 
     page.goto("/dashboards/")
-    # Four cost charts and the variance funnel (the variance procedure plugs it in).
-    assert wait_for_charts(page, 5) == 5
+    # Four cost charts, the variance funnel (the variance procedure plugs it in) and programme health
+    # (the meetings app plugs it in).
+    assert wait_for_charts(page, 6) == 6
+    assert "Meetings held" in page.locator("[data-chart=programme-health] .legend").text_content()
     summary = page.inner_text("#summary")
     assert "Digital products" in summary and "Data and platform" in summary
     assert "no budget yet" in summary

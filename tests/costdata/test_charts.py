@@ -390,3 +390,22 @@ def test_money_columns_refuse_floats() -> None:
     frame = pd.DataFrame([{"name": "x", "previous": 0.1, "current": D(1)}])
     with pytest.raises(TypeError, match="money columns hold Decimal"):
         top_movers(frame)
+
+
+# --- built once -------------------------------------------------------------------------------------
+
+
+def test_the_same_data_reuses_its_figure_and_new_data_builds_a_new_one() -> None:
+    from costdata.charts import cached_figure, figure_json
+
+    first = cached_figure(daily_cost_figure, daily_frame(), currency="USD")
+    again = cached_figure(daily_cost_figure, daily_frame(), currency="USD")
+    changed = daily_frame()
+    changed.loc[0, "amount"] = changed.loc[0, "amount"] + Decimal("0.0000000001")
+    other = cached_figure(daily_cost_figure, changed, currency="USD")
+
+    assert again is first
+    assert other is not first
+    assert cached_figure(daily_cost_figure, daily_frame(), currency="EUR") is not first
+    assert figure_json(first)["layout"]["template"]["layout"]["plot_bgcolor"] == "white"
+    assert figure_json(first) is figure_json(first)

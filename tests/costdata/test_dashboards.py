@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from costdata import dashboards
 from costdata.models import CloudAccount, CommitmentMetric, CostSource, DailyCost
-from costdata.services.facts import monthly_rollup_rebuild
+from costdata.services.facts import daily_rollup_rebuild, monthly_rollup_rebuild
 from stakeholders.models import Ownership, Team
 
 # These tests are about the dashboards themselves: no budget or panel provider plugged in.
@@ -61,6 +61,7 @@ def build_costs() -> CostSource:
         day += timedelta(days=1)
     DailyCost.objects.bulk_create(rows)
     monthly_rollup_rebuild(source=source, start=FIRST_DAY, end=DATA_THROUGH + timedelta(days=1))
+    daily_rollup_rebuild(source=source, start=FIRST_DAY, end=DATA_THROUGH + timedelta(days=1))
     CloudAccount.objects.create(account_id=PAYMENTS_PROD, name="payments-prod")
     return source
 
@@ -296,6 +297,7 @@ def test_other_currencies_are_reported_not_added(costs, organisation):
         currency="EUR",
     )
     monthly_rollup_rebuild(source=costs, start=DATA_THROUGH, end=DATA_THROUGH + timedelta(days=1))
+    daily_rollup_rebuild(source=costs, start=DATA_THROUGH, end=DATA_THROUGH + timedelta(days=1))
     view = dashboards.dashboard_view()
     assert view.currency == "USD" and view.other_currencies == ("EUR",)
     assert view.summary[0].actual == expected_sum(start=NOVEMBER, end=DECEMBER)

@@ -189,6 +189,10 @@ def test_figure_json_is_escaped_for_the_page(reader, data):
         amortized=Decimal("5000"),
         currency="USD",
     )
+    from costdata.services.facts import daily_rollup_rebuild, monthly_rollup_rebuild
+
+    monthly_rollup_rebuild(source=source, start=DATA_THROUGH, end=DATA_THROUGH + timedelta(days=1))
+    daily_rollup_rebuild(source=source, start=DATA_THROUGH, end=DATA_THROUGH + timedelta(days=1))
     body = reader.get(reverse("dashboard-overview")).content.decode()
     assert "</script><b>x" not in body
     start = body.index('id="chart-2-movers-service" type="application/json">') + len(

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from costdata import review_packs
 from costdata.dashboard_models import ReviewPack
-from costdata.models import DailyCost
+from costdata.models import CostSource, DailyCost
+from costdata.services.facts import daily_rollup_rebuild, monthly_rollup_rebuild
 from meetings.models import AgendaItem, Meeting, Topic
 from stakeholders.models import Group, Role, Stakeholder
 from tests.costdata.test_dashboards import (
@@ -121,6 +122,9 @@ def test_a_frozen_pack_does_not_change_when_new_data_arrives(meeting):
         amortized=Decimal("12345"),
         currency="USD",
     )
+    source = CostSource.objects.get(pk=source_id)  # as a pull would: the rollups follow the facts
+    monthly_rollup_rebuild(source=source, start=NOVEMBER, end=DATA_THROUGH + timedelta(days=2))
+    daily_rollup_rebuild(source=source, start=NOVEMBER, end=DATA_THROUGH + timedelta(days=2))
     stored = ReviewPack.objects.get(pk=pack.pk)
     assert stored.content == before
     sections = review_packs.pack_sections(stored)

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from costdata.models import CostSource, DailyCost, MonthlyCost
-from costdata.services.facts import monthly_rollup_rebuild
+from costdata.services.facts import daily_rollup_rebuild, monthly_rollup_rebuild
 from stakeholders import services as stakeholder_services
 from stakeholders.models import Group, Role, Team
 
@@ -56,6 +56,7 @@ def facts(
     first = DailyCost.objects.order_by("day").first().day
     last = DailyCost.objects.order_by("-day").first().day
     monthly_rollup_rebuild(source=source, start=first, end=last + timedelta(days=1))
+    daily_rollup_rebuild(source=source, start=first, end=last + timedelta(days=1))
 
 
 def person(name: str, group: str, role: str, *, teams: tuple[Team, ...] = (), staff: bool = False):

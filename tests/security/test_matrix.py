@@ -340,9 +340,7 @@ PAGES: list[Case] = [
     # Cost data
     page("source-list", "get", lambda w: "/costs/sources/", only(AFT)),
     page("source-detail", "get", lambda w: f"/costs/sources/{w.objects['source'].pk}/", only(AFT)),
-    page(
-        "source-progress", "get", lambda w: f"/costs/sources/{w.objects['source'].pk}/progress/", only(AFT)
-    ),
+    page("source-progress", "get", lambda w: f"/costs/sources/{w.objects['source'].pk}/progress/", only(AFT)),
     page("source-pull", "post", lambda w: f"/costs/sources/{w.objects['source'].pk}/pull/", only({ADMIN})),
     page(
         "source-import",
