@@ -110,7 +110,10 @@ def variance_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_variance_decision(request: HttpRequest, meeting_pk: int) -> HttpResponse:
     """The meeting page's form: record the meeting's decision about a variance (the API's service)."""
     from meetings.models import Meeting
+    from meetings.permissions import can_manage_programme
 
+    if not can_manage_programme(request.user):
+        raise PermissionDenied("Only finance, technology leads and admins record meeting decisions.")
     meeting = get_object_or_404(Meeting, pk=meeting_pk)
     back = meeting.get_absolute_url() + "#decisions"
     form = MeetingVarianceDecisionForm(request.POST)

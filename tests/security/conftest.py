@@ -60,6 +60,7 @@ def build_world() -> World:
         MonthlyCost,
         Variance,
     )
+    from costdata.services.facts import daily_rollup_rebuild
     from meetings import services as meeting_services
     from meetings.models import (
         ActionItem,
@@ -130,6 +131,8 @@ def build_world() -> World:
         common = {"source": source, "account_id": account, "service": service, "currency": "USD"}
         DailyCost.objects.create(day=DAY, unblended=amount, amortized=amount, **common)
         MonthlyCost.objects.create(month=MONTH, unblended=amount, amortized=amount, **common)
+    # The dashboards read the daily rollups the pull keeps beside the facts.
+    daily_rollup_rebuild(source=source, start=DAY, end=DAY + timedelta(days=1))
 
     def variance(key: str, scope_type: str, scope_value: str, team: Any) -> Any:
         return Variance.objects.create(

@@ -242,6 +242,13 @@ PAGES: list[Case] = [
     ),
     page("meeting-minutes", "post", lambda w: f"/meetings/{w.objects['meeting'].pk}/minutes/", only(AFT)),
     page(
+        "meeting-variance-decision",
+        "post",
+        lambda w: f"/costs/meetings/{w.objects['meeting'].pk}/variance-decision/",
+        only(AFT),
+        data=lambda w: {"variance": w.variances["pay"].pk, "text": "Keep it under watch"},
+    ),
+    page(
         "meeting-decision-add", "post", lambda w: f"/meetings/{w.objects['meeting'].pk}/decisions/", only(AFT)
     ),
     page(
