@@ -48,15 +48,22 @@ def xlsx_bytes(rows: list[list[object]]) -> bytes:
 
 
 def zip_bomb_xlsx() -> bytes:
-    """A real workbook whose sheet inflates to ~300 MB from a few hundred KB."""
+    """A real workbook whose sheet inflates past the expansion limit from a few hundred KB."""
+    padding = budget_files.DEFAULT_MAX_BYTES * budget_files.XLSX_EXPANSION_LIMIT + 1_000_000
     source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([])))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
         for info in source.infolist():
             data = source.read(info.filename)
-            if info.filename.endswith("sheet1.xml"):
-                data = data.replace(b"</sheetData>", b" " * 300_000_000 + b"</sheetData>")
-            bomb.writestr(info.filename, data)
+            if not info.filename.endswith("sheet1.xml"):
+                bomb.writestr(info.filename, data)
+                continue
+            head, tail = data.split(b"</sheetData>")
+            with bomb.open(info.filename, "w") as sheet:  # streamed: never the whole sheet in memory
+                sheet.write(head)
+                for _ in range(padding // 1_000_000):
+                    sheet.write(b" " * 1_000_000)
+                sheet.write(b"</sheetData>" + tail)
     return out.getvalue()
 
 
