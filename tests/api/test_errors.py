@@ -191,3 +191,8 @@ def test_the_xlsx_export_content_type_is_documented(openapi):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         in path["responses"]["200"]["content"]
     )
+
+
+def test_building_an_agenda_is_documented_as_the_plain_list_it_returns(openapi):
+    schema = openapi["paths"]["/api/v1/meetings/{id}/build-agenda/"]["post"]["responses"]["200"]
+    assert schema["content"]["application/json"]["schema"]["type"] == "array"
