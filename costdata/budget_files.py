@@ -295,7 +295,10 @@ def _parse_month(value: object) -> date:
     match = _MONTH_TEXT.match(text)
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise _CellError(f"{text!r} is not a month; write YYYY-MM")
-    return date(int(match.group(1)), int(match.group(2)), 1)
+    try:
+        return date(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError as error:  # year 0000: four digits, yet before the calendar starts
+        raise _CellError(f"{text!r} is not a month; write YYYY-MM") from error
 
 
 def _parse_amount(value: object, *, max_amount: Decimal) -> Decimal:

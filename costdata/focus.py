@@ -24,6 +24,7 @@ import csv
 import gzip
 import io
 import json
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -195,7 +196,7 @@ def iter_records(path: Path) -> tuple[list[str], Iterator[Mapping[str, Any]]]:
     try:
         reader = csv.DictReader(handle)
         columns = list(reader.fieldnames or [])
-    except (UnicodeDecodeError, csv.Error, OSError) as exc:
+    except (UnicodeDecodeError, csv.Error, OSError, EOFError, zlib.error) as exc:  # a damaged gzip too
         handle.close()
         raise FocusFileRefused([f"line 1: not a readable CSV file ({exc})"]) from None
 
@@ -327,7 +328,7 @@ def read_focus(columns: list[str], records: Iterable[Mapping[str, Any]]) -> Focu
             name = record.get("SubAccountName")
             if not _null(name):
                 result.account_names[(provider.strip(), account)] = name.strip()
-    except (csv.Error, UnicodeDecodeError) as exc:
+    except (csv.Error, UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:  # a damaged gzip too
         problems.append(f"row {result.rows_read + 1}: the file is not readable CSV from here ({exc})")
     if problems:
         raise FocusFileRefused(problems[:MAX_PROBLEMS], more=len(problems) > MAX_PROBLEMS)

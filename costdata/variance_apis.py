@@ -237,7 +237,7 @@ class VarianceDecisionSerializer(serializers.Serializer):
 
 class DetectSerializer(serializers.Serializer):
     months = serializers.ListField(
-        child=serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$"),
+        child=serializers.RegexField(r"^(?!0000)\d{4}-(0[1-9]|1[0-2])$"),
         required=False,
         help_text="YYYY-MM months; default the latest month of data and the one before.",
     )
@@ -260,7 +260,7 @@ class ForecastQuerySerializer(serializers.Serializer):
     scope_type = serializers.ChoiceField(choices=ScopeType.choices, default=ScopeType.ORGANISATION)
     scope_value = serializers.CharField(required=False, allow_blank=True, default="")
     month = serializers.RegexField(
-        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="YYYY-MM; default this month"
+        r"^(?!0000)\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="YYYY-MM; default this month"
     )
 
 
@@ -375,6 +375,7 @@ class BudgetVersionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         responses={
             (200, "text/csv"): OpenApiTypes.BINARY,
             (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
         },
     )
     @action(detail=True, methods=["get"])

@@ -173,7 +173,7 @@ class MeetingViewSet(viewsets.ModelViewSet):
         instance.delete()
 
     @extend_schema(request=None, responses=AgendaItemSerializer(many=True))
-    @action(detail=True, methods=["post"], url_path="build-agenda")
+    @action(detail=True, methods=["post"], url_path="build-agenda", pagination_class=None)
     def build_agenda(self, request: Request, pk: str | None = None) -> Response:
         items = services.meeting_agenda_build(meeting=self.get_object())
         return Response(AgendaItemSerializer(items, many=True).data)

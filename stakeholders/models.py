@@ -303,6 +303,11 @@ class Engagement(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.party.name})"
 
+    def clean(self) -> None:
+        # The constraint refuses it too, but as a bare constraint name against the whole row.
+        if self.starts_on and self.ends_on and self.ends_on <= self.starts_on:
+            raise ValidationError({"ends_on": "The end (exclusive) must be after the start."})
+
     @property
     def period_noun(self) -> str:
         return {"monthly": "month", "quarterly": "quarter", "yearly": "year"}[self.period]

@@ -158,3 +158,41 @@ def test_a_number_beyond_a_32_bit_column_is_a_400_and_leaves_the_connection_usab
     )
     assert response.status_code == 400
     assert api.get("/api/v1/teams/").status_code == 200, "the connection is still usable"
+
+
+@pytest.fixture
+def finance_api(django_user_model):
+    from stakeholders.models import Group, Role, Stakeholder
+
+    user = django_user_model.objects.create_user("fin", "fin@example.com", "fuzz-pass-123456")
+    Stakeholder.objects.create(
+        name="Fin", email="fin@example.com", group=Group.FINANCE, role=Role.FINANCIAL_CONTROLLER, user=user
+    )
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_a_forecast_for_month_0000_is_a_400_not_a_500(api):
+    response = api.get("/api/v1/forecasts/?month=0000-01&scope_type=organisation")
+    assert response.status_code == 400
+    assert "month" in response.json()
+
+
+def test_detecting_variances_for_month_0000_is_a_400_not_a_500(finance_api):
+    response = finance_api.post("/api/v1/variances/detect/", {"months": ["0000-01"]}, format="json")
+    assert response.status_code == 400
+    assert "months" in response.json()
+
+
+def test_the_xlsx_export_content_type_is_documented(openapi):
+    path = openapi["paths"]["/api/v1/budget-versions/{id}/export/"]["get"]
+    assert (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        in path["responses"]["200"]["content"]
+    )
+
+
+def test_building_an_agenda_is_documented_as_the_plain_list_it_returns(openapi):
+    schema = openapi["paths"]["/api/v1/meetings/{id}/build-agenda/"]["post"]["responses"]["200"]
+    assert schema["content"]["application/json"]["schema"]["type"] == "array"
