@@ -9,13 +9,21 @@ from playwright.sync_api import expect
 
 from costdata import services
 from costdata.models import CostSource, IngestionRun
+from stakeholders.models import Group, Role, Stakeholder
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_page_follows_a_running_pull_to_its_failure_and_shows_why(page, transactional_db):
-    get_user_model().objects.create_user("reader", password="pw-reader-browser-1")
+    user = get_user_model().objects.create_user("reader", password="pw-reader-browser-1")
+    Stakeholder.objects.create(
+        user=user,
+        name="Reader",
+        email="reader@example.com",
+        group=Group.TECHNOLOGY,
+        role=Role.TECHNICAL_MANAGER,
+    )
     source = services.source_create(name="Payer 1", kind=CostSource.Kind.DEMO)
     run = IngestionRun.objects.create(source=source, trigger=IngestionRun.Trigger.SCHEDULE, status="running")
     log_in(page, "reader", "pw-reader-browser-1")

@@ -10,13 +10,24 @@ from django.utils import timezone
 
 from costdata import services
 from costdata.models import CostSource, IngestionRun
+from stakeholders.models import Group, Role, Stakeholder
 
 
 @pytest.fixture
 def reader(client, db):
-    get_user_model().objects.create_user("reader", password="pw-reader-1")
+    """A finance lead: sources and their runs are for the roles that read every cost."""
+    user = get_user_model().objects.create_user("reader", password="pw-reader-1")
+    Stakeholder.objects.create(
+        user=user, name="Reader", email="reader@example.com", group=Group.FINANCE, role=Role.CFO
+    )
     client.login(username="reader", password="pw-reader-1")
     return client
+
+
+def test_the_fragment_is_refused_to_a_login_without_a_role(client, source):
+    get_user_model().objects.create_user("nobody", password="pw-nobody-1")
+    client.login(username="nobody", password="pw-nobody-1")
+    assert client.get(f"/costs/sources/{source.pk}/progress/").status_code == 403
 
 
 @pytest.fixture
