@@ -90,7 +90,9 @@ def _visible_filters(
     """The filters narrowed to the rows the viewer may see (the role's scope; see costdata.permissions)."""
     if not permissions.may_read_costs(request.user):
         raise PermissionDenied("Costs are for people in the programme.")
-    return dataclasses.replace(filters, visible=permissions.cost_filter(request.user).facts)
+    return dataclasses.replace(
+        filters, visible=permissions.cost_filter(request.user).facts, viewer=request.user
+    )
 
 
 @login_required

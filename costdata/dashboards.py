@@ -134,6 +134,15 @@ class DashboardFilters:
     # What the user may see, as a condition over DailyCost/MonthlyCost fields (account_id, service);
     # None means everything. Filled by the views from the user's role; never from the URL.
     visible: Q | None = None
+    # The user `visible` was computed for: with `visible` set, budgets, the organisation's totals and
+    # the providers' panels (variances) are shown only as costdata.permissions allows this user (no
+    # user: none of them). Ignored while `visible` is None.
+    viewer: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def restricted(self) -> bool:
+        """The figures are for someone who may not read every cost."""
+        return self.visible is not None
 
     def query(self, *, exclude: Iterable[str] = ()) -> dict[str, str]:
         """The filters as URL parameters (defaults left out), for links that keep the selection."""
@@ -475,7 +484,41 @@ def unregister_panel_provider(key: str) -> None:
     _panel_providers.pop(key, None)
 
 
-def budget_for(*, scope: CostScope, month: date, basis: str, currency: str) -> Decimal | None:
+def budget_scope_key(scope: CostScope) -> tuple[str, str] | None:
+    """(scope_type, scope_value) as budget lines name the scope; None for a scope budgets cannot have."""
+    if scope.kind == "organisation":
+        # The "No business unit" row is organisation-kind too, but no budget line is about it.
+        return ("organisation", "") if scope.label == ORGANISATION.label else None
+    if scope.kind in ("business_unit", "team"):
+        return (scope.kind, scope.label)  # budget lines name teams and units by name
+    if scope.kind in ("account", "service"):
+        return (scope.kind, scope.value)
+    return None
+
+
+def may_read_budget(filters: DashboardFilters | None, scope: CostScope) -> bool:
+    """May the page's viewer read the budget lines of `scope`? (Everyone, when nothing is restricted.)"""
+    if filters is None or not filters.restricted:
+        return True
+    key = budget_scope_key(scope)
+    if key is None or filters.viewer is None:
+        return False
+    from costdata import permissions
+
+    return permissions.budget_scope_visible(filters.viewer, scope_type=key[0], scope_value=key[1])
+
+
+def budget_for(
+    *,
+    scope: CostScope,
+    month: date,
+    basis: str,
+    currency: str,
+    filters: DashboardFilters | None = None,
+) -> Decimal | None:
+    """The first provider's budget for the scope; None where the filters' viewer may not read it."""
+    if not may_read_budget(filters, scope):
+        return None
     for provider in _budget_providers:
         amount = provider.budget_for(scope=scope, month=month, basis=basis, currency=currency)
         if amount is not None:
@@ -734,6 +777,7 @@ class SummaryRow:
     projection: Projection
     budget: Decimal | None
     url: str = ""
+    budget_hidden: bool = False  # the viewer may not read this scope's budget lines (budget is None)
 
     @property
     def budget_difference(self) -> Decimal | None:
@@ -755,6 +799,7 @@ class DashboardView:
     summary: list[SummaryRow] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     owners: OwnershipMap | None = None
+    summary_note: str = ""  # what the summary's first row is, when it is not what its scope says
 
     @property
     def condition(self) -> Q:
@@ -983,6 +1028,10 @@ def dashboard_view(
         return view
 
     breakdown = _breakdown_scopes(scope, filters, owners)
+    if filters.restricted:
+        # Only the units and teams the viewer reads; no "No business unit" remainder (it would be the
+        # rest of what they see, not of the organisation).
+        breakdown = [(s, part) for s, part in breakdown if _sees_breakdown_scope(filters, s)]
     daily, part_frames = daily_frames_by_part(
         condition=condition,
         parts=[part for _, part in breakdown],
@@ -991,30 +1040,52 @@ def dashboard_view(
         basis=filters.basis,
         currency=currency,
     )
+    whole_organisation = scope.kind == "organisation" and not filters.describe()
+    # Cost Explorer forecasts the whole organisation: it projects only the organisation's own total.
     cost_explorer = None
-    if scope.kind == "organisation" and not filters.describe() and filters.basis == "unblended":
+    if whole_organisation and filters.basis == "unblended" and not filters.restricted:
         cost_explorer = _month_forecast(month, currency, through)
     projection = projection_for(daily, month=month, data_through=through, cost_explorer=cost_explorer)
     total_label = scope.label if scope.kind != "organisation" else "Organisation"
     if filters.describe():
         total_label += " (" + ", ".join(filters.describe()) + ")"
+    total_projection, total_budget = projection, None
+    if whole_organisation and filters.restricted:
+        if _reads_organisation_totals(filters):
+            # A business-unit owner reads the organisation's totals: the whole organisation's figure
+            # (and its budget), not the sum of their rows, so the row means what its label says.
+            total_projection = _organisation_projection(
+                month=month, through=through, start=window_start, basis=filters.basis, currency=currency
+            )
+        else:
+            total_label = VISIBLE_TOTAL_LABEL
+            view.summary_note = VISIBLE_TOTAL_NOTE
     total_scope = CostScope(scope.kind, scope.value, total_label, scope.team)
+    if not filters.describe() and total_label != VISIBLE_TOTAL_LABEL:
+        total_budget = budget_for(
+            scope=scope, month=month, basis=filters.basis, currency=currency, filters=filters
+        )
     view.summary.append(
         SummaryRow(
             total_scope,
-            projection.actual_to_date,
-            projection,
-            budget_for(scope=scope, month=month, basis=filters.basis, currency=currency)
-            if not filters.describe()
-            else None,
+            total_projection.actual_to_date,
+            total_projection,
+            total_budget,
+            budget_hidden=not filters.describe()
+            and (total_label == VISIBLE_TOTAL_LABEL or not may_read_budget(filters, scope)),
         )
     )
     for (sub_scope, _), sub_daily in zip(breakdown, part_frames, strict=True):
         sub_projection = projection_for(sub_daily, month=month, data_through=through)
         budget = None
         if sub_scope.kind != "organisation":
-            budget = budget_for(scope=sub_scope, month=month, basis=filters.basis, currency=currency)
-        view.summary.append(SummaryRow(sub_scope, sub_projection.actual_to_date, sub_projection, budget))
+            budget = budget_for(
+                scope=sub_scope, month=month, basis=filters.basis, currency=currency, filters=filters
+            )
+        hidden = sub_scope.kind != "organisation" and not may_read_budget(filters, sub_scope)
+        view.summary.append(
+            SummaryRow(sub_scope, sub_projection.actual_to_date, sub_projection, budget, budget_hidden=hidden)
+        )
 
     summary = _summary_frame(view.summary)
     view.charts.append(
@@ -1078,6 +1149,41 @@ def dashboard_view(
                 Chart(panel.key, panel.title, figure, frame, term=panel.term, items=list(panel.items))  # type: ignore[arg-type]
             )
     return view
+
+
+VISIBLE_TOTAL_LABEL = "Costs you may see"
+VISIBLE_TOTAL_NOTE = (
+    "You may not read the organisation's totals: the first row is the sum of the costs you may see, "
+    "not the organisation's total, and has no budget."
+)
+
+
+def _reads_organisation_totals(filters: DashboardFilters) -> bool:
+    from costdata import permissions
+
+    viewer = filters.viewer
+    return viewer is not None and permissions.scope_visible(viewer, scope_type="organisation", scope_value="")
+
+
+def _sees_breakdown_scope(filters: DashboardFilters, scope: CostScope) -> bool:
+    from costdata import permissions
+
+    if filters.viewer is None or scope.team is None:
+        return False
+    return permissions.dashboard_scope_visible(
+        filters.viewer, kind=scope.kind, value=scope.value, team_id=scope.team.pk
+    )
+
+
+def _organisation_projection(
+    *, month: date, through: date, start: date, basis: str, currency: str
+) -> Projection:
+    """The whole organisation's month (every row, Cost Explorer's forecast when it applies)."""
+    daily = daily_frame(
+        condition=Q(), start=start, end=through + timedelta(days=1), basis=basis, currency=currency
+    )
+    cost_explorer = _month_forecast(month, currency, through) if basis == "unblended" else None
+    return projection_for(daily, month=month, data_through=through, cost_explorer=cost_explorer)
 
 
 def _projection_note(projection: Projection) -> str:
