@@ -1253,15 +1253,34 @@ def commitments_chart(*, basis: str = "unblended", today: date | None = None) ->
 # --- choices for the filter form --------------------------------------------------------------------
 
 
-def filter_choices() -> dict[str, list[tuple[str, str]]]:
-    """Values for the filter form's selects: units, teams, accounts and services that have data."""
+def filter_choices(filters: DashboardFilters | None = None) -> dict[str, list[tuple[str, str]]]:
+    """Values for the filter form's selects: units, teams, accounts and services that have data.
+
+    For restricted filters (a viewer who may not read every cost) only the units and teams they see and
+    the accounts and services among their rows are offered: the form names nothing else.
+    """
     units = Team.objects.filter(kind=Team.Kind.BUSINESS_UNIT).order_by("name").values_list("pk", "name")
     teams = Team.objects.filter(kind=Team.Kind.TEAM).order_by("name").values_list("pk", "name")
     accounts = CloudAccount.objects.order_by("name", "account_id").values_list("account_id", "name")
     # The services with cost in the last 92 days of data, from the daily rollup by service.
     latest = DailyServiceCost.objects.aggregate(d=Max("day"))["d"]
     services: list[str] = []
-    if latest is not None:
+    restricted = filters is not None and filters.restricted
+    if restricted:
+        assert filters is not None and filters.visible is not None
+        kinds = {Team.Kind.BUSINESS_UNIT: "business_unit", Team.Kind.TEAM: "team"}
+        seen = {
+            pk
+            for pk, kind in Team.objects.values_list("pk", "kind")
+            if _sees_breakdown_scope(filters, CostScope(kinds.get(kind, "team"), str(pk), "", Team(pk=pk)))
+        }
+        units, teams = units.filter(pk__in=sorted(seen)), teams.filter(pk__in=sorted(seen))
+        rows = MonthlyCost.objects.filter(filters.visible)
+        accounts = accounts.filter(account_id__in=rows.values("account_id"))
+        if latest is not None:
+            recent = rows.filter(month__gte=(latest - timedelta(days=92)).replace(day=1))
+            services = list(recent.values_list("service", flat=True).distinct().order_by("service"))
+    elif latest is not None:
         services = list(
             DailyServiceCost.objects.filter(day__gte=latest - timedelta(days=92))
             .values_list("service", flat=True)

@@ -299,3 +299,38 @@ def test_a_restricted_viewer_neither_generates_nor_reads_a_review_pack(client, w
     meeting = world.objects["meeting"]
     assert client.post(f"/dashboards/meetings/{meeting.pk}/review-packs/").status_code == 403
     assert client.get(f"/dashboards/review-packs/{world.objects['pack'].pk}/").status_code == 403
+
+
+# --- the filter form ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def accounts(world: World) -> None:
+    from costdata.models import CloudAccount
+
+    for account_id, name in ((PAY, "payments-prod"), (SEARCH, "search-prod"), (PLATFORM, "platform")):
+        CloudAccount.objects.create(account_id=account_id, name=name)
+
+
+def test_the_filter_form_offers_an_engineer_only_their_team_account_and_service(client, world, accounts):
+    client.force_login(world.users["engineer"])
+    choices = client.get(OVERVIEW).context["choices"]
+    assert [label for _, label in choices["team"]] == ["Payments"]
+    assert choices["business_unit"] == []
+    assert [value for value, _ in choices["account"]] == [PAY]
+    assert [value for value, _ in choices["service"]] == ["Amazon EC2"]
+
+
+def test_the_filter_form_offers_a_third_party_only_its_engagements_account(client, world, accounts):
+    client.force_login(world.users["thirdparty"])
+    choices = client.get(OVERVIEW).context["choices"]
+    assert choices["team"] == [] and choices["business_unit"] == []
+    assert [value for value, _ in choices["account"]] == [PLATFORM]
+    assert [value for value, _ in choices["service"]] == ["Amazon S3"]
+
+
+def test_the_filter_form_offers_finance_everything(client, world, accounts):
+    client.force_login(world.users["finance"])
+    choices = client.get(OVERVIEW).context["choices"]
+    assert {value for value, _ in choices["account"]} == {PAY, SEARCH, PLATFORM}
+    assert len(choices["business_unit"]) == 2
