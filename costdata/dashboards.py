@@ -28,6 +28,13 @@ Plug-in hooks (another part of costdata registers into them, e.g. in CostdataCon
                                    frame=frame, items=[PanelItem(text, url, overdue=True), ...])
     dashboards.register_panel_provider(VariancePanels())
 
+Who is looking: the views fill `DashboardFilters.visible` (the cost rows the user may read) and
+`viewer` (the user). With `visible` set, budgets are asked for only where costdata.permissions lets the
+viewer read the scope's budget lines (else the column says so); the "Organisation" row is the whole
+organisation's (with Cost Explorer's forecast and its budget) only for a viewer who reads the
+organisation's totals, else it is the sum of their rows, labelled VISIBLE_TOTAL_LABEL, with no budget;
+breakdown rows are the units and teams they see; panel providers filter their own objects by viewer.
+
 Until a budget provider answers, the budget column says "no budget yet"; until a panel provider is
 registered, no variance panel is shown at all (no placeholders). Panels appear on the overview, on
 scope pages and, frozen, in review packs.
@@ -1267,14 +1274,12 @@ def filter_choices(filters: DashboardFilters | None = None) -> dict[str, list[tu
     services: list[str] = []
     restricted = filters is not None and filters.restricted
     if restricted:
+        from stakeholders.roles import visibility_for
+
         assert filters is not None and filters.visible is not None
-        kinds = {Team.Kind.BUSINESS_UNIT: "business_unit", Team.Kind.TEAM: "team"}
-        seen = {
-            pk
-            for pk, kind in Team.objects.values_list("pk", "kind")
-            if _sees_breakdown_scope(filters, CostScope(kinds.get(kind, "team"), str(pk), "", Team(pk=pk)))
-        }
-        units, teams = units.filter(pk__in=sorted(seen)), teams.filter(pk__in=sorted(seen))
+        # The teams and units whose pages the viewer may open (costdata.permissions.dashboard_scope_visible).
+        seen = sorted(visibility_for(filters.viewer).team_ids) if filters.viewer is not None else []
+        units, teams = units.filter(pk__in=seen), teams.filter(pk__in=seen)
         rows = MonthlyCost.objects.filter(filters.visible)
         accounts = accounts.filter(account_id__in=rows.values("account_id"))
         if latest is not None:
