@@ -13,34 +13,15 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from costdata import charts, dashboards
+from costdata import charts, dashboards, permissions
 from costdata.models import Budget, BudgetLine, Variance
-from costdata.variance_rules import ScopeType
 from costdata.variance_selectors import variance_status_counts
 
-# The dashboards' scope kinds name the budget plans' scope types one to one.
-_SCOPE_TYPES = {
-    "organisation": ScopeType.ORGANISATION,
-    "business_unit": ScopeType.BUSINESS_UNIT,
-    "team": ScopeType.TEAM,
-    "account": ScopeType.ACCOUNT,
-    "service": ScopeType.SERVICE,
-}
-
-
-def budget_scope_key(scope: dashboards.CostScope) -> tuple[str, str] | None:
-    """(scope_type, scope_value) as budget lines name the scope; None for a scope budgets cannot have."""
-    if scope.kind == "organisation":
-        # The "No business unit" row is organisation-kind too, but no budget line is about it.
-        return (ScopeType.ORGANISATION, "") if scope.label == dashboards.ORGANISATION.label else None
-    if scope.kind in ("business_unit", "team"):
-        return (_SCOPE_TYPES[scope.kind], scope.label)  # budget lines name teams and units by name
-    if scope.kind in _SCOPE_TYPES:
-        return (_SCOPE_TYPES[scope.kind], scope.value)
-    return None
+# Kept here for the callers that import it from the provider; the rule lives with the dashboards.
+budget_scope_key = dashboards.budget_scope_key
 
 
 class BudgetsFromPlans:
@@ -76,6 +57,16 @@ def _budget_covering(month: date) -> Budget | None:
     )
 
 
+def visible_variances_for(view: Any) -> QuerySet[Variance]:
+    """The variances the page's viewer may see: the variance list's rule (costdata.permissions) when
+    the dashboard is restricted to a viewer's scopes, else every variance."""
+    variances = Variance.objects.all()
+    filters = getattr(view, "filters", None)  # no filters: an unrestricted view
+    if filters is not None and filters.restricted:
+        return permissions.visible_variances(filters.viewer, variances)
+    return variances
+
+
 class VariancePanels:
     """The variance funnel and the overdue list, for the organisation or one scope."""
 
@@ -83,7 +74,8 @@ class VariancePanels:
     order = 10
 
     def panels(self, *, view: Any) -> Iterator[dashboards.Panel]:
-        counts = variance_status_counts()
+        variances = visible_variances_for(view)
+        counts = variance_status_counts(queryset=variances)
         frame = pd.DataFrame({"status": list(counts), "count": [counts[s] for s in counts]})
         labels = dict(Variance.Status.choices)
         yield dashboards.Panel(
@@ -100,7 +92,7 @@ class VariancePanels:
             term="variance",
         )
         overdue = (
-            Variance.objects.filter(Q(status__in=Variance.AWAITING_OWNER), due_at__lte=timezone.now())
+            variances.filter(Q(status__in=Variance.AWAITING_OWNER), due_at__lte=timezone.now())
             .select_related("owner_team")
             .order_by("due_at")[:20]
         )

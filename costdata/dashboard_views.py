@@ -73,7 +73,7 @@ def _render_dashboard(
         "scope": scope,
         "filters": filters,
         "charts": [_chart_context(c, i) for i, c in enumerate(view.charts)],
-        "choices": dashboards.filter_choices(),
+        "choices": dashboards.filter_choices(filters),
         "qs": urlencode(filters.query()),
         "qs_no_units": urlencode(filters.query(exclude=("business_unit", "team"))),
         "basis_term": dashboards.BASIS_TERMS[filters.basis],
@@ -90,7 +90,9 @@ def _visible_filters(
     """The filters narrowed to the rows the viewer may see (the role's scope; see costdata.permissions)."""
     if not permissions.may_read_costs(request.user):
         raise PermissionDenied("Costs are for people in the programme.")
-    return dataclasses.replace(filters, visible=permissions.cost_filter(request.user).facts)
+    return dataclasses.replace(
+        filters, visible=permissions.cost_filter(request.user).facts, viewer=request.user
+    )
 
 
 @login_required

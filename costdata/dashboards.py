@@ -28,6 +28,13 @@ Plug-in hooks (another part of costdata registers into them, e.g. in CostdataCon
                                    frame=frame, items=[PanelItem(text, url, overdue=True), ...])
     dashboards.register_panel_provider(VariancePanels())
 
+Who is looking: the views fill `DashboardFilters.visible` (the cost rows the user may read) and
+`viewer` (the user). With `visible` set, budgets are asked for only where costdata.permissions lets the
+viewer read the scope's budget lines (else the column says so); the "Organisation" row is the whole
+organisation's (with Cost Explorer's forecast and its budget) only for a viewer who reads the
+organisation's totals, else it is the sum of their rows, labelled VISIBLE_TOTAL_LABEL, with no budget;
+breakdown rows are the units and teams they see; panel providers filter their own objects by viewer.
+
 Until a budget provider answers, the budget column says "no budget yet"; until a panel provider is
 registered, no variance panel is shown at all (no placeholders). Panels appear on the overview, on
 scope pages and, frozen, in review packs.
@@ -134,6 +141,15 @@ class DashboardFilters:
     # What the user may see, as a condition over DailyCost/MonthlyCost fields (account_id, service);
     # None means everything. Filled by the views from the user's role; never from the URL.
     visible: Q | None = None
+    # The user `visible` was computed for: with `visible` set, budgets, the organisation's totals and
+    # the providers' panels (variances) are shown only as costdata.permissions allows this user (no
+    # user: none of them). Ignored while `visible` is None.
+    viewer: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def restricted(self) -> bool:
+        """The figures are for someone who may not read every cost."""
+        return self.visible is not None
 
     def query(self, *, exclude: Iterable[str] = ()) -> dict[str, str]:
         """The filters as URL parameters (defaults left out), for links that keep the selection."""
@@ -475,7 +491,41 @@ def unregister_panel_provider(key: str) -> None:
     _panel_providers.pop(key, None)
 
 
-def budget_for(*, scope: CostScope, month: date, basis: str, currency: str) -> Decimal | None:
+def budget_scope_key(scope: CostScope) -> tuple[str, str] | None:
+    """(scope_type, scope_value) as budget lines name the scope; None for a scope budgets cannot have."""
+    if scope.kind == "organisation":
+        # The "No business unit" row is organisation-kind too, but no budget line is about it.
+        return ("organisation", "") if scope.label == ORGANISATION.label else None
+    if scope.kind in ("business_unit", "team"):
+        return (scope.kind, scope.label)  # budget lines name teams and units by name
+    if scope.kind in ("account", "service"):
+        return (scope.kind, scope.value)
+    return None
+
+
+def may_read_budget(filters: DashboardFilters | None, scope: CostScope) -> bool:
+    """May the page's viewer read the budget lines of `scope`? (Everyone, when nothing is restricted.)"""
+    if filters is None or not filters.restricted:
+        return True
+    key = budget_scope_key(scope)
+    if key is None or filters.viewer is None:
+        return False
+    from costdata import permissions
+
+    return permissions.budget_scope_visible(filters.viewer, scope_type=key[0], scope_value=key[1])
+
+
+def budget_for(
+    *,
+    scope: CostScope,
+    month: date,
+    basis: str,
+    currency: str,
+    filters: DashboardFilters | None = None,
+) -> Decimal | None:
+    """The first provider's budget for the scope; None where the filters' viewer may not read it."""
+    if not may_read_budget(filters, scope):
+        return None
     for provider in _budget_providers:
         amount = provider.budget_for(scope=scope, month=month, basis=basis, currency=currency)
         if amount is not None:
@@ -734,6 +784,7 @@ class SummaryRow:
     projection: Projection
     budget: Decimal | None
     url: str = ""
+    budget_hidden: bool = False  # the viewer may not read this scope's budget lines (budget is None)
 
     @property
     def budget_difference(self) -> Decimal | None:
@@ -755,6 +806,7 @@ class DashboardView:
     summary: list[SummaryRow] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     owners: OwnershipMap | None = None
+    summary_note: str = ""  # what the summary's first row is, when it is not what its scope says
 
     @property
     def condition(self) -> Q:
@@ -983,6 +1035,10 @@ def dashboard_view(
         return view
 
     breakdown = _breakdown_scopes(scope, filters, owners)
+    if filters.restricted:
+        # Only the units and teams the viewer reads; no "No business unit" remainder (it would be the
+        # rest of what they see, not of the organisation).
+        breakdown = [(s, part) for s, part in breakdown if _sees_breakdown_scope(filters, s)]
     daily, part_frames = daily_frames_by_part(
         condition=condition,
         parts=[part for _, part in breakdown],
@@ -991,30 +1047,52 @@ def dashboard_view(
         basis=filters.basis,
         currency=currency,
     )
+    whole_organisation = scope.kind == "organisation" and not filters.describe()
+    # Cost Explorer forecasts the whole organisation: it projects only the organisation's own total.
     cost_explorer = None
-    if scope.kind == "organisation" and not filters.describe() and filters.basis == "unblended":
+    if whole_organisation and filters.basis == "unblended" and not filters.restricted:
         cost_explorer = _month_forecast(month, currency, through)
     projection = projection_for(daily, month=month, data_through=through, cost_explorer=cost_explorer)
     total_label = scope.label if scope.kind != "organisation" else "Organisation"
     if filters.describe():
         total_label += " (" + ", ".join(filters.describe()) + ")"
+    total_projection, total_budget = projection, None
+    if whole_organisation and filters.restricted:
+        if _reads_organisation_totals(filters):
+            # A business-unit owner reads the organisation's totals: the whole organisation's figure
+            # (and its budget), not the sum of their rows, so the row means what its label says.
+            total_projection = _organisation_projection(
+                month=month, through=through, start=window_start, basis=filters.basis, currency=currency
+            )
+        else:
+            total_label = VISIBLE_TOTAL_LABEL
+            view.summary_note = VISIBLE_TOTAL_NOTE
     total_scope = CostScope(scope.kind, scope.value, total_label, scope.team)
+    if not filters.describe() and total_label != VISIBLE_TOTAL_LABEL:
+        total_budget = budget_for(
+            scope=scope, month=month, basis=filters.basis, currency=currency, filters=filters
+        )
     view.summary.append(
         SummaryRow(
             total_scope,
-            projection.actual_to_date,
-            projection,
-            budget_for(scope=scope, month=month, basis=filters.basis, currency=currency)
-            if not filters.describe()
-            else None,
+            total_projection.actual_to_date,
+            total_projection,
+            total_budget,
+            budget_hidden=not filters.describe()
+            and (total_label == VISIBLE_TOTAL_LABEL or not may_read_budget(filters, scope)),
         )
     )
     for (sub_scope, _), sub_daily in zip(breakdown, part_frames, strict=True):
         sub_projection = projection_for(sub_daily, month=month, data_through=through)
         budget = None
         if sub_scope.kind != "organisation":
-            budget = budget_for(scope=sub_scope, month=month, basis=filters.basis, currency=currency)
-        view.summary.append(SummaryRow(sub_scope, sub_projection.actual_to_date, sub_projection, budget))
+            budget = budget_for(
+                scope=sub_scope, month=month, basis=filters.basis, currency=currency, filters=filters
+            )
+        hidden = sub_scope.kind != "organisation" and not may_read_budget(filters, sub_scope)
+        view.summary.append(
+            SummaryRow(sub_scope, sub_projection.actual_to_date, sub_projection, budget, budget_hidden=hidden)
+        )
 
     summary = _summary_frame(view.summary)
     view.charts.append(
@@ -1078,6 +1156,41 @@ def dashboard_view(
                 Chart(panel.key, panel.title, figure, frame, term=panel.term, items=list(panel.items))  # type: ignore[arg-type]
             )
     return view
+
+
+VISIBLE_TOTAL_LABEL = "Costs you may see"
+VISIBLE_TOTAL_NOTE = (
+    "You may not read the organisation's totals: the first row is the sum of the costs you may see, "
+    "not the organisation's total, and has no budget."
+)
+
+
+def _reads_organisation_totals(filters: DashboardFilters) -> bool:
+    from costdata import permissions
+
+    viewer = filters.viewer
+    return viewer is not None and permissions.scope_visible(viewer, scope_type="organisation", scope_value="")
+
+
+def _sees_breakdown_scope(filters: DashboardFilters, scope: CostScope) -> bool:
+    from costdata import permissions
+
+    if filters.viewer is None or scope.team is None:
+        return False
+    return permissions.dashboard_scope_visible(
+        filters.viewer, kind=scope.kind, value=scope.value, team_id=scope.team.pk
+    )
+
+
+def _organisation_projection(
+    *, month: date, through: date, start: date, basis: str, currency: str
+) -> Projection:
+    """The whole organisation's month (every row, Cost Explorer's forecast when it applies)."""
+    daily = daily_frame(
+        condition=Q(), start=start, end=through + timedelta(days=1), basis=basis, currency=currency
+    )
+    cost_explorer = _month_forecast(month, currency, through) if basis == "unblended" else None
+    return projection_for(daily, month=month, data_through=through, cost_explorer=cost_explorer)
 
 
 def _projection_note(projection: Projection) -> str:
@@ -1147,15 +1260,32 @@ def commitments_chart(*, basis: str = "unblended", today: date | None = None) ->
 # --- choices for the filter form --------------------------------------------------------------------
 
 
-def filter_choices() -> dict[str, list[tuple[str, str]]]:
-    """Values for the filter form's selects: units, teams, accounts and services that have data."""
+def filter_choices(filters: DashboardFilters | None = None) -> dict[str, list[tuple[str, str]]]:
+    """Values for the filter form's selects: units, teams, accounts and services that have data.
+
+    For restricted filters (a viewer who may not read every cost) only the units and teams they see and
+    the accounts and services among their rows are offered: the form names nothing else.
+    """
     units = Team.objects.filter(kind=Team.Kind.BUSINESS_UNIT).order_by("name").values_list("pk", "name")
     teams = Team.objects.filter(kind=Team.Kind.TEAM).order_by("name").values_list("pk", "name")
     accounts = CloudAccount.objects.order_by("name", "account_id").values_list("account_id", "name")
     # The services with cost in the last 92 days of data, from the daily rollup by service.
     latest = DailyServiceCost.objects.aggregate(d=Max("day"))["d"]
     services: list[str] = []
-    if latest is not None:
+    restricted = filters is not None and filters.restricted
+    if restricted:
+        from stakeholders.roles import visibility_for
+
+        assert filters is not None and filters.visible is not None
+        # The teams and units whose pages the viewer may open (costdata.permissions.dashboard_scope_visible).
+        seen = sorted(visibility_for(filters.viewer).team_ids) if filters.viewer is not None else []
+        units, teams = units.filter(pk__in=seen), teams.filter(pk__in=seen)
+        rows = MonthlyCost.objects.filter(filters.visible)
+        accounts = accounts.filter(account_id__in=rows.values("account_id"))
+        if latest is not None:
+            recent = rows.filter(month__gte=(latest - timedelta(days=92)).replace(day=1))
+            services = list(recent.values_list("service", flat=True).distinct().order_by("service"))
+    elif latest is not None:
         services = list(
             DailyServiceCost.objects.filter(day__gte=latest - timedelta(days=92))
             .values_list("service", flat=True)

@@ -268,6 +268,30 @@ def visible_budget_lines(user: Any, queryset: QuerySet) -> QuerySet:
     return queryset.filter(_scope_values_q(visibility, with_owner=False))
 
 
+def budget_scope_visible(user: Any, *, scope_type: str, scope_value: str) -> bool:
+    """May the user read budget lines of this scope? The rule of visible_budget_lines, for one scope
+    (the dashboards' budget column asks it; a line need not exist)."""
+    if not may_read_budgets(user):
+        return False
+    visibility = visibility_for(user)
+    if visibility.everything:
+        return True
+    if scope_type == "organisation":
+        return visibility.organisation_totals
+    if scope_type == "account":
+        return scope_value in visibility.accounts()
+    if scope_type == "service":
+        return scope_value in visibility.services()
+    if scope_type == "tag":
+        key, _, value = scope_value.partition("=")
+        return (key, value) in visibility.tags()
+    if scope_type == "team":
+        return scope_value in visibility.team_names
+    if scope_type == "business_unit":
+        return scope_value in visibility.unit_names
+    return False
+
+
 def visible_budgets(user: Any, queryset: QuerySet) -> QuerySet:
     """Budgets and versions are shells: whoever reads budgets sees them; their lines are filtered."""
     return queryset if may_read_budgets(user) else queryset.none()

@@ -221,7 +221,11 @@ def holiday_days(*, start: date, end: date) -> set[date]:
 
 
 def variance_timelines(
-    *, since: date, team_ids: set[int] | None = None, scope: tuple[str, str] | None = None
+    *,
+    since: date,
+    team_ids: set[int] | None = None,
+    scope: tuple[str, str] | None = None,
+    within: QuerySet[Variance] | None = None,
 ):
     """Each variance's procedure dates as programme_health.VarianceTimeline, for the variances that
     fell due, were explained or accepted since `since`, or still await their owner.
@@ -229,6 +233,7 @@ def variance_timelines(
     The due day judged is the one in force when the first explanation was filed: counted from the
     last assignment before it (a send-back sets a new one afterwards, which does not make the first
     explanation late). Days are local to the organisation's time zone; holidays count as in due dates.
+    `within` (e.g. the variances a user may see) narrows the variances read.
     """
     from datetime import datetime, time, timedelta
 
@@ -248,6 +253,8 @@ def variance_timelines(
         queryset = queryset.filter(owner_team_id__in=sorted(team_ids))
     if scope is not None:
         queryset = queryset.filter(scope_type=scope[0], scope_value=scope[1])
+    if within is not None:
+        queryset = queryset.filter(pk__in=within.values("pk"))
     queryset = queryset.select_related("owner_team").prefetch_related(
         Prefetch("transitions", queryset=VarianceTransition.objects.order_by("at", "pk")),
         Prefetch("explanations", queryset=Explanation.objects.order_by("created_at", "pk")),

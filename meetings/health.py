@@ -27,6 +27,7 @@ from costdata.programme_health import (
     overdue_by_team,
 )
 from costdata.variance_selectors import holiday_days, variance_timelines
+from meetings import permissions as meeting_permissions
 from meetings import recurrence
 from meetings.models import ActionItem, Cadence, Meeting
 
@@ -98,6 +99,20 @@ def _scope_filters(view: Any) -> tuple[set[int] | None, tuple[str, str] | None]:
     return None, None
 
 
+def _viewer_limits(view: Any) -> tuple[Any, bool]:
+    """For a dashboard restricted to its viewer's scopes: the variances they may see (the variance
+    list's rule) and whether they read the programme (meetings, action items: not third parties)."""
+    filters = getattr(view, "filters", None)  # no filters: an unrestricted view
+    if filters is None or not filters.restricted:
+        return None, True
+    from costdata import permissions as cost_permissions
+    from costdata.models import Variance
+
+    viewer = filters.viewer
+    within = cost_permissions.visible_variances(viewer, Variance.objects.all())
+    return within, viewer is not None and meeting_permissions.can_read(viewer)
+
+
 class ProgrammeHealthPanels:
     """Programme health by month, overdue variances by team, meetings held against planned by cadence."""
 
@@ -111,10 +126,12 @@ class ProgrammeHealthPanels:
         months = last_months(last, TREND_MONTHS)
         since = months[0]
         team_ids, scope = _scope_filters(view)
-        timelines = variance_timelines(since=since, team_ids=team_ids, scope=scope)
+        within, reads_programme = _viewer_limits(view)
+        timelines = variance_timelines(since=since, team_ids=team_ids, scope=scope, within=within)
         holidays = holiday_days(start=since - timedelta(days=31), end=today + timedelta(days=1))
-        cadences = cadence_months(months=months, now=now, team_ids=team_ids) if scope is None else []
-        actions = action_records(since=since, team_ids=team_ids) if scope is None else []
+        with_meetings = scope is None and reads_programme
+        cadences = cadence_months(months=months, now=now, team_ids=team_ids) if with_meetings else []
+        actions = action_records(since=since, team_ids=team_ids) if with_meetings else []
         rows = health_rows(
             months=months,
             variances=timelines,
@@ -144,7 +161,7 @@ class ProgrammeHealthPanels:
             ],
             term="variance",
         )
-        if scope is None:
+        if with_meetings:
             yield dashboards.Panel(
                 key="meetings-by-cadence",
                 title="Meetings held against planned, by cadence",
