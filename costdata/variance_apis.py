@@ -13,7 +13,13 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -264,6 +270,7 @@ class ForecastQuerySerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(many=False)  # the forecast endpoint answers one object, not a list
 class ForecastSerializer(serializers.Serializer):
     scope_type = serializers.CharField()
     scope_value = serializers.CharField()

@@ -196,3 +196,10 @@ def test_the_xlsx_export_content_type_is_documented(openapi):
 def test_building_an_agenda_is_documented_as_the_plain_list_it_returns(openapi):
     schema = openapi["paths"]["/api/v1/meetings/{id}/build-agenda/"]["post"]["responses"]["200"]
     assert schema["content"]["application/json"]["schema"]["type"] == "array"
+
+
+def test_the_forecast_is_documented_as_the_one_object_it_returns(openapi):
+    # Found by the fuzz: a month with no data yet answers 200 with one forecast, which the schema
+    # described as a list.
+    ok = openapi["paths"]["/api/v1/forecasts/"]["get"]["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Forecast"}
