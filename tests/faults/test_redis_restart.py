@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,11 @@ def unacknowledged_tasks() -> set[str]:
     """Ids of the tasks Redis holds as delivered but not acknowledged (kombu's "unacked" hash)."""
     held = broker().hvals("unacked")
     return {json.loads(value)[0]["headers"]["id"] for value in held}
+
+
+def queued_tasks() -> set[str]:
+    """Ids of the tasks waiting in the default queue."""
+    return {json.loads(value)["headers"]["id"] for value in broker().lrange("celery", 0, -1)}
 
 
 def kill_and_restart_redis() -> None:
@@ -109,14 +115,17 @@ def test_a_pull_running_when_redis_dies_completes_and_its_redelivery_pulls_nothi
     requests = fake_ce.requests
     start_worker(CELERY_VISIBILITY_TIMEOUT="1")
 
-    wait_for(lambda: run.task_id not in unacknowledged_tasks(), "the redelivered pull to be acknowledged")
+    # Leaving the unacknowledged set is not enough: Redis first puts the message back on the queue, and
+    # only then does the new worker take it, run it and acknowledge it. (Its answer is not visible in the
+    # result backend: Celery never overwrites a stored success.)
+    def gone() -> bool:
+        return run.task_id not in unacknowledged_tasks() and run.task_id not in queued_tasks()
+
+    # Twice, a second apart: kombu's restore removes the message from the unacknowledged set a moment
+    # before it pushes it back on the queue.
+    wait_for(
+        lambda: gone() and (time.sleep(1) or gone()), "the redelivered pull to be taken and acknowledged"
+    )
     assert fake_ce.requests == requests, "a pull already done is not read again (each request is billed)"
     assert list(aws_source.runs.values_list("pk", "status")) == [(run.pk, IngestionRun.Status.SUCCEEDED)]
-    outcome = AsyncResult(run.task_id).get(timeout=60)
-    assert outcome == {
-        "status": "succeeded",
-        "run_id": run.pk,
-        "rows": run.rows_written,
-        "requests": run.requests_made,
-        "redelivered": True,
-    }
+    assert AsyncResult(run.task_id).get(timeout=60)["run_id"] == run.pk
