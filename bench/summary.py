@@ -92,6 +92,18 @@ def dashboard_lines(report: dict[str, Any]) -> list[Line]:
                 _met(size.get("overview_under_10x_trivial")),
             )
         )
+        for page, label in (("overview_cold", "overview"), ("scope_cold", "scope page")):
+            cold = _get(size, "timings", page)
+            if cold:  # informative: the first request for a view nobody has warmed, after new data
+                lines.append(
+                    Line(
+                        "dashboard",
+                        f"{label} cold (caches emptied) p50 / p95, {rows} rows",
+                        f"{_num(cold.get('p50_ms'))} / {_num(cold.get('p95_ms'), ' ms')}",
+                        "(informative)",
+                        None,
+                    )
+                )
     return lines
 
 

@@ -73,7 +73,7 @@ def _render_dashboard(
         "scope": scope,
         "filters": filters,
         "charts": [_chart_context(c, i) for i, c in enumerate(view.charts)],
-        "choices": dashboards.filter_choices(filters),
+        "choices": dashboards.filter_choices(filters, version=view.facts_version),
         "qs": urlencode(filters.query()),
         "qs_no_units": urlencode(filters.query(exclude=("business_unit", "team"))),
         "basis_term": dashboards.BASIS_TERMS[filters.basis],

@@ -55,7 +55,7 @@ from django.db.models import Case, Count, DecimalField, F, IntegerField, Max, Q,
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from costdata import charts
+from costdata import charts, data_cache
 from costdata.forecasting import (
     CostExplorerForecast,
     DailyFigure,
@@ -77,6 +77,7 @@ from costdata.models import (
     MonthlyCost,
 )
 from costdata.money import as_decimal, exact_sum
+from costdata.selectors import facts_version
 from stakeholders import scopes
 from stakeholders.models import Ownership, Team
 
@@ -729,6 +730,13 @@ def daily_frames_by_part(
     return _daily_rows_frame(sorted(totals.values(), key=lambda r: r["day"])), frames
 
 
+def _cached(namespace: str, version: str | None, compute: Any, **arguments: Any) -> Any:
+    """compute(**arguments), kept per facts version when one is given (see costdata.data_cache)."""
+    if version is None:
+        return compute(**arguments)
+    return data_cache.facts_cached(namespace, arguments, lambda: compute(**arguments), version=version)
+
+
 def _month_forecast(month: date, currency: str, data_through: date) -> CostExplorerForecast | None:
     """Cost Explorer's forecast for the rest of `month`, summed over sources, if it starts right after
     the data (a forecast fetched on another day would double-count or miss days) and is in `currency`."""
@@ -807,6 +815,7 @@ class DashboardView:
     charts: list[Chart] = field(default_factory=list)
     owners: OwnershipMap | None = None
     summary_note: str = ""  # what the summary's first row is, when it is not what its scope says
+    facts_version: str | None = None  # the data version its cost figures were read at
 
     @property
     def condition(self) -> Q:
@@ -930,8 +939,48 @@ def movers_frames(
     previous: tuple[date, date],
     basis: str,
     currency: str,
+    version: str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """{"service": frame, "account": frame}: name, previous, current (Decimal) per service and account.
+
+    The sums are kept per data version when `version` is given (costdata.data_cache); account names
+    are read each time (an admin may rename an account between pulls).
+    """
+    sums = _cached(
+        "mover-sums",
+        version,
+        _mover_sums,
+        condition=condition,
+        current=current,
+        previous=previous,
+        basis=basis,
+        currency=currency,
+    )
+    names = dict(
+        CloudAccount.objects.filter(account_id__in=[key for key, _, _ in sums["account"]]).values_list(
+            "account_id", "name"
+        )
+    )
+    return {
+        dimension: pd.DataFrame(
+            [
+                {
+                    "name": f"{names[key]} ({key})" if dimension == "account" and names.get(key) else key,
+                    "previous": previous_amount,
+                    "current": current_amount,
+                }
+                for key, previous_amount, current_amount in rows
+            ],
+            columns=["name", "previous", "current"],
+        )
+        for dimension, rows in sums.items()
+    }
+
+
+def _mover_sums(
+    *, condition: Q, current: tuple[date, date], previous: tuple[date, date], basis: str, currency: str
+) -> dict[str, list[tuple[str, Decimal, Decimal]]]:
+    """Per service and per account: (key, previous, current) exact sums.
 
     One query per breakdown, each summing both windows at once in the database (conditional sums);
     whole months read the monthly rollup, a partial month the daily rollup by that breakdown when it
@@ -959,34 +1008,21 @@ def movers_frames(
         "current": exact_sum(Case(When(in_current, then=F(basis)), output_field=money)),
         "previous": exact_sum(Case(When(~in_current, then=F(basis)), output_field=money)),
     }
-    frames = {}
+    result = {}
     for dimension, field_name in (("service", "service"), ("account", "account_id")):
-        rows = list(rollups[dimension].values(field_name).annotate(**sums).order_by(field_name))
-        names = {}
-        if dimension == "account":
-            names = dict(
-                CloudAccount.objects.filter(account_id__in=[r[field_name] for r in rows]).values_list(
-                    "account_id", "name"
-                )
-            )
-        frames[dimension] = pd.DataFrame(
-            [
-                {
-                    "name": f"{names[r[field_name]]} ({r[field_name]})"
-                    if names.get(r[field_name])
-                    else r[field_name],
-                    "previous": as_decimal(r["previous"]) or ZERO,
-                    "current": as_decimal(r["current"]) or ZERO,
-                }
-                for r in rows
-            ],
-            columns=["name", "previous", "current"],
-        )
-    return frames
+        rows = rollups[dimension].values(field_name).annotate(**sums).order_by(field_name)
+        result[dimension] = [
+            (r[field_name], as_decimal(r["previous"]) or ZERO, as_decimal(r["current"]) or ZERO) for r in rows
+        ]
+    return result
 
 
 def dashboard_view(
-    *, scope: CostScope = ORGANISATION, filters: DashboardFilters | None = None, today: date | None = None
+    *,
+    scope: CostScope = ORGANISATION,
+    filters: DashboardFilters | None = None,
+    today: date | None = None,
+    panels: bool = True,
 ) -> DashboardView:
     """The overview (scope = organisation) or a scope page: totals, daily chart, movers, panels.
 
@@ -998,7 +1034,8 @@ def dashboard_view(
     filters = filters or DashboardFilters()
     today = today or timezone.localdate()
     owners = ownership_map()
-    fresh = freshness()
+    version = facts_version()
+    fresh = _cached("freshness", version, freshness)
     data_through = fresh.data_up_to
     month = filters.period or (data_through or today).replace(day=1)
     urls = term_urls(filters.basis)
@@ -1012,6 +1049,7 @@ def dashboard_view(
         freshness=fresh,
         term_urls=urls,
         owners=owners,
+        facts_version=version,
     )
     if data_through is None:
         return view
@@ -1024,8 +1062,13 @@ def dashboard_view(
     through = min(data_through, month_end(month) - timedelta(days=1))
     view.data_through = through
     window_start = min(through - timedelta(days=filters.days - 1), month - timedelta(days=LOOKBACK_DAYS))
-    currency, currencies = main_currency(
-        start=window_start, end=through + timedelta(days=1), condition=condition
+    currency, currencies = _cached(
+        "main-currency",
+        version,
+        main_currency,
+        start=window_start,
+        end=through + timedelta(days=1),
+        condition=condition,
     )
     if filters.currency:
         currency = filters.currency
@@ -1039,7 +1082,10 @@ def dashboard_view(
         # Only the units and teams the viewer reads; no "No business unit" remainder (it would be the
         # rest of what they see, not of the organisation).
         breakdown = [(s, part) for s, part in breakdown if _sees_breakdown_scope(filters, s)]
-    daily, part_frames = daily_frames_by_part(
+    daily, part_frames = _cached(
+        "daily-by-part",
+        version,
+        daily_frames_by_part,
         condition=condition,
         parts=[part for _, part in breakdown],
         start=window_start,
@@ -1062,7 +1108,12 @@ def dashboard_view(
             # A business-unit owner reads the organisation's totals: the whole organisation's figure
             # (and its budget), not the sum of their rows, so the row means what its label says.
             total_projection = _organisation_projection(
-                month=month, through=through, start=window_start, basis=filters.basis, currency=currency
+                month=month,
+                through=through,
+                start=window_start,
+                basis=filters.basis,
+                currency=currency,
+                version=version,
             )
         else:
             total_label = VISIBLE_TOTAL_LABEL
@@ -1133,7 +1184,12 @@ def dashboard_view(
         else f"{month:%B %Y} against {previous[0]:%B %Y}."
     )
     movers = movers_frames(
-        condition=condition, current=current, previous=previous, basis=filters.basis, currency=currency
+        condition=condition,
+        current=current,
+        previous=previous,
+        basis=filters.basis,
+        currency=currency,
+        version=version,
     )
     for dimension, frame in movers.items():
         view.charts.append(
@@ -1148,6 +1204,8 @@ def dashboard_view(
                 note=note,
             )
         )
+    if not panels:  # warming the cost aggregates (costdata.services.warming): no viewer, no panels
+        return view
     for provider in sorted(_panel_providers.values(), key=lambda p: (p.order, p.key)):
         for panel in provider.panels(view=view):
             figure = panel.figure if panel.figure is not None else None
@@ -1183,11 +1241,18 @@ def _sees_breakdown_scope(filters: DashboardFilters, scope: CostScope) -> bool:
 
 
 def _organisation_projection(
-    *, month: date, through: date, start: date, basis: str, currency: str
+    *, month: date, through: date, start: date, basis: str, currency: str, version: str | None = None
 ) -> Projection:
     """The whole organisation's month (every row, Cost Explorer's forecast when it applies)."""
-    daily = daily_frame(
-        condition=Q(), start=start, end=through + timedelta(days=1), basis=basis, currency=currency
+    daily = _cached(
+        "daily",
+        version,
+        daily_frame,
+        condition=Q(),
+        start=start,
+        end=through + timedelta(days=1),
+        basis=basis,
+        currency=currency,
     )
     cost_explorer = _month_forecast(month, currency, through) if basis == "unblended" else None
     return projection_for(daily, month=month, data_through=through, cost_explorer=cost_explorer)
@@ -1260,22 +1325,24 @@ def commitments_chart(*, basis: str = "unblended", today: date | None = None) ->
 # --- choices for the filter form --------------------------------------------------------------------
 
 
-def filter_choices(filters: DashboardFilters | None = None) -> dict[str, list[tuple[str, str]]]:
+def filter_choices(
+    filters: DashboardFilters | None = None, *, version: str | None = None
+) -> dict[str, list[tuple[str, str]]]:
     """Values for the filter form's selects: units, teams, accounts and services that have data.
 
     For restricted filters (a viewer who may not read every cost) only the units and teams they see and
-    the accounts and services among their rows are offered: the form names nothing else.
+    the accounts and services among their rows are offered: the form names nothing else. The services
+    (read from the facts' rollups) are kept per data version when `version` is given.
     """
     units = Team.objects.filter(kind=Team.Kind.BUSINESS_UNIT).order_by("name").values_list("pk", "name")
     teams = Team.objects.filter(kind=Team.Kind.TEAM).order_by("name").values_list("pk", "name")
     accounts = CloudAccount.objects.order_by("name", "account_id").values_list("account_id", "name")
-    # The services with cost in the last 92 days of data, from the daily rollup by service.
-    latest = DailyServiceCost.objects.aggregate(d=Max("day"))["d"]
     services: list[str] = []
     restricted = filters is not None and filters.restricted
     if restricted:
         from stakeholders.roles import visibility_for
 
+        latest = DailyServiceCost.objects.aggregate(d=Max("day"))["d"]
         assert filters is not None and filters.visible is not None
         # The teams and units whose pages the viewer may open (costdata.permissions.dashboard_scope_visible).
         seen = sorted(visibility_for(filters.viewer).team_ids) if filters.viewer is not None else []
@@ -1285,16 +1352,24 @@ def filter_choices(filters: DashboardFilters | None = None) -> dict[str, list[tu
         if latest is not None:
             recent = rows.filter(month__gte=(latest - timedelta(days=92)).replace(day=1))
             services = list(recent.values_list("service", flat=True).distinct().order_by("service"))
-    elif latest is not None:
-        services = list(
-            DailyServiceCost.objects.filter(day__gte=latest - timedelta(days=92))
-            .values_list("service", flat=True)
-            .distinct()
-            .order_by("service")
-        )
+    else:
+        services = _cached("recent-services", version, _recent_services)
     return {
         "business_unit": [(str(pk), name) for pk, name in units],
         "team": [(str(pk), name) for pk, name in teams],
         "account": [(a, f"{n} ({a})" if n else a) for a, n in accounts],
         "service": [(s, s) for s in services],
     }
+
+
+def _recent_services() -> list[str]:
+    """The services with cost in the last 92 days of data, from the daily rollup by service."""
+    latest = DailyServiceCost.objects.aggregate(d=Max("day"))["d"]
+    if latest is None:
+        return []
+    return list(
+        DailyServiceCost.objects.filter(day__gte=latest - timedelta(days=92))
+        .values_list("service", flat=True)
+        .distinct()
+        .order_by("service")
+    )

@@ -151,22 +151,29 @@ def _uses_monthly_rollup(query: CostQuery) -> bool:
 
 def facts_version() -> str:
     """Changes whenever the cost facts may have: a replace writes new rows (new ids), every pull and import
-    records a run, and deleting or renaming a source shows in the sources' digest. One cheap query (index
-    ends and a few small tables), for caches of what the facts aggregate to."""
+    records a run, and deleting or renaming a source shows in the sources' digest. Cheap (index ends and
+    a few small tables; portable SQL), for caches of what the facts aggregate to (the costs API's pages,
+    costdata.data_cache)."""
+    import hashlib
+
     from django.db import connection
 
     tables = {model: model._meta.db_table for model in (DailyCost, DailyTagCost, MonthlyCost)}
+    runs = IngestionRun._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             SELECT (SELECT max(id) FROM {tables[DailyCost]}), (SELECT max(id) FROM {tables[DailyTagCost]}),
                    (SELECT max(id) FROM {tables[MonthlyCost]}),
-                   (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || coalesce(max(finished_at)::text, '')
-                    FROM {IngestionRun._meta.db_table}),
-                   (SELECT md5(string_agg(id::text || ':' || name, ',' ORDER BY id)) FROM {CostSource._meta.db_table})
+                   (SELECT count(*) FROM {runs}), (SELECT max(id) FROM {runs}),
+                   (SELECT CAST(max(finished_at) AS TEXT) FROM {runs})
             """
         )
-        return "|".join(str(value) for value in cursor.fetchone())
+        figures = [str(value) for value in cursor.fetchone()]
+    sources = ",".join(
+        f"{pk}:{name}" for pk, name in CostSource.objects.order_by("pk").values_list("pk", "name")
+    )
+    return "|".join([*figures, hashlib.md5(sources.encode(), usedforsecurity=False).hexdigest()])
 
 
 def cost_rows(*, query: CostQuery, visible: Q | None = None, visible_tags: Q | None = None) -> QuerySet:

@@ -138,3 +138,12 @@ def send_variance_digest() -> int:
     from costdata.services.variances import variance_digest_send
 
     return variance_digest_send()
+
+
+@shared_task(name="costdata.warm_dashboards", ignore_result=True)
+def warm_dashboards() -> int:
+    """After new data: fill the dashboards' cache for the views people open first (a later request
+    for the same data version reads it instead of the facts)."""
+    from costdata.services.warming import dashboards_warm
+
+    return dashboards_warm()

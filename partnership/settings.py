@@ -271,6 +271,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "partnership@localhost")
 # partnership.pagination.KeysetPagination, which caches a page whose view versions its data (the costs
 # API) for at most this long (0: never).
 API_PAGE_CACHE_SECONDS = env_int("API_PAGE_CACHE_SECONDS", 600)
+# Dashboards' aggregates over the cost facts, kept per data version (costdata.data_cache): new data
+# makes new keys, so this only bounds how long an unused entry stays in the shared cache.
+FACTS_CACHE_SECONDS = env_int("FACTS_CACHE_SECONDS", 2 * 24 * 3600)
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a refused credential a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [

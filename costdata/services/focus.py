@@ -28,6 +28,7 @@ from costdata.services.facts import (
 )
 from costdata.services.pull import source_lease_claim, source_lease_release
 from costdata.services.variances import months_to_detect, variances_detect_enqueue
+from costdata.services.warming import dashboards_warm_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ def focus_import(*, source: CostSource, path: Path, filename: str = "") -> Inges
     run.save(update_fields=["status", "rows_written", "window_start", "window_end", "finished_at"])
     source_lease_release(source.pk, run)
     variances_detect_enqueue(months=months_to_detect(start=rows.first_day, end=rows.end_day))
+    dashboards_warm_enqueue()
     logger.info(
         "imported %s into %s: %s rows from %s records", filename or path, source.name, written, rows.rows_read
     )

@@ -40,6 +40,7 @@ from costdata.services.facts import (
     csv_line_parts,
 )
 from costdata.services.variances import months_to_detect, variances_detect_enqueue
+from costdata.services.warming import dashboards_warm_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -339,6 +340,7 @@ def source_pull(
     )
     source_lease_release(source.pk, run)
     variances_detect_enqueue(months=months_to_detect(start=start, end=end, today=today))
+    dashboards_warm_enqueue()
     logger.info("pulled %s %s..%s: %s rows, %s requests", source.name, start, end, written, run.requests_made)
     return run
 

@@ -1,0 +1,91 @@
+"""Aggregates over the cost facts, kept per data version.
+
+The facts change only when a pull or an import commits, or a source is deleted or renamed, and
+`costdata.selectors.facts_version()` changes with each of those. An aggregate over the facts is a
+function of its arguments and the facts, so kept under a key made of both it stays exact until the
+next write, and nothing ever has to be invalidated: new data makes new keys, and old entries age out
+(least recently used in this process, FACTS_CACHE_SECONDS in the shared cache).
+
+Two levels: a small in-process LRU (no serialising at all on a hit) in front of Django's cache (Redis
+in production, shared by every web process and the Celery worker, which warms it after each pull:
+costdata.tasks.warm_dashboards). Arguments must say everything the result depends on besides the
+facts: Q conditions are keyed by their exact lookups and values (sorted where order does not matter);
+a condition holding an expression (a subquery) cannot be keyed that way and is simply not cached.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
+
+T = TypeVar("T")
+LOCAL_SIZE = 256
+_LOCAL: OrderedDict[str, Any] = OrderedDict()
+_MISSING = object()
+
+
+class Unkeyable(TypeError):
+    """An argument whose value does not fully say what it selects (e.g. a Q holding a subquery)."""
+
+
+def key_part(value: Any) -> Any:
+    """A hashable, repr-stable stand-in for `value` that differs whenever the value selects differently."""
+    if value is None or isinstance(value, str | int | bool | Decimal | date):
+        return value
+    if isinstance(value, Q):
+        return ("Q", value.connector, value.negated, tuple(key_part(child) for child in value.children))
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+        lookup, operand = value
+        if isinstance(operand, set | frozenset):
+            return (lookup, ("set", tuple(sorted(key_part(v) for v in operand))))
+        return (lookup, key_part(operand))
+    if isinstance(value, set | frozenset):
+        return ("set", tuple(sorted(key_part(v) for v in value)))
+    if isinstance(value, list | tuple):
+        return tuple(key_part(v) for v in value)
+    if isinstance(value, Mapping):
+        return ("map", tuple(sorted((str(k), key_part(v)) for k, v in value.items())))
+    if hasattr(value, "__dataclass_fields__"):
+        fields = value.__dataclass_fields__
+        return (type(value).__qualname__, tuple((name, key_part(getattr(value, name))) for name in fields))
+    raise Unkeyable(f"cannot key a {type(value).__qualname__}")
+
+
+def facts_cached(namespace: str, arguments: Any, compute: Callable[[], T], *, version: str) -> T:
+    """compute(), or the result it gave for the same namespace, arguments and facts version."""
+    try:
+        digest = hashlib.sha256(repr((namespace, version, key_part(arguments))).encode()).hexdigest()
+    except Unkeyable:
+        return compute()
+    key = f"facts:{namespace}:{digest}"
+    value = _LOCAL.get(key, _MISSING)
+    if value is _MISSING:
+        value = cache.get(key, _MISSING)
+        if value is _MISSING:
+            value = compute()
+            cache.set(key, value, settings.FACTS_CACHE_SECONDS)
+        _remember(key, value)
+    else:
+        _LOCAL.move_to_end(key)
+    # A copy: callers may slice or add columns to the frames they get without touching the kept ones.
+    return copy.deepcopy(value)  # type: ignore[no-any-return]
+
+
+def _remember(key: str, value: Any) -> None:
+    _LOCAL[key] = value
+    while len(_LOCAL) > LOCAL_SIZE:
+        _LOCAL.popitem(last=False)
+
+
+def clear_local() -> None:
+    """Forget this process's entries (tests; the shared cache is cleared with Django's cache)."""
+    _LOCAL.clear()
