@@ -24,6 +24,7 @@ import html
 import io
 import json
 import math
+import pickle
 import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -169,15 +170,37 @@ def figure_json(fig: go.Figure) -> dict[str, Any]:
     return data
 
 
+# What django.utils.html.json_script escapes, so the JSON cannot end its <script> element early.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def figure_script_json(fig: go.Figure) -> str:
+    """figure_json as the text of a <script type="application/json"> element, escaped as Django's
+    json_script escapes it; serialised once per figure (a page shows the same figures to everyone)."""
+    cached = getattr(fig, "_page_script", None)
+    if cached is None:
+        cached = json.dumps(figure_json(fig)).translate(_JSON_SCRIPT_ESCAPES)
+        fig._page_script = cached
+    return cached
+
+
 # Building a plotly figure costs tens of milliseconds (its objects validate and copy every property);
 # the same data gives the same figure, so pages that show figures for unchanged data reuse them.
 _FIGURES: OrderedDict[str, go.Figure] = OrderedDict()
 FIGURE_CACHE_SIZE = 256
 
 
+def frame_digest(frame: pd.DataFrame) -> str:
+    """A digest of a frame's columns and exact cells (Decimals by their exact value and exponent), for
+    keying what is built from it; pickling is much cheaper than repr for hundreds of Decimals."""
+    cells = list(frame.itertuples(index=False, name=None))
+    payload = pickle.dumps((tuple(map(str, frame.columns)), cells), protocol=pickle.HIGHEST_PROTOCOL)
+    return hashlib.sha256(payload).hexdigest()
+
+
 def _key_part(value: Any) -> Any:
     if isinstance(value, pd.DataFrame):
-        return ("frame", tuple(value.columns), tuple(map(tuple, value.itertuples(index=False))))
+        return ("frame", frame_digest(value))
     if isinstance(value, Mapping):
         return ("map", tuple(sorted((str(k), _key_part(v)) for k, v in value.items())))
     if isinstance(value, list | tuple):
@@ -204,6 +227,7 @@ def cached_figure(build: Any, *args: Any, **kwargs: Any) -> go.Figure:
 
 def clear_figure_cache() -> None:
     _FIGURES.clear()
+    _TABLES.clear()
 
 
 def empty_figure(title: str, message: str = EMPTY_MESSAGE) -> go.Figure:
@@ -253,6 +277,25 @@ def table_cells(rows: Sequence[Mapping[str, str]]) -> list[list[tuple[str, bool]
     """A table's cells for the page, each with whether it reads as a number (right-aligned): decided
     once here rather than by template filters per cell."""
     return [[(text, bool(text) and text[0] in "-0123456789") for text in row.values()] for row in rows]
+
+
+_TABLES: OrderedDict[str, tuple[list[dict[str, str]], list[list[tuple[str, bool]]]]] = OrderedDict()
+
+
+def page_table(frame: pd.DataFrame) -> tuple[str, list[dict[str, str]], list[list[tuple[str, bool]]]]:
+    """(digest, figure_table, table_cells) of a frame, reused while the same cells come again (the
+    dashboards show the same tables to everyone until new data). Callers must not change them."""
+    key = frame_digest(frame)
+    parts = _TABLES.get(key)
+    if parts is None:
+        table = figure_table(frame)
+        parts = (table, table_cells(table))
+        _TABLES[key] = parts
+        while len(_TABLES) > FIGURE_CACHE_SIZE:
+            _TABLES.popitem(last=False)
+    else:
+        _TABLES.move_to_end(key)
+    return key, parts[0], parts[1]
 
 
 def figure_csv(frame: pd.DataFrame) -> str:

@@ -17,6 +17,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
@@ -33,19 +35,32 @@ def _bad_request(request: HttpRequest, errors: dict[str, str], *, title: str = "
 
 
 def _chart_context(chart: dashboards.Chart, index: int) -> dict[str, Any]:
-    table = chart.table
+    table_key, table, cells = charts.page_table(chart.frame)
     return {
         "key": chart.key,
         "title": chart.title,
         "note": chart.note,
         "term": chart.term,
         "figure": charts.figure_json(chart.figure) if chart.figure is not None else None,
+        "figure_script": _figure_script(chart.figure, f"chart-{index}-{chart.key}"),
         "dom_id": f"chart-{index}-{chart.key}",
         "columns": chart.columns,
         "table": table,
-        "cells": charts.table_cells(table),
+        "cells": cells,
+        "table_key": table_key,
         "items": chart.items,
     }
+
+
+def _figure_script(figure: Any, dom_id: str) -> str | None:
+    """The figure's <script type="application/json"> element, as the json_script filter writes it."""
+    if figure is None:
+        return None
+    return format_html(
+        '<script id="{}" type="application/json">{}</script>',
+        dom_id,
+        mark_safe(charts.figure_script_json(figure)),
+    )
 
 
 def _csv_response(chart: dashboards.Chart, filename: str) -> HttpResponse:

@@ -94,6 +94,7 @@ SCOPE_LABELS = {
     "service": "Service",
 }
 DEFAULT_DAYS = 90
+MOVERS_SHOWN = 10  # top movers by service and by account
 LOOKBACK_DAYS = 35  # a projection early in a month needs the previous month's days for its run rate
 NO_BUSINESS_UNIT = "No business unit"
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
@@ -940,11 +941,15 @@ def movers_frames(
     basis: str,
     currency: str,
     version: str | None = None,
+    limit: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """{"service": frame, "account": frame}: name, previous, current (Decimal) per service and account.
 
-    The sums are kept per data version when `version` is given (costdata.data_cache); account names
-    are read each time (an admin may rename an account between pulls).
+    With `limit`, only the rows that can be among charts.top_movers(frame, limit=limit): the `limit`
+    largest absolute changes and every row tied with the last of them (top_movers breaks ties by
+    name, which for accounts is only known after naming). The sums are kept per data version when
+    `version` is given (costdata.data_cache); account names are read each time (an admin may rename
+    an account between pulls), for the rows kept only.
     """
     sums = _cached(
         "mover-sums",
@@ -955,6 +960,7 @@ def movers_frames(
         previous=previous,
         basis=basis,
         currency=currency,
+        limit=limit,
     )
     names = dict(
         CloudAccount.objects.filter(account_id__in=[key for key, _, _ in sums["account"]]).values_list(
@@ -977,8 +983,27 @@ def movers_frames(
     }
 
 
+def _largest_changes(
+    rows: list[tuple[str, Decimal, Decimal]], limit: int
+) -> list[tuple[str, Decimal, Decimal]]:
+    """The rows whose absolute change is among the `limit` largest non-zero ones, ties included."""
+    changes = sorted(
+        (abs(current - previous) for _, previous, current in rows if current != previous), reverse=True
+    )
+    if len(changes) <= limit:
+        return rows
+    cut = changes[limit - 1]
+    return [row for row in rows if row[2] != row[1] and abs(row[2] - row[1]) >= cut]
+
+
 def _mover_sums(
-    *, condition: Q, current: tuple[date, date], previous: tuple[date, date], basis: str, currency: str
+    *,
+    condition: Q,
+    current: tuple[date, date],
+    previous: tuple[date, date],
+    basis: str,
+    currency: str,
+    limit: int | None = None,
 ) -> dict[str, list[tuple[str, Decimal, Decimal]]]:
     """Per service and per account: (key, previous, current) exact sums.
 
@@ -1014,6 +1039,8 @@ def _mover_sums(
         result[dimension] = [
             (r[field_name], as_decimal(r["previous"]) or ZERO, as_decimal(r["current"]) or ZERO) for r in rows
         ]
+        if limit is not None:
+            result[dimension] = _largest_changes(result[dimension], limit)
     return result
 
 
@@ -1190,6 +1217,7 @@ def dashboard_view(
         basis=filters.basis,
         currency=currency,
         version=version,
+        limit=MOVERS_SHOWN,
     )
     for dimension, frame in movers.items():
         view.charts.append(
@@ -1197,9 +1225,14 @@ def dashboard_view(
                 f"movers-{dimension}",
                 f"Top movers by {dimension}",
                 charts.cached_figure(
-                    charts.top_movers_figure, frame, dimension=dimension, currency=currency, term_urls=urls
+                    charts.top_movers_figure,
+                    frame,
+                    dimension=dimension,
+                    currency=currency,
+                    limit=MOVERS_SHOWN,
+                    term_urls=urls,
                 ),
-                charts.top_movers(frame),
+                charts.top_movers(frame, limit=MOVERS_SHOWN),
                 term="variance",
                 note=note,
             )

@@ -5,6 +5,7 @@ the same rules as autoescaping (django.utils.html.escape)."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -15,11 +16,28 @@ from django.utils.safestring import SafeString, mark_safe
 register = template.Library()
 
 
+_BODIES: OrderedDict[str, SafeString] = OrderedDict()
+BODIES_KEPT = 256
+
+
 @register.simple_tag
-def table_body(cells: Sequence[Sequence[tuple[str, bool]]], columns: int) -> SafeString:
-    """<tr> rows from charts.table_cells (text, reads as a number); "No rows." when there are none."""
+def table_body(cells: Sequence[Sequence[tuple[str, bool]]], columns: int, key: str = "") -> SafeString:
+    """<tr> rows from charts.table_cells (text, reads as a number); "No rows." when there are none.
+
+    `key` (charts.page_table's digest of the cells) lets the same table's markup be reused."""
     if not cells:
         return mark_safe(f'<tr><td colspan="{int(columns)}" class="muted">No rows.</td></tr>')
+    if key:
+        body = _BODIES.get(key)
+        if body is None:
+            body = _BODIES[key] = _rows(cells)
+            while len(_BODIES) > BODIES_KEPT:
+                _BODIES.popitem(last=False)
+        return body
+    return _rows(cells)
+
+
+def _rows(cells: Sequence[Sequence[tuple[str, bool]]]) -> SafeString:
     return mark_safe(
         "".join(
             "<tr>"

@@ -247,3 +247,30 @@ def test_select_options_escape_values_and_labels_and_mark_the_chosen_one(organis
     )
     assert 'value="&quot;x&quot;" selected' in select_options(choices, '"x"')
     assert " selected" not in select_options(choices, None)
+
+
+# --- top movers: only the rows that can be shown are named and charted -------------------------------
+
+
+def test_keeping_the_largest_changes_with_ties_gives_the_same_top_movers_as_every_row():
+    import pandas as pd
+
+    from costdata import charts
+
+    # Twelve changes of 5 tie for places 9 to 20; names decide among them, after naming.
+    rows = [(f"acct-{n:02d}", Decimal(0), Decimal(5)) for n in range(12)]
+    rows += [(f"big-{n}", Decimal(10), Decimal(100 + n)) for n in range(8)]
+    rows += [("same", Decimal(3), Decimal(3)), ("tiny", Decimal(1), Decimal("1.0000000001"))]
+
+    kept = dashboards._largest_changes(rows, 10)
+
+    assert {name for name, _, _ in kept} == {name for name, _, _ in rows} - {"same", "tiny"}
+
+    def frame(rows):
+        return pd.DataFrame(rows, columns=["name", "previous", "current"])
+
+    for names in (lambda n: n, lambda n: n[::-1]):  # whatever the names turn out to be
+        renamed = [(names(name), p, c) for name, p, c in rows]
+        kept_renamed = [(names(name), p, c) for name, p, c in kept]
+        assert charts.top_movers(frame(kept_renamed)).equals(charts.top_movers(frame(renamed)))
+    assert dashboards._largest_changes(rows[:5], 10) == rows[:5]
