@@ -295,6 +295,15 @@ VARIANCE_CSV_COLUMNS = [
 ]
 
 
+def _money(value: Decimal | None) -> Decimal | None:
+    """Money for a spreadsheet: at least cents, no trailing zeros beyond them (stored with 12 places)."""
+    if value is None:
+        return None
+    normalised = value.normalize()
+    exponent = normalised.as_tuple().exponent
+    return value.quantize(Decimal("0.01")) if isinstance(exponent, int) and exponent >= -2 else normalised
+
+
 def variance_csv_rows(
     queryset: QuerySet[Variance], *, link: Any, chunk_size: int = 1000
 ) -> Iterator[list[str]]:
@@ -314,15 +323,15 @@ def variance_csv_rows(
             f"{v.month:%Y-%m}",
             v.day,
             v.currency,
-            v.observed,
-            v.reference,
-            v.difference,
-            v.percent,
-            v.actual_to_date,
-            v.projected,
-            v.budget,
-            v.prior_month_actual,
-            v.same_month_last_year,
+            _money(v.observed),
+            _money(v.reference),
+            _money(v.difference),
+            None if v.percent is None else v.percent.normalize(),
+            _money(v.actual_to_date),
+            _money(v.projected),
+            _money(v.budget),
+            _money(v.prior_month_actual),
+            _money(v.same_month_last_year),
             v.status,
             v.is_overdue,
             v.owner_team.name if v.owner_team else None,
