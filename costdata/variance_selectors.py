@@ -46,7 +46,7 @@ class VarianceFilter(django_filters.FilterSet):
     )
     assignee = django_filters.ModelChoiceFilter(queryset=Stakeholder.objects.all())
     month = django_filters.CharFilter(method="filter_month", label="Month (YYYY-MM)")
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
 
     class Meta:
         model = Variance

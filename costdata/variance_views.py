@@ -115,12 +115,15 @@ def _variance_csv(request: HttpRequest, variances: Any) -> StreamingHttpResponse
             return value
 
     writer = csv.writer(_Echo())
+    # One reverse for the whole file (a reverse per row was a third of the export's time).
+    placeholder = 987654321
+    before, _, after = request.build_absolute_uri(reverse("variance-detail", args=[placeholder])).partition(
+        str(placeholder)
+    )
 
     def lines() -> Any:
         yield "\ufeff"  # UTF-8 byte-order mark: Excel then reads names with accents right
-        for row in variance_selectors.variance_csv_rows(
-            variances, link=lambda v: request.build_absolute_uri(v.get_absolute_url())
-        ):
+        for row in variance_selectors.variance_csv_rows(variances, link=lambda v: f"{before}{v.pk}{after}"):
             yield writer.writerow(row)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
