@@ -75,7 +75,7 @@ def _whole_number(request: HttpRequest, name: str, default: int) -> int:
     raw = request.GET.get(name, "").strip()
     if raw == "":
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise _BadParameter(name, f"must be a whole number of at least 1, not {raw[:40]!r}.")
     return int(raw[:9])  # nine digits are plenty; a page past the end shows the last page
 

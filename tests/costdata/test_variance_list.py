@@ -18,8 +18,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from costdata import permissions
 from costdata.models import Variance
-from costdata.variance_selectors import page_window
+from costdata.variance_selectors import page_window, variance_list, variance_status_facets
 from tests.costdata.variance_fixtures import ACCOUNT, OTHER_ACCOUNT
 
 URL = "/costs/variances/"
@@ -192,6 +193,7 @@ def test_a_size_above_the_maximum_is_clamped_and_the_page_says_so(client, org):
         ({"page": "-1"}, "page"),
         ({"page": "two"}, "page"),
         ({"page": "1.5"}, "page"),
+        ({"page": "²"}, "page"),
         ({"size": "0"}, "size"),
         ({"size": "lots"}, "size"),
         ({"sort": "colour"}, "sort"),
@@ -392,6 +394,13 @@ def test_the_overdue_tab_filters_and_a_second_click_clears_it(client, org, sprea
     assert 'data-status="overdue" aria-current="page"' in html
     again = re.search(r'<a href="([^"]*)" data-status="overdue"', html).group(1)
     assert "overdue" not in query_of(unescape(again))
+
+
+def test_the_tabs_are_counted_in_one_query(org, spread, django_assert_num_queries):
+    visible = permissions.visible_variances(org["engineer"], variance_list())
+    with django_assert_num_queries(1):
+        facets = variance_status_facets(visible)
+    assert (facets.total, facets.overdue, facets.counts["explained"]) == (6, 1, 2)
 
 
 # --- queries ----------------------------------------------------------------------------------------
