@@ -75,9 +75,12 @@ def _whole_number(request: HttpRequest, name: str, default: int) -> int:
     raw = request.GET.get(name, "").strip()
     if raw == "":
         return default
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+    digits = raw.lstrip("0")
+    if not (raw.isascii() and raw.isdigit()) or not digits:
         raise _BadParameter(name, f"must be a whole number of at least 1, not {raw[:40]!r}.")
-    return int(raw[:9])  # nine digits are plenty; a page past the end shows the last page
+    # Past nine digits the number is only "very large" (int() refuses thousands of digits): a page
+    # past the end shows the last page and a size is clamped anyway.
+    return int(digits) if len(digits) <= 9 else 10**9
 
 
 def _list_url(query: QueryDict, **changes: str | list[str] | None) -> str:

@@ -177,6 +177,13 @@ def test_a_page_past_the_end_shows_the_last_page(client, org):
     assert len(linked(html)) == 2
 
 
+def test_a_page_number_of_thousands_of_digits_is_the_last_page(client, org):
+    many(12)
+    client.force_login(org["finance"])
+    html = get(client, {"size": "0005", "page": "9" * 5000})
+    assert showing(html).startswith("Showing 11–12 of 12")
+
+
 def test_a_size_above_the_maximum_is_clamped_and_the_page_says_so(client, org):
     many(230)
     client.force_login(org["finance"])
@@ -195,6 +202,7 @@ def test_a_size_above_the_maximum_is_clamped_and_the_page_says_so(client, org):
         ({"page": "1.5"}, "page"),
         ({"page": "²"}, "page"),
         ({"size": "0"}, "size"),
+        ({"size": "000"}, "size"),
         ({"size": "lots"}, "size"),
         ({"sort": "colour"}, "sort"),
         ({"sort": "-queue"}, "sort"),
