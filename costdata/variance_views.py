@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from costdata import budget_files, permissions, variance_selectors
@@ -50,19 +52,181 @@ def _add_errors(form: Any, error: ValidationError) -> None:
 
 # --- variances --------------------------------------------------------------------------------------
 
+# The list is a paged work queue: `?page=` (from 1) and `?size=` (rows a page) beside the filters and
+# `?sort=`. A page or size that is not a whole number of at least 1, or an unknown sort, is a 400
+# naming the parameter; a size above VARIANCE_PAGE_SIZE_MAX is clamped to it (the page says so) and a
+# page past the end shows the last page (the queue shrinks as variances close, so old links stay useful).
+# `?export=csv` downloads every variance the filters leave (all pages), in the same order.
+VARIANCE_PAGE_SIZE = 50
+VARIANCE_PAGE_SIZE_MAX = 200
+VARIANCE_PAGE_SIZES = (25, 50, 100, 200)
+# The column headers' sort: the first click's direction (the one people usually want), then the other.
+_SORT_COLUMNS = {"month": "-month", "amount": "-amount", "status": "status", "due": "due"}
+
+
+class _BadParameter(Exception):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+
+
+def _whole_number(request: HttpRequest, name: str, default: int) -> int:
+    raw = request.GET.get(name, "").strip()
+    if raw == "":
+        return default
+    digits = raw.lstrip("0")
+    if not (raw.isascii() and raw.isdigit()) or not digits:
+        raise _BadParameter(name, f"must be a whole number of at least 1, not {raw[:40]!r}.")
+    # Past nine digits the number is only "very large" (int() refuses thousands of digits): a page
+    # past the end shows the last page and a size is clamped anyway.
+    return int(digits) if len(digits) <= 9 else 10**9
+
+
+def _list_url(query: QueryDict, **changes: str | list[str] | None) -> str:
+    """The list's URL with `changes` applied to the current query (None drops a parameter). Every
+    change but a page change goes back to page 1: new filters or a new order start from the top."""
+    params = query.copy()
+    if "page" not in changes:
+        params.pop("page", None)
+    params.pop("export", None)
+    for name, value in changes.items():
+        params.pop(name, None)
+        if value is None:
+            continue
+        params.setlist(name, value if isinstance(value, list) else [value])
+    encoded = params.urlencode()
+    return reverse("variance-list") + (f"?{encoded}" if encoded else "")
+
+
+def _sort_headers(query: QueryDict, sort: str) -> dict[str, dict[str, str]]:
+    """Each sortable column's link and its aria-sort state."""
+    headers = {}
+    for column, first in _SORT_COLUMNS.items():
+        if sort.removeprefix("-") == column:
+            target = column if sort.startswith("-") else f"-{column}"
+            state = "descending" if sort.startswith("-") else "ascending"
+        else:
+            target, state = first, "none"
+        headers[column] = {"url": _list_url(query, sort=target), "aria": state}
+    return headers
+
+
+def _variance_csv(request: HttpRequest, variances: Any) -> StreamingHttpResponse:
+    class _Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(_Echo())
+    # One reverse for the whole file (a reverse per row was a third of the export's time).
+    placeholder = 987654321
+    before, _, after = request.build_absolute_uri(reverse("variance-detail", args=[placeholder])).partition(
+        str(placeholder)
+    )
+
+    def lines() -> Any:
+        yield "\ufeff"  # UTF-8 byte-order mark: Excel then reads names with accents right
+        for row in variance_selectors.variance_csv_rows(variances, link=lambda v: f"{before}{v.pk}{after}"):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y-%m-%d")
+    response["Content-Disposition"] = f'attachment; filename="variances-{stamp}.csv"'
+    return response
+
 
 @login_required
 def variance_index(request: HttpRequest) -> HttpResponse:
     _require(permissions.may(request.user, "variances.read"))
     visible = permissions.visible_variances(request.user, variance_selectors.variance_list())
-    filterset = variance_selectors.VarianceFilter(request.GET, queryset=visible)
-    variances = list(filterset.qs[:500])
-    context = {
+    query = request.GET
+    filterset = variance_selectors.VarianceFilter(query, queryset=visible)
+    context: dict[str, Any] = {
         "filter": filterset,
-        "variances": variances,
-        "counts": variance_selectors.variance_status_counts(queryset=visible),
         "may_detect": permissions.may_run_detection(request.user),
+        "clear_url": reverse("variance-list"),
     }
+    problems = [f"{name}: {m}" for name, ms in filterset.errors.items() for m in ms]
+    try:
+        page_number = _whole_number(request, "page", 1)
+        requested_size = _whole_number(request, "size", VARIANCE_PAGE_SIZE)
+        sort = query.get("sort", variance_selectors.DEFAULT_VARIANCE_SORT)
+        if not variance_selectors.variance_sort_valid(sort):
+            choices = ", ".join(variance_selectors.VARIANCE_SORTS)
+            raise _BadParameter("sort", f"choose one of {choices} (a leading - reverses all but queue).")
+        export = query.get("export")
+        if export not in (None, "csv"):
+            raise _BadParameter("export", "the list exports as csv.")
+    except _BadParameter as error:
+        problems.append(str(error))
+    if problems:
+        context["problems"] = problems
+        return render(request, "costdata/variances/list.html", context, status=400)
+
+    now = timezone.now()
+    ordered = variance_selectors.variance_sorted(filterset.qs, sort=sort, now=now)
+    if export == "csv":
+        return _variance_csv(request, ordered)
+
+    # The tabs count every status under the other filters, in one query; the list's own total
+    # is the sum of the chosen statuses' counts, so the page needs no separate COUNT.
+    without_status = query.copy()
+    without_status.pop("status", None)
+    facets = variance_selectors.variance_status_facets(
+        variance_selectors.VarianceFilter(without_status, queryset=visible).qs, now=now
+    )
+    chosen = filterset.form.cleaned_data.get("status") or []
+    size = min(requested_size, VARIANCE_PAGE_SIZE_MAX)
+    window = variance_selectors.page_window(total=facets.total_for(chosen), page=page_number, size=size)
+    variances = list(ordered[window.offset : window.offset + window.size]) if window.total else []
+    overdue_chosen = filterset.form.cleaned_data.get("overdue") is True
+    context.update(
+        {
+            "variances": variances,
+            "window": window,
+            # The filter form keeps the order and the page size (and starts again at page 1).
+            "list_parameters": {name: query[name] for name in ("sort", "size") if query.get(name)},
+            "size_clamped": requested_size > VARIANCE_PAGE_SIZE_MAX,
+            "page_size_max": VARIANCE_PAGE_SIZE_MAX,
+            "sort": sort,
+            "sort_label": variance_selectors.VARIANCE_SORTS[sort.removeprefix("-")],
+            "headers": _sort_headers(query, sort),
+            "tabs": [
+                {
+                    "label": "All",
+                    "status": "all",
+                    "count": facets.total,
+                    "url": _list_url(query, status=None),
+                    "current": not chosen,
+                }
+            ]
+            + [
+                {
+                    "label": label,
+                    "status": status,
+                    "count": facets.counts[status],
+                    "url": _list_url(query, status=status),
+                    "current": list(chosen) == [status],
+                }
+                for status, label in Variance.Status.choices
+            ],
+            "overdue_tab": {
+                "count": facets.overdue,
+                "url": _list_url(query, overdue=None if overdue_chosen else "true"),
+                "current": overdue_chosen,
+            },
+            "pages": [
+                {"number": n, "url": _list_url(query, page=str(n)) if n else None} for n in window.numbers()
+            ],
+            "previous_url": _list_url(query, page=str(window.number - 1)) if window.has_previous else None,
+            "next_url": _list_url(query, page=str(window.number + 1)) if window.has_next else None,
+            "sizes": [
+                {"size": n, "url": _list_url(query, size=str(n)), "current": n == size}
+                for n in VARIANCE_PAGE_SIZES
+            ],
+            "csv_url": _list_url(query, export="csv", page=None, size=None),
+        }
+    )
     return render(request, "costdata/variances/list.html", context)
 
 
