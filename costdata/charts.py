@@ -193,7 +193,8 @@ FIGURE_CACHE_SIZE = 256
 def frame_digest(frame: pd.DataFrame) -> str:
     """A digest of a frame's columns and exact cells (Decimals by their exact value and exponent), for
     keying what is built from it; pickling is much cheaper than repr for hundreds of Decimals."""
-    cells = list(frame.itertuples(index=False, name=None))
+    # Column by column: one list per column, not one pandas row lookup per row.
+    cells = [frame.iloc[:, i].tolist() for i in range(frame.shape[1])]
     payload = pickle.dumps((tuple(map(str, frame.columns)), cells), protocol=pickle.HIGHEST_PROTOCOL)
     return hashlib.sha256(payload).hexdigest()
 

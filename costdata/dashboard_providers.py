@@ -30,21 +30,29 @@ class BudgetsFromPlans:
     def budget_for(
         self, *, scope: dashboards.CostScope, month: date, basis: str, currency: str
     ) -> Decimal | None:
-        key = budget_scope_key(scope)
-        budget = _budget_covering(month) if key is not None else None
+        return self.budgets_for(scopes=[scope], month=month, basis=basis, currency=currency)[0]
+
+    def budgets_for(
+        self, *, scopes: list[dashboards.CostScope], month: date, basis: str, currency: str
+    ) -> list[Decimal | None]:
+        """Each scope's amount (the sum of its lines for the month and currency; None without lines),
+        with one lookup of the budget and its version and one query for every scope's lines."""
+        keys = [budget_scope_key(scope) for scope in scopes]
+        wanted = {key for key in keys if key is not None}
+        budget = _budget_covering(month) if wanted else None
         version = (budget.active_version or budget.versions.order_by("-number").first()) if budget else None
-        if key is None or version is None:
-            return None
-        amounts = list(
-            BudgetLine.objects.filter(
-                version=version,
-                scope_type=key[0],
-                scope_value=key[1],
-                month=month.replace(day=1),
-                currency=currency,
-            ).values_list("amount", flat=True)
-        )
-        return sum(amounts, Decimal(0)) if amounts else None
+        if version is None:
+            return [None] * len(scopes)
+        lines = Q()
+        for scope_type, scope_value in sorted(wanted):
+            lines |= Q(scope_type=scope_type, scope_value=scope_value)
+        sums: dict[tuple[str, str], Decimal] = {}
+        rows = BudgetLine.objects.filter(
+            lines, version=version, month=month.replace(day=1), currency=currency
+        ).values_list("scope_type", "scope_value", "amount")
+        for scope_type, scope_value, amount in rows:
+            sums[(scope_type, scope_value)] = sums.get((scope_type, scope_value), Decimal(0)) + amount
+        return [sums.get(key) if key is not None else None for key in keys]
 
 
 def _budget_covering(month: date) -> Budget | None:

@@ -535,6 +535,35 @@ def budget_for(
     return None
 
 
+def budgets_for(
+    *,
+    scopes: list[CostScope],
+    month: date,
+    basis: str,
+    currency: str,
+    filters: DashboardFilters | None = None,
+) -> list[Decimal | None]:
+    """budget_for each scope, in order. A provider with `budgets_for` (same arguments, scopes as a
+    list) answers them together; the first provider with an amount for a scope wins."""
+    found: list[Decimal | None] = [None] * len(scopes)
+    readable = [i for i, scope in enumerate(scopes) if may_read_budget(filters, scope)]
+    for provider in _budget_providers:
+        pending = [i for i in readable if found[i] is None]
+        if not pending:
+            break
+        batch = getattr(provider, "budgets_for", None)
+        if batch is not None:
+            amounts = batch(scopes=[scopes[i] for i in pending], month=month, basis=basis, currency=currency)
+        else:
+            amounts = [
+                provider.budget_for(scope=scopes[i], month=month, basis=basis, currency=currency)
+                for i in pending
+            ]
+        for i, amount in zip(pending, amounts, strict=True):
+            found[i] = amount
+    return found
+
+
 def has_budget_provider() -> bool:
     return bool(_budget_providers)
 
@@ -755,7 +784,12 @@ def _month_forecast(month: date, currency: str, data_through: date) -> CostExplo
 def projection_for(
     daily: pd.DataFrame, *, month: date, data_through: date, cost_explorer: CostExplorerForecast | None = None
 ) -> Projection:
-    figures = [DailyFigure(r.day, r.amount, bool(r.estimated)) for r in daily.itertuples(index=False)]
+    figures = [
+        DailyFigure(day, amount, bool(estimated))
+        for day, amount, estimated in zip(
+            daily["day"].tolist(), daily["amount"].tolist(), daily["estimated"].tolist(), strict=True
+        )
+    ]
     through = min(data_through, month_end(month) - timedelta(days=1))
     own = project_month_end(figures, month=month, data_through=through)
     return choose_projection(own, cost_explorer)
@@ -1146,10 +1180,13 @@ def dashboard_view(
             total_label = VISIBLE_TOTAL_LABEL
             view.summary_note = VISIBLE_TOTAL_NOTE
     total_scope = CostScope(scope.kind, scope.value, total_label, scope.team)
+    # Every row's budget in one call (a provider may answer them all with one query).
+    wanted = [s for s, _ in breakdown if s.kind != "organisation"]
     if not filters.describe() and total_label != VISIBLE_TOTAL_LABEL:
-        total_budget = budget_for(
-            scope=scope, month=month, basis=filters.basis, currency=currency, filters=filters
-        )
+        wanted.insert(0, scope)
+    found = budgets_for(scopes=wanted, month=month, basis=filters.basis, currency=currency, filters=filters)
+    budgets = dict(zip(map(id, wanted), found, strict=True))
+    total_budget = budgets.get(id(scope))
     view.summary.append(
         SummaryRow(
             total_scope,
@@ -1162,11 +1199,7 @@ def dashboard_view(
     )
     for (sub_scope, _), sub_daily in zip(breakdown, part_frames, strict=True):
         sub_projection = projection_for(sub_daily, month=month, data_through=through)
-        budget = None
-        if sub_scope.kind != "organisation":
-            budget = budget_for(
-                scope=sub_scope, month=month, basis=filters.basis, currency=currency, filters=filters
-            )
+        budget = budgets.get(id(sub_scope))
         hidden = sub_scope.kind != "organisation" and not may_read_budget(filters, sub_scope)
         view.summary.append(
             SummaryRow(sub_scope, sub_projection.actual_to_date, sub_projection, budget, budget_hidden=hidden)

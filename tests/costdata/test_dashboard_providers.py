@@ -66,3 +66,29 @@ def test_the_overview_shows_the_budget_the_funnel_and_the_overdue_list(client, d
     assert "Overdue variances" in html
     counts = {status: Variance.objects.filter(status=status).count() for status in Variance.Status.values}
     assert sum(counts.values()) > 0
+
+
+def test_every_rows_budget_comes_from_one_batch_equal_to_asking_each_scope(demo_organisation):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from stakeholders.models import Team
+
+    line = _active_version_line("organisation", "")
+    scopes = [dashboards.ORGANISATION, dashboards.CostScope("organisation", "", dashboards.NO_BUSINESS_UNIT)]
+    scopes += [dashboards.CostScope(t.kind, str(t.pk), t.name, t) for t in Team.objects.order_by("pk")]
+    scopes.append(dashboards.CostScope("account", "000000000000", "nobody's account"))
+    one_by_one = [
+        dashboards.budget_for(scope=s, month=line.month, basis="unblended", currency=line.currency)
+        for s in scopes
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        batch = dashboards.budgets_for(
+            scopes=scopes, month=line.month, basis="unblended", currency=line.currency
+        )
+
+    assert batch == one_by_one
+    assert batch[0] == line.amount and batch[1] is None and batch[-1] is None
+    assert sum(1 for amount in batch if amount is not None) >= 3  # the organisation and some units and teams
+    assert len(queries.captured_queries) <= 3  # the budget, its version, every scope's lines
