@@ -1408,16 +1408,14 @@ def filter_choices(
     if restricted:
         from stakeholders.roles import visibility_for
 
-        latest = DailyServiceCost.objects.aggregate(d=Max("day"))["d"]
         assert filters is not None and filters.visible is not None
         # The teams and units whose pages the viewer may open (costdata.permissions.dashboard_scope_visible).
         seen = sorted(visibility_for(filters.viewer).team_ids) if filters.viewer is not None else []
         units, teams = units.filter(pk__in=seen), teams.filter(pk__in=seen)
-        rows = MonthlyCost.objects.filter(filters.visible)
-        accounts = accounts.filter(account_id__in=rows.values("account_id"))
-        if latest is not None:
-            recent = rows.filter(month__gte=(latest - timedelta(days=92)).replace(day=1))
-            services = list(recent.values_list("service", flat=True).distinct().order_by("service"))
+        visible_accounts, services = _cached(
+            "visible-choices", version, _visible_cost_choices, visible=filters.visible
+        )
+        accounts = accounts.filter(account_id__in=visible_accounts)
     else:
         services = _cached("recent-services", version, _recent_services)
     return {
@@ -1439,3 +1437,16 @@ def _recent_services() -> list[str]:
         .distinct()
         .order_by("service")
     )
+
+
+def _visible_cost_choices(*, visible: Q) -> tuple[list[str], list[str]]:
+    """The accounts among the rows `visible` selects, and their services with cost in the last 92 days
+    of data (from the monthly rollup)."""
+    rows = MonthlyCost.objects.filter(visible)
+    accounts = sorted(set(rows.values_list("account_id", flat=True).distinct().order_by()))
+    latest = DailyServiceCost.objects.aggregate(d=Max("day"))["d"]
+    services: list[str] = []
+    if latest is not None:
+        recent = rows.filter(month__gte=(latest - timedelta(days=92)).replace(day=1))
+        services = list(recent.values_list("service", flat=True).distinct().order_by("service"))
+    return accounts, services

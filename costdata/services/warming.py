@@ -10,6 +10,7 @@ the worker right after the commit fills the shared cache for every web process.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import transaction
 
@@ -21,19 +22,53 @@ WARM_TASK_NAME = "costdata.warm_dashboards"
 
 
 def dashboards_warm() -> int:
-    """Compute the default views' cost aggregates into the cache; returns how many views were built."""
+    """Compute the default views' cost aggregates into the cache; returns how many views were built.
+
+    The organisation's overview and every business unit's and team's page as those who read every
+    cost see them, and the overview as each distinct restricted viewer sees it (a business-unit
+    owner's, an engineer's team's rows: their condition makes other keys), in both bases.
+    """
     scopes = [dashboards.ORGANISATION] + [
         dashboards.scope_for(team.kind, str(team.pk))
         for team in Team.objects.filter(kind__in=[Team.Kind.BUSINESS_UNIT, Team.Kind.TEAM]).order_by("pk")
     ]
+    views: list[tuple[dashboards.CostScope, dict[str, Any]]] = [(scope, {}) for scope in scopes]
+    views += [(dashboards.ORGANISATION, viewer) for viewer in _restricted_viewers()]
     built = 0
-    for scope in scopes:
+    for scope, viewer in views:
         for basis in dashboards.BASES:
-            dashboards.dashboard_view(
-                scope=scope, filters=dashboards.DashboardFilters(basis=basis), panels=False
-            )
+            filters = dashboards.DashboardFilters(basis=basis, **viewer)
+            view = dashboards.dashboard_view(scope=scope, filters=filters, panels=False)
+            dashboards.filter_choices(filters, version=view.facts_version)
             built += 1
     return built
+
+
+def _restricted_viewers() -> list[dict[str, Any]]:
+    """`visible` and `viewer` for one person per distinct (role, rows they may see) among those who
+    read some costs but not all (as costdata.dashboard_views fills them)."""
+    from django.contrib.auth import get_user_model
+
+    from costdata import data_cache, permissions
+    from stakeholders.roles import role_of
+
+    people = (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=False, is_superuser=False, stakeholder__active=True)
+        .select_related("stakeholder")
+        .order_by("pk")
+    )
+    chosen: dict[Any, dict[str, Any]] = {}
+    for user in people:
+        if not permissions.may_read_costs(user) or permissions.may_read_all_costs(user):
+            continue
+        visible = permissions.cost_filter(user).facts
+        try:
+            key = (role_of(user), data_cache.key_part(visible))
+        except data_cache.Unkeyable:
+            continue
+        chosen.setdefault(key, {"visible": visible, "viewer": user})
+    return list(chosen.values())
 
 
 def dashboards_warm_enqueue() -> None:

@@ -274,3 +274,35 @@ def test_keeping_the_largest_changes_with_ties_gives_the_same_top_movers_as_ever
         kept_renamed = [(names(name), p, c) for name, p, c in kept]
         assert charts.top_movers(frame(kept_renamed)).equals(charts.top_movers(frame(renamed)))
     assert dashboards._largest_changes(rows[:5], 10) == rows[:5]
+
+
+def test_warming_covers_each_restricted_viewers_overview_too(aws_source, stubbed, org, client):
+    from tests.costdata.variance_fixtures import ACCOUNT
+
+    client_ce, stubber = stubbed
+    stubber.add_response(
+        "get_cost_and_usage",
+        page(
+            [
+                day_result(
+                    D1, [group([ACCOUNT, "AWS Lambda"], "1.25"), group(["999999999999", "AWS Lambda"], "7")]
+                ),
+                day_result(D2, [group([ACCOUNT, "AWS Lambda"], "2.5")]),
+                day_result(D3, [group([ACCOUNT, "AWS Lambda"], "0.0000000001")]),
+            ]
+        ),
+        request(D1, END),
+    )
+    pull(aws_source, client_ce)
+    data_cache.clear_local()
+
+    # Finance's views (organisation, unit, two teams) and the engineers of Payments and of Search.
+    assert dashboards_warm() == (4 + 2) * len(dashboards.BASES)
+
+    data_cache.clear_local()
+    client.force_login(org["engineer"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/dashboards/")
+    assert response.status_code == 200
+    assert fact_queries(queries.captured_queries) == []
+    assert response.context["view"].summary[0].actual == Decimal("3.7500000001")
