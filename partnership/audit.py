@@ -172,6 +172,7 @@ pre_save.connect(_fill_from_context, sender=AuditLogEntry, dispatch_uid="partner
 
 @functools.lru_cache(maxsize=16)
 def _admin_prefix(urlconf: str, script_prefix: str) -> str:
+    # The script prefix is part of the key: reverse() puts it in front of the address.
     return reverse("admin:index", urlconf=urlconf)
 
 
