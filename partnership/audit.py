@@ -30,12 +30,13 @@ from typing import Any, ParamSpec, TypeVar
 
 from auditlog.diff import model_instance_diff
 from auditlog.registry import auditlog
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import models, transaction
 from django.db.models.signals import pre_save
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from partnership.audit_models import AuditLogEntry, Channel
 
@@ -169,9 +170,16 @@ pre_save.connect(_fill_from_context, sender=AuditLogEntry, dispatch_uid="partner
 # --- Entry points --------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16)
+def _admin_prefix(urlconf: str, script_prefix: str) -> str:
+    # The script prefix is part of the key: reverse() puts it in front of the address.
+    return reverse("admin:index", urlconf=urlconf)
+
+
 def channel_for_path(path: str) -> str:
     """admin under the admin site, api under /api/, page for everything else."""
-    if path.startswith(reverse("admin:index")):
+    # The admin's address is fixed per URLconf: reversed once, not on every request.
+    if path.startswith(_admin_prefix(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())):
         return Channel.ADMIN.value
     if path.startswith("/api/"):
         return Channel.API.value

@@ -147,8 +147,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# Each request is one transaction on Postgres: a request that fails writes nothing, and a database
-# error (say, a number beyond a column's range) rolls back cleanly instead of poisoning the connection.
+# Each request that may write (any method but GET, HEAD and OPTIONS) is one transaction on Postgres: a
+# request that fails writes nothing, and a database error (say, a number beyond a column's range) rolls
+# back cleanly instead of poisoning the connection. Reads open no transaction (a BEGIN and a COMMIT per
+# read saved; partnership/transactions.py, applied to every view in partnership/urls.py).
 # SQLite (the embedded default) takes a write lock per transaction, so there requests stay in autocommit.
 DATABASES["default"]["ATOMIC_REQUESTS"] = DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -169,6 +171,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # --- Sessions and login ----------------------------------------------------------------------------
+# Django's ModelBackend, loading the user's stakeholder record (their role) in the same query.
+AUTHENTICATION_BACKENDS = ["partnership.authentication.ModelBackend"]
+# The idle timeout is exact to within a minute: the last-activity stamp is rewritten once a minute, not
+# on every request (partnership/sessions.py), so a session idle this long is always logged out, and one
+# idle a minute less may be.
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 3600)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
@@ -280,9 +287,10 @@ REST_FRAMEWORK = {
         "partnership.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # DRF's sliding windows, kept in Redis by one atomic script per request (partnership/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "partnership.throttling.AnonRateThrottle",
+        "partnership.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),

@@ -124,7 +124,8 @@ def can_manage_ownership(
     teams = my_team_ids(user)
     if team is not None:
         return team.pk in teams
-    return stakeholder is not None and stakeholder.teams.filter(pk__in=teams).exists()
+    # Read through .all() so a list that prefetched its owners' teams asks nothing more per claim.
+    return stakeholder is not None and any(t.pk in teams for t in stakeholder.teams.all())
 
 
 def can_manage_claim(user: Any, ownership: Ownership) -> bool:

@@ -94,7 +94,7 @@ def forget(user: Any) -> None:
     """Drop the cached stakeholder (after the user's record changed within one request or test)."""
     if hasattr(user, _CACHE):
         delattr(user, _CACHE)
-    for name in ("_visibility_cache",):
+    for name in ("_visibility_cache", "_my_team_ids_cache"):
         if hasattr(user, name):
             delattr(user, name)
 
@@ -209,8 +209,15 @@ def _compute_visibility(user: Any) -> Visibility:
 
 
 def my_team_ids(user: Any) -> set[int]:
-    """The teams the user answers for: those they belong to and, for a unit, its teams."""
+    """The teams the user answers for: those they belong to and, for a unit, its teams (cached on the
+    user object for the request, as the visibility is: a page asks once per claim it lists)."""
+    cached = getattr(user, "_my_team_ids_cache", None)
+    if cached is not None:
+        return set(cached)
     stakeholder = stakeholder_of(user)
     if stakeholder is None:
         return set()
-    return _teams_with_their_units_teams(set(stakeholder.teams.values_list("pk", flat=True)))
+    teams = _teams_with_their_units_teams(set(stakeholder.teams.values_list("pk", flat=True)))
+    if getattr(user, "is_authenticated", False):
+        user._my_team_ids_cache = frozenset(teams)
+    return teams

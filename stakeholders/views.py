@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -50,6 +51,12 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> Htt
     context.setdefault("can_edit", can_edit_people(request.user))
     context.setdefault("can_claim", permissions.can_manage_ownership(request.user))
     return render(request, f"stakeholders/{template}", context)
+
+
+def _with_owners_teams(claims: QuerySet[Ownership]) -> QuerySet[Ownership]:
+    """Claims for the ownership table, which shows "Manage" per claim by permissions.can_manage_claim:
+    a claim held by a person is manageable through that person's teams, read here in one query."""
+    return claims.prefetch_related("owner_stakeholder__teams")
 
 
 # --- people -------------------------------------------------------------------------------------
@@ -134,7 +141,7 @@ def stakeholder_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "stakeholder": stakeholder,
-        "ownerships": selectors.stakeholder_ownerships(stakeholder),
+        "ownerships": _with_owners_teams(selectors.stakeholder_ownerships(stakeholder)),
         "engagements": [
             (engagement, selectors.engagement_return(engagement))
             for engagement in permissions.visible_engagements(
@@ -209,7 +216,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_object_or_404(selectors.team_list(), pk=pk)
     context = {
         "team": team,
-        "ownerships": selectors.team_ownerships(team),
+        "ownerships": _with_owners_teams(selectors.team_ownerships(team)),
         "children": team.children.order_by("name"),
         "audit": selectors.audit_for(team),
     }
@@ -227,7 +234,7 @@ def _require_claim(request: HttpRequest, ownership: Ownership) -> None:
 @login_required
 @read_required
 def ownership_index(request: HttpRequest) -> HttpResponse:
-    ownership_filter = OwnershipFilter(request.GET, queryset=selectors.ownership_list())
+    ownership_filter = OwnershipFilter(request.GET, queryset=_with_owners_teams(selectors.ownership_list()))
     page = Paginator(ownership_filter.qs, 100).get_page(request.GET.get("page"))
     lookup = OwnerLookupForm(request.GET if "account_id" in request.GET else None)
     match = None
@@ -277,10 +284,12 @@ def ownership_create(request: HttpRequest) -> HttpResponse:
     claims = None
     value = form["scope_value"].value()
     if value:
-        claims = selectors.scope_claims(
-            scope_kind=form["scope_kind"].value() or "",
-            scope_key=form["scope_key"].value() or "",
-            scope_value=value,
+        claims = _with_owners_teams(
+            selectors.scope_claims(
+                scope_kind=form["scope_kind"].value() or "",
+                scope_key=form["scope_key"].value() or "",
+                scope_value=value,
+            )
         )
     return _render(
         request, "ownership_form.html", {"form": form, "claims": claims, "next": request.GET.get("next", "")}
@@ -297,8 +306,10 @@ def ownership_edit(request: HttpRequest, pk: int) -> HttpResponse:
         services.ownership_update(ownership=ownership, note=form.cleaned_data["note"], actor=request.user)
         messages.success(request, "Saved the note.")
         return redirect("ownership-edit", pk=pk)
-    claims = selectors.scope_claims(
-        scope_kind=ownership.scope_kind, scope_key=ownership.scope_key, scope_value=ownership.scope_value
+    claims = _with_owners_teams(
+        selectors.scope_claims(
+            scope_kind=ownership.scope_kind, scope_key=ownership.scope_key, scope_value=ownership.scope_value
+        )
     )
     return _render(
         request,

@@ -6,6 +6,8 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from django import template
 
+from stakeholders.permissions import can_manage_claim
+
 register = template.Library()
 
 
@@ -25,3 +27,10 @@ def share_percent(value: object) -> str:
     if value in (None, ""):
         return ""
     return f"{(Decimal(str(value)) * 100).normalize():f}%"
+
+
+@register.filter
+def manageable_by(ownership: object, user: object) -> bool:
+    """Whether `user` may manage this claim: the edit view's own rule, so a link shows exactly where it
+    opens (a technology lead manages their teams' claims, not other teams')."""
+    return can_manage_claim(user, ownership)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from partnership.demo import demo_organisation_seed
 from tests.browser.conftest import log_in, screenshot
@@ -21,10 +22,14 @@ def demo(transactional_db, settings):
 
 
 def wait_for_charts(page, at_least: int) -> int:
-    page.wait_for_function(
-        "n => document.querySelectorAll('[data-figure].drawn .main-svg').length >= n", arg=at_least
-    )
-    return page.locator("[data-figure].drawn").count()
+    """Waits until plotly has drawn every chart on the page (at least `at_least` of them) and returns how
+    many there are. Locator waits only: Playwright's wait_for_function evaluates its string in the page,
+    which the content security policy (no 'unsafe-eval') refuses."""
+    charts = page.locator("[data-figure]")
+    expect(charts.nth(at_least - 1)).to_be_attached()
+    count = charts.count()
+    expect(page.locator("[data-figure].drawn", has=page.locator(".main-svg"))).to_have_count(count)
+    return count
 
 
 def test_finance_opens_the_overview_filters_a_unit_opens_a_scope_and_a_review_pack(page, demo):
