@@ -1400,8 +1400,8 @@ def filter_choices(
     the accounts and services among their rows are offered: the form names nothing else. The services
     (read from the facts' rollups) are kept per data version when `version` is given.
     """
-    units = Team.objects.filter(kind=Team.Kind.BUSINESS_UNIT).order_by("name").values_list("pk", "name")
-    teams = Team.objects.filter(kind=Team.Kind.TEAM).order_by("name").values_list("pk", "name")
+    # Units and teams in one query; the kinds are split below.
+    groups = Team.objects.filter(kind__in=[Team.Kind.BUSINESS_UNIT, Team.Kind.TEAM]).order_by("name")
     accounts = CloudAccount.objects.order_by("name", "account_id").values_list("account_id", "name")
     services: list[str] = []
     restricted = filters is not None and filters.restricted
@@ -1411,16 +1411,17 @@ def filter_choices(
         assert filters is not None and filters.visible is not None
         # The teams and units whose pages the viewer may open (costdata.permissions.dashboard_scope_visible).
         seen = sorted(visibility_for(filters.viewer).team_ids) if filters.viewer is not None else []
-        units, teams = units.filter(pk__in=seen), teams.filter(pk__in=seen)
+        groups = groups.filter(pk__in=seen)
         visible_accounts, services = _cached(
             "visible-choices", version, _visible_cost_choices, visible=filters.visible
         )
         accounts = accounts.filter(account_id__in=visible_accounts)
     else:
         services = _cached("recent-services", version, _recent_services)
+    kinds = list(groups.values_list("pk", "name", "kind"))
     return {
-        "business_unit": [(str(pk), name) for pk, name in units],
-        "team": [(str(pk), name) for pk, name in teams],
+        "business_unit": [(str(pk), name) for pk, name, kind in kinds if kind == Team.Kind.BUSINESS_UNIT],
+        "team": [(str(pk), name) for pk, name, kind in kinds if kind == Team.Kind.TEAM],
         "account": [(a, f"{n} ({a})" if n else a) for a, n in accounts],
         "service": [(s, s) for s in services],
     }

@@ -466,12 +466,20 @@ def holiday_days(*, start: date, end: date) -> set[date]:
     return set(Holiday.objects.filter(day__gte=start, day__lt=end).values_list("day", flat=True))
 
 
+def timeline_holidays(*, since: date, today: date) -> set[date]:
+    """The holidays variance_timelines counts due dates with (a superset of what health_rows needs)."""
+    from datetime import timedelta
+
+    return holiday_days(start=since - timedelta(days=400), end=today + timedelta(days=400))
+
+
 def variance_timelines(
     *,
     since: date,
     team_ids: set[int] | None = None,
     scope: tuple[str, str] | None = None,
     within: QuerySet[Variance] | None = None,
+    holidays: set[date] | None = None,
 ):
     """Each variance's procedure dates as programme_health.VarianceTimeline, for the variances that
     fell due, were explained or accepted since `since`, or still await their owner.
@@ -479,9 +487,10 @@ def variance_timelines(
     The due day judged is the one in force when the first explanation was filed: counted from the
     last assignment before it (a send-back sets a new one afterwards, which does not make the first
     explanation late). Days are local to the organisation's time zone; holidays count as in due dates.
-    `within` (e.g. the variances a user may see) narrows the variances read.
+    `within` (e.g. the variances a user may see) narrows the variances read; `holidays` (from
+    timeline_holidays) saves reading them again when the caller already has them.
     """
-    from datetime import datetime, time, timedelta
+    from datetime import datetime, time
 
     from django.conf import settings
 
@@ -507,7 +516,8 @@ def variance_timelines(
     )
     count = int(getattr(settings, "VARIANCE_DUE_BUSINESS_DAYS", business_days.DEFAULT_BUSINESS_DAYS))
     today = timezone.localdate()
-    holidays = holiday_days(start=since - timedelta(days=400), end=today + timedelta(days=400))
+    if holidays is None:
+        holidays = timeline_holidays(since=since, today=today)
 
     def local(value: Any) -> date:
         return timezone.localtime(value, zone).date()

@@ -26,7 +26,7 @@ from costdata.programme_health import (
     last_months,
     overdue_by_team,
 )
-from costdata.variance_selectors import holiday_days, variance_timelines
+from costdata.variance_selectors import timeline_holidays, variance_timelines
 from meetings import permissions as meeting_permissions
 from meetings import recurrence
 from meetings.models import ActionItem, Cadence, Meeting
@@ -127,8 +127,11 @@ class ProgrammeHealthPanels:
         since = months[0]
         team_ids, scope = _scope_filters(view)
         within, reads_programme = _viewer_limits(view)
-        timelines = variance_timelines(since=since, team_ids=team_ids, scope=scope, within=within)
-        holidays = holiday_days(start=since - timedelta(days=31), end=today + timedelta(days=1))
+        # One read of the holidays for both: the timelines' range covers the one health_rows needs.
+        holidays = timeline_holidays(since=since, today=today)
+        timelines = variance_timelines(
+            since=since, team_ids=team_ids, scope=scope, within=within, holidays=holidays
+        )
         with_meetings = scope is None and reads_programme
         cadences = cadence_months(months=months, now=now, team_ids=team_ids) if with_meetings else []
         actions = action_records(since=since, team_ids=team_ids) if with_meetings else []
