@@ -31,7 +31,11 @@ How the run stays faithful and inside the CI budget (the whole suite well under 
   and starts another pytest for the rest, on its own test database, Redis cache database and copy of
   the demo organisation; `test_the_other_processes_found_nothing` reports what they found (their
   output, naming each failing operation and role). Each operation is fuzzed by exactly one process,
-  with the same cases as in a single process (the cases derive from the operation, not the order).
+  with as many cases of every kind as in one process. Which values are drawn for an operation is
+  fixed for a given selection of operations but not across selections: Schemathesis shares generation
+  state (its pool of constants) across a run's operations, so what ran earlier in the same process
+  steers the draws (a SCHEMA_FUZZ_PATH run of one operation draws differently from the full run, as
+  it always has).
 
 Knobs: SCHEMA_FUZZ_PATH (a path regex, e.g. `topics`), SCHEMA_FUZZ_ROLES (comma-separated usernames
 of the demo people, e.g. `engineer,admin`), SCHEMA_FUZZ_EXAMPLES, SCHEMA_FUZZ_RANDOM,
