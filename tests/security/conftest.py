@@ -9,6 +9,8 @@ calendar feeds and a review pack. One user per role.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -235,6 +237,35 @@ def build_world() -> World:
     return w
 
 
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """The organisation, built once per module inside a transaction that is rolled back at its end.
+
+    Each test runs in its own savepoint inside that transaction (pytest-django's `db`), so whatever a
+    test writes is undone before the next one and every test sees the organisation as built. Building
+    it per test cost more than the tests themselves.
+    """
+    from django.db import transaction
+    from django.test import override_settings
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            # Production hashing is deliberately slow; the function-scoped override is not active yet.
+            with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+                built = build_world()
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def world(db) -> World:
-    return build_world()
+def world(_module_world: World, db) -> World:
+    return _module_world
