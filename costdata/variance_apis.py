@@ -262,12 +262,26 @@ class ImportSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV or XLSX: scope_type, scope_value, month, amount, currency.")
 
 
+FORECAST_FIRST_YEAR, FORECAST_LAST_YEAR = 2000, 9998
+
+
 class ForecastQuerySerializer(serializers.Serializer):
     scope_type = serializers.ChoiceField(choices=ScopeType.choices, default=ScopeType.ORGANISATION)
     scope_value = serializers.CharField(required=False, allow_blank=True, default="")
     month = serializers.RegexField(
-        r"^(?!0000)\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="YYYY-MM; default this month"
+        r"^\d{4}-(0[1-9]|1[0-2])$",
+        required=False,
+        help_text="YYYY-MM, 2000-01 to 9998-12; default this month",
     )
+
+    def validate_month(self, value: str) -> str:
+        # A forecast compares with the same month a year before and looks at the month after: years
+        # outside these bounds cannot be stepped through (and no cloud bill predates 2000).
+        if not (FORECAST_FIRST_YEAR <= int(value[:4]) <= FORECAST_LAST_YEAR):
+            raise serializers.ValidationError(
+                f"Give a month from {FORECAST_FIRST_YEAR}-01 to {FORECAST_LAST_YEAR}-12."
+            )
+        return value
 
 
 @extend_schema_serializer(many=False)  # the forecast endpoint answers one object, not a list

@@ -240,6 +240,22 @@ def test_the_forecast_of_a_scope_has_a_range_and_its_budget(cost_source, org):
     assert response.data["budget"] == "1000.0000"
 
 
+@pytest.mark.parametrize("month", ["0001-01", "0000-12", "1999-12", "9999-01", "2026-13", "2026-1"])
+def test_a_forecast_for_a_month_out_of_range_is_a_400_naming_the_month(cost_source, org, month):
+    # The schema fuzz found 0001-01 answered with a 500 (stepping a year back from year 1).
+    facts(cost_source, start=date(2026, 9, 1), end=date(2026, 11, 16))
+    response = as_user(org["finance"]).get("/api/v1/forecasts/", {"month": month})
+    assert response.status_code == 400, response.data
+    assert "month" in response.data
+
+
+def test_a_forecast_at_the_edges_of_the_range_answers(cost_source, org):
+    facts(cost_source, start=date(2026, 9, 1), end=date(2026, 11, 16))
+    for month in ("2000-01", "9998-12"):
+        response = as_user(org["finance"]).get("/api/v1/forecasts/", {"month": month})
+        assert response.status_code in (200, 404), (month, response.status_code)
+
+
 def test_a_meeting_records_a_decision_against_a_variance_and_an_engineer_may_not(variance, org):
     from meetings.models import Meeting
 
