@@ -1076,6 +1076,20 @@ def test_the_variance_list_page_links_only_the_variances_the_role_sees(world, cl
     assert linked == VARIANCES_SEEN[role]
 
 
+@pytest.mark.parametrize("role", sorted(VARIANCES_SEEN))
+def test_the_variance_csv_holds_only_the_variances_the_role_sees(world, client, role):
+    client.force_login(world.users[role])
+    response = client.get("/costs/variances/", {"export": "csv"})
+    if role == NOBODY:
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    body = response.streaming_content if response.streaming else [response.content]
+    text = b"".join(body).decode("utf-8-sig")
+    listed = {k for k, v in world.variances.items() if f"/costs/variances/{v.pk}/" in text}
+    assert listed == VARIANCES_SEEN[role]
+
+
 @pytest.mark.parametrize("role", sorted(LINES_SEEN))
 def test_the_budget_version_page_shows_only_the_lines_the_role_sees(world, client, role):
     client.force_login(world.users[role])
