@@ -490,7 +490,7 @@ def variance_timelines(
     `within` (e.g. the variances a user may see) narrows the variances read; `holidays` (from
     timeline_holidays) saves reading them again when the caller already has them.
     """
-    from datetime import datetime, time
+    from datetime import datetime, time, timedelta
 
     from django.conf import settings
 
@@ -510,10 +510,6 @@ def variance_timelines(
         queryset = queryset.filter(scope_type=scope[0], scope_value=scope[1])
     if within is not None:
         queryset = queryset.filter(pk__in=within.values("pk"))
-    queryset = queryset.select_related("owner_team").prefetch_related(
-        Prefetch("transitions", queryset=VarianceTransition.objects.order_by("at", "pk")),
-        Prefetch("explanations", queryset=Explanation.objects.order_by("created_at", "pk")),
-    )
     count = int(getattr(settings, "VARIANCE_DUE_BUSINESS_DAYS", business_days.DEFAULT_BUSINESS_DAYS))
     today = timezone.localdate()
     if holidays is None:
@@ -522,38 +518,64 @@ def variance_timelines(
     def local(value: Any) -> date:
         return timezone.localtime(value, zone).date()
 
+    # Plain tuples, three queries: with thousands of variances, building model instances and their
+    # prefetched transitions and explanations cost most of a dashboard's time.
+    variances = list(queryset.values_list("pk", "owner_team__name", "due_at", "status").order_by("pk"))
+    ids = [row[0] for row in variances]
+    transitions_of: dict[int, list[tuple[str, Any]]] = {}
+    for variance_id, action, at in (
+        VarianceTransition.objects.filter(variance_id__in=ids)
+        .order_by("at", "pk")
+        .values_list("variance_id", "action", "at")
+    ):
+        transitions_of.setdefault(variance_id, []).append((action, at))
+    explanations_of: dict[int, list[tuple[Any, str]]] = {}
+    for variance_id, created_at, outcome in (
+        Explanation.objects.filter(variance_id__in=ids)
+        .order_by("created_at", "pk")
+        .values_list("variance_id", "created_at", "outcome")
+    ):
+        explanations_of.setdefault(variance_id, []).append((created_at, outcome))
+
+    one_microsecond = timedelta(microseconds=1)
     timelines = []
-    for variance in queryset:
-        transitions = list(variance.transitions.all())
-        explanations = list(variance.explanations.all())
-        assigned = next((t.at for t in transitions if t.action == VarianceTransition.Action.ASSIGN), None)
-        first_explained = explanations[0].created_at if explanations else None
-        due_on = variance.due_day
+    for pk, team_name, due_at, status in variances:
+        transitions = transitions_of.get(pk, [])
+        explanations = explanations_of.get(pk, [])
+        assigned = next(
+            (at for action, at in transitions if action == VarianceTransition.Action.ASSIGN), None
+        )
+        first_explained = explanations[0][0] if explanations else None
+        # Variance.due_day: the local business day by whose end the explanation is due.
+        due_on = timezone.localtime(due_at - one_microsecond).date() if due_at is not None else None
         if first_explained is not None:
             starts = [
-                t.at
-                for t in transitions
-                if t.action in (VarianceTransition.Action.ASSIGN, VarianceTransition.Action.REASSIGN)
-                and t.at <= first_explained
+                at
+                for action, at in transitions
+                if action in (VarianceTransition.Action.ASSIGN, VarianceTransition.Action.REASSIGN)
+                and at <= first_explained
             ]
             due_on = (
                 business_days.due_date(starts[-1], tz=zone, business_days=count, holidays=holidays)
                 if starts
                 else None
             )
-        accepted = next((t.at for t in transitions if t.action == VarianceTransition.Action.ACCEPT), None)
+        accepted = next(
+            (at for action, at in transitions if action == VarianceTransition.Action.ACCEPT), None
+        )
         accepted_explanation = next(
-            (e.created_at for e in explanations if e.outcome == Explanation.Outcome.ACCEPTED), None
+            (created_at for created_at, outcome in explanations if outcome == Explanation.Outcome.ACCEPTED),
+            None,
         )
         timelines.append(
             VarianceTimeline(
-                team=variance.owner_team.name if variance.owner_team else NO_TEAM,
+                team=team_name or NO_TEAM,
                 assigned_on=local(assigned) if assigned else None,
                 due_on=due_on,
                 explained_on=local(first_explained) if first_explained else None,
                 accepted_on=local(accepted) if accepted else None,
                 accepted_explanation_on=local(accepted_explanation) if accepted_explanation else None,
-                awaiting_owner=variance.status in Variance.AWAITING_OWNER,
+                awaiting_owner=status in Variance.AWAITING_OWNER,
             )
         )
     return timelines
