@@ -196,25 +196,15 @@ def main() -> int:
         print("bench.dashboard needs Postgres: run it with `make bench` (it starts one).", file=sys.stderr)
         return 2
     _setup_django()
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.test import Client
 
     call_command("migrate", "--noinput", verbosity=0)
-    from stakeholders.models import Group, Role, Stakeholder
+    from bench.load import seed_user
 
     # A finance lead: the role that reads every cost without being an admin (a login without a
-    # stakeholder reaches no dashboard).
-    user, _ = get_user_model().objects.get_or_create(username="bench-reader")
-    Stakeholder.objects.update_or_create(
-        user=user,
-        defaults={
-            "name": "Bench Finance",
-            "email": "bench-finance@example.org",
-            "group": Group.FINANCE,
-            "role": Role.CFO,
-        },
-    )
+    # stakeholder reaches no dashboard); the same user the load benchmark logs in as.
+    user = seed_user()
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
     last_day = date.today() - timedelta(days=1)
