@@ -26,7 +26,6 @@ import json
 import math
 import pickle
 import re
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,6 +35,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from costdata.lru import LRU
 from costdata.spreadsheets import csv_cell, decimal_text
 
 TEMPLATE = "plotly_white"
@@ -186,8 +186,8 @@ def figure_script_json(fig: go.Figure) -> str:
 
 # Building a plotly figure costs tens of milliseconds (its objects validate and copy every property);
 # the same data gives the same figure, so pages that show figures for unchanged data reuse them.
-_FIGURES: OrderedDict[str, go.Figure] = OrderedDict()
 FIGURE_CACHE_SIZE = 256
+_FIGURES: LRU[go.Figure] = LRU(FIGURE_CACHE_SIZE)
 
 
 def frame_digest(frame: pd.DataFrame) -> str:
@@ -215,15 +215,7 @@ def cached_figure(build: Any, *args: Any, **kwargs: Any) -> go.Figure:
     key = hashlib.sha256(
         repr((build.__module__, build.__qualname__, _key_part(args), _key_part(kwargs))).encode()
     ).hexdigest()
-    fig = _FIGURES.get(key)
-    if fig is not None:
-        _FIGURES.move_to_end(key)
-        return fig
-    fig = build(*args, **kwargs)
-    _FIGURES[key] = fig
-    while len(_FIGURES) > FIGURE_CACHE_SIZE:
-        _FIGURES.popitem(last=False)
-    return fig
+    return _FIGURES.get_or_build(key, lambda: build(*args, **kwargs))
 
 
 def clear_figure_cache() -> None:
@@ -280,22 +272,19 @@ def table_cells(rows: Sequence[Mapping[str, str]]) -> list[list[tuple[str, bool]
     return [[(text, bool(text) and text[0] in "-0123456789") for text in row.values()] for row in rows]
 
 
-_TABLES: OrderedDict[str, tuple[list[dict[str, str]], list[list[tuple[str, bool]]]]] = OrderedDict()
+_TABLES: LRU[tuple[list[dict[str, str]], list[list[tuple[str, bool]]]]] = LRU(FIGURE_CACHE_SIZE)
 
 
 def page_table(frame: pd.DataFrame) -> tuple[str, list[dict[str, str]], list[list[tuple[str, bool]]]]:
     """(digest, figure_table, table_cells) of a frame, reused while the same cells come again (the
     dashboards show the same tables to everyone until new data). Callers must not change them."""
     key = frame_digest(frame)
-    parts = _TABLES.get(key)
-    if parts is None:
+
+    def build() -> tuple[list[dict[str, str]], list[list[tuple[str, bool]]]]:
         table = figure_table(frame)
-        parts = (table, table_cells(table))
-        _TABLES[key] = parts
-        while len(_TABLES) > FIGURE_CACHE_SIZE:
-            _TABLES.popitem(last=False)
-    else:
-        _TABLES.move_to_end(key)
+        return table, table_cells(table)
+
+    parts = _TABLES.get_or_build(key, build)
     return key, parts[0], parts[1]
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
@@ -28,9 +27,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 
+from costdata.lru import LRU
+
 T = TypeVar("T")
 LOCAL_SIZE = 256
-_LOCAL: OrderedDict[str, Any] = OrderedDict()
+_LOCAL: LRU[Any] = LRU(LOCAL_SIZE)
 _MISSING = object()
 
 
@@ -70,15 +71,14 @@ def facts_cached(namespace: str, arguments: Any, compute: Callable[[], T], *, ve
     except Unkeyable:
         return compute()
     key = f"facts:{namespace}:{digest}"
-    value = _LOCAL.get(key, _MISSING)
-    if value is _MISSING:
+    value = _LOCAL.get(key)
+    if value is None:
         value = cache.get(key, _MISSING)
         if value is _MISSING:
             value = compute()
             cache.set(key, value, settings.FACTS_CACHE_SECONDS)
-        _remember(key, value)
-    else:
-        _LOCAL.move_to_end(key)
+        if value is not None:
+            _LOCAL.put(key, value)
     # A copy: callers may slice or add columns to the frames they get without touching the kept ones.
     return _copied(value)  # type: ignore[no-any-return]
 
@@ -99,12 +99,6 @@ def _copied(value: Any) -> Any:
     if hasattr(value, "__dataclass_fields__") and not value.__dataclass_params__.frozen:
         return copy.deepcopy(value)
     return value
-
-
-def _remember(key: str, value: Any) -> None:
-    _LOCAL[key] = value
-    while len(_LOCAL) > LOCAL_SIZE:
-        _LOCAL.popitem(last=False)
 
 
 def clear_local() -> None:

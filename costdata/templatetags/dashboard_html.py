@@ -5,7 +5,6 @@ the same rules as autoescaping (django.utils.html.escape)."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -13,11 +12,13 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from costdata.lru import LRU
+
 register = template.Library()
 
 
-_BODIES: OrderedDict[str, SafeString] = OrderedDict()
 BODIES_KEPT = 256
+_BODIES: LRU[SafeString] = LRU(BODIES_KEPT)
 
 
 @register.simple_tag
@@ -28,12 +29,7 @@ def table_body(cells: Sequence[Sequence[tuple[str, bool]]], columns: int, key: s
     if not cells:
         return mark_safe(f'<tr><td colspan="{int(columns)}" class="muted">No rows.</td></tr>')
     if key:
-        body = _BODIES.get(key)
-        if body is None:
-            body = _BODIES[key] = _rows(cells)
-            while len(_BODIES) > BODIES_KEPT:
-                _BODIES.popitem(last=False)
-        return body
+        return _BODIES.get_or_build(key, lambda: _rows(cells))
     return _rows(cells)
 
 
