@@ -276,6 +276,11 @@ def budget_scope_visible(user: Any, *, scope_type: str, scope_value: str) -> boo
     visibility = visibility_for(user)
     if visibility.everything:
         return True
+    return _scope_listed(visibility, scope_type=scope_type, scope_value=scope_value)
+
+
+def _scope_listed(visibility: Visibility, *, scope_type: str, scope_value: str) -> bool:
+    """Is this variance-style scope among those the visibility names (no ownership lookups)?"""
     if scope_type == "organisation":
         return visibility.organisation_totals
     if scope_type == "account":
@@ -304,22 +309,10 @@ def scope_visible(user: Any, *, scope_type: str, scope_value: str) -> bool:
     visibility = visibility_for(user)
     if visibility.everything:
         return True
-    if scope_type == "organisation":
-        return visibility.organisation_totals
-    if scope_type == "account":
-        if scope_value in visibility.accounts():
-            return True
-        return _account_owned_by(visibility, scope_value)
-    if scope_type == "service":
-        return scope_value in visibility.services()
-    if scope_type == "tag":
-        key, _, value = scope_value.partition("=")
-        return (key, value) in visibility.tags()
-    if scope_type == "team":
-        return scope_value in visibility.team_names
-    if scope_type == "business_unit":
-        return scope_value in visibility.unit_names
-    return False
+    if _scope_listed(visibility, scope_type=scope_type, scope_value=scope_value):
+        return True
+    # An account a visible team owns by claim is readable though not listed by name.
+    return scope_type == "account" and _account_owned_by(visibility, scope_value)
 
 
 def _account_owned_by(visibility: Visibility, account_id: str) -> bool:
