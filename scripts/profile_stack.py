@@ -51,23 +51,12 @@ def main() -> int:
 
     from costdata.models import CostSource, DailyCost
     from partnership import services
-    from stakeholders.models import Group, Role, Stakeholder, Team
+    from stakeholders.models import Team
 
     call_command("migrate", "--noinput", verbosity=0)
-    from django.contrib.auth import get_user_model
+    from bench.load import PASSWORD, USERNAME, seed_user
 
-    user, _ = get_user_model().objects.get_or_create(username="profile-finance")
-    user.set_password("profile-Stack-2026-password")
-    user.save()
-    Stakeholder.objects.update_or_create(
-        user=user,
-        defaults={
-            "name": "Profile Finance",
-            "email": "pf@example.org",
-            "group": Group.FINANCE,
-            "role": Role.CFO,
-        },
-    )
+    user = seed_user()  # a finance lead, the one the load benchmark logs in as
     team, _ = Team.objects.get_or_create(name="Profile unit", kind=Team.Kind.BUSINESS_UNIT)
     source, _ = CostSource.objects.get_or_create(name="profile", defaults={"kind": CostSource.Kind.DEMO})
     if not DailyCost.objects.exists():
@@ -91,7 +80,7 @@ def main() -> int:
     year_ago = (this_month - timedelta(days=365)).replace(day=1)
 
     browser = Client(HTTP_X_FORWARDED_PROTO="https")
-    assert browser.login(username="profile-finance", password="profile-Stack-2026-password")
+    assert browser.login(username=USERNAME, password=PASSWORD)
     # Client.login skips the login view: stamp the session as the login view does.
     from partnership.sessions import session_started
 
