@@ -104,9 +104,19 @@ def source_lease_release(source_id: int, run: IngestionRun) -> None:
 
 # --- the window ----------------------------------------------------------------------------------
 def source_refresh_window(*, source: CostSource, today: date) -> tuple[date, date]:
-    """The window a scheduled pull reads: see costdata.windows.refresh_window."""
+    """The window a scheduled pull reads: see costdata.windows.refresh_window.
+
+    What the source has read is the union of its successful runs' windows (not the days it holds rows
+    for: a day without any cost has no row, and was read all the same).
+    """
     held = DailyCost.objects.filter(source=source)
-    holds_data = held.exists()
+    history = windows.earliest_history_day(today)
+    read = IngestionRun.objects.filter(
+        source=source,
+        status=IngestionRun.Status.SUCCEEDED,
+        window_start__isnull=False,
+        window_end__gt=history,
+    ).values_list("window_start", "window_end")
     earliest_estimated = held.filter(estimated=True).aggregate(day=Min("day"))["day"]
     previous_month_start = windows.add_months(today, -1)
     previous_month_final = (
@@ -117,7 +127,7 @@ def source_refresh_window(*, source: CostSource, today: date) -> tuple[date, dat
     )
     return windows.refresh_window(
         today=today,
-        holds_data=holds_data,
+        first_unread_day=windows.first_unread_day(read, since=history, until=today),
         earliest_estimated_day=earliest_estimated,
         previous_month_final=previous_month_final,
     )

@@ -16,17 +16,18 @@ days = st.dates(min_value=date(2021, 1, 1), max_value=date(2035, 12, 31))
 @PROPERTY
 @given(
     today=days,
-    holds_data=st.booleans(),
+    unread_back=st.one_of(st.none(), st.integers(min_value=1, max_value=600)),
     estimated_back=st.one_of(st.none(), st.integers(min_value=0, max_value=600)),
     previous_month_final=st.booleans(),
 )
 def test_the_window_reads_every_day_that_may_change_and_no_final_day_besides(
-    today, holds_data, estimated_back, previous_month_final
+    today, unread_back, estimated_back, previous_month_final
 ):
+    first_unread = None if unread_back is None else today - timedelta(days=unread_back)
     earliest_estimated = None if estimated_back is None else today - timedelta(days=estimated_back)
     start, end = refresh_window(
         today=today,
-        holds_data=holds_data,
+        first_unread_day=first_unread,
         earliest_estimated_day=earliest_estimated,
         previous_month_final=previous_month_final,
     )
@@ -34,15 +35,16 @@ def test_the_window_reads_every_day_that_may_change_and_no_final_day_besides(
     assert start < end and start >= earliest_history_day(today)
     window = {start + timedelta(days=n) for n in range((end - start).days)}
     open_month = {d for d in window if d >= first_of_month(today)}
-    if not holds_data:
-        assert start == earliest_history_day(today)
-        return
     must = {today - timedelta(days=n) for n in range(1, (today - first_of_month(today)).days + 1)}
     if not previous_month_final:
         must |= {d for d in _days(add_months(today, -1), first_of_month(today))}
     if earliest_estimated is not None:
         must |= {d for d in _days(max(earliest_estimated, earliest_history_day(today)), today)}
-    assert must <= window, "every estimated day, the open month and an unfinal previous month are read"
+    if first_unread is not None:
+        must |= {d for d in _days(max(first_unread, earliest_history_day(today)), today)}
+    assert must <= window, (
+        "every unread or estimated day, the open month and an unfinal previous month are read"
+    )
     may = must | open_month | {today - timedelta(days=1)}
     assert window <= may, "history already final is never read again"
 
