@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -42,10 +41,13 @@ class IngestionRunInline(admin.TabularInline):
 
 @admin.register(CostSource)
 class CostSourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "active", "role_arn", "schedule", "page_link"]
+    list_display = ["name", "kind", "active", "role_arn", "schedule_link", "page_link"]
     list_filter = ["kind", "active"]
     search_fields = ["name", "role_arn"]
-    readonly_fields = ["locked_until", "locked_by_run", "created_at", "page_link"]
+    # The schedule is the source's own periodic task, made for it: linked, never re-pointed by hand
+    # (pointing a source at another source's task would make that task pull this one instead).
+    readonly_fields = ["schedule_link", "locked_until", "locked_by_run", "created_at", "page_link"]
+    exclude = ["schedule"]
     inlines = [IngestionRunInline]
     actions = ["pull_now"]
 
@@ -57,15 +59,26 @@ class CostSourceAdmin(admin.ModelAdmin):
         name = "source-import" if obj.kind == CostSource.Kind.FOCUS_FILE else "source-detail"
         return format_html('<a href="{}">{}</a>', reverse(name, args=[obj.pk]), label)
 
+    @admin.display(description="Schedule")
+    def schedule_link(self, obj: CostSource) -> str:
+        task = obj.schedule
+        if task is None:
+            return "Imported files: no schedule" if not obj.pulls_from_cost_explorer else "None yet"
+        when = task.interval or task.crontab or task.solar or task.clocked
+        state = "" if task.enabled else " (paused)"
+        return format_html(
+            '<a href="{}" title="Change when it runs">{}{}</a>',
+            reverse("admin:django_celery_beat_periodictask_change", args=[task.pk]),
+            when,
+            state,
+        )
+
     def save_model(self, request, obj: CostSource, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
         # Every Cost Explorer source gets its own beat entry, whichever way it was added; pausing the
-        # source pauses its schedule. The interval itself is edited on the periodic task.
+        # source pauses its schedule. When it runs is edited on the periodic task, and kept here.
         if obj.pulls_from_cost_explorer:
-            every = obj.schedule.interval.every if obj.schedule and obj.schedule.interval else None
-            services.source_schedule_set(
-                source=obj, interval_hours=every or settings.DEFAULT_PULL_INTERVAL_HOURS
-            )
+            services.source_schedule_sync(source=obj)
 
     @admin.action(description="Pull the selected sources now")
     def pull_now(self, request, queryset) -> None:

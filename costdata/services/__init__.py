@@ -36,6 +36,7 @@ from costdata.services.sources import (
     source_create,
     source_pull_enqueue,
     source_schedule_set,
+    source_schedule_sync,
 )
 
 __all__ = [
@@ -67,4 +68,5 @@ __all__ = [
     "source_pull_enqueue",
     "source_refresh_window",
     "source_schedule_set",
+    "source_schedule_sync",
 ]

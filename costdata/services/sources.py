@@ -59,13 +59,26 @@ def source_schedule_set(*, source: CostSource, interval_hours: int) -> PeriodicT
     task = source.schedule
     if task is None:
         task = PeriodicTask(name=f"Pull costs: {source.name}", task=PULL_TASK_NAME)
-    task.interval = interval
+    # A periodic task runs on exactly one kind of schedule: an interval replaces any other it had.
+    task.interval, task.crontab, task.solar, task.clocked = interval, None, None, None
     task.args = json.dumps([source.pk])
     task.enabled = source.active
     task.save()
     if source.schedule_id != task.pk:
         source.schedule = task
         source.save(update_fields=["schedule"])
+    return task
+
+
+def source_schedule_sync(*, source: CostSource) -> PeriodicTask:
+    """Give the source a beat entry if it has none (every DEFAULT_PULL_INTERVAL_HOURS), and keep the
+    one it has pulling this source, paused while the source is. When and how often it runs is left as
+    an admin set it on the periodic task (another interval, a crontab, ...)."""
+    task = source.schedule
+    if task is None:
+        return source_schedule_set(source=source, interval_hours=settings.DEFAULT_PULL_INTERVAL_HOURS)
+    task.task, task.args, task.enabled = PULL_TASK_NAME, json.dumps([source.pk]), source.active
+    task.save()
     return task
 
 

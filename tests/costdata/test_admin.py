@@ -68,3 +68,82 @@ def test_failed_runs_and_their_errors_are_listed(admin_user_client):
 )
 def test_every_cost_data_admin_page_opens(admin_user_client, path):
     assert admin_user_client.get(path).status_code == 200
+
+
+def _change_source(client, source: CostSource, **changes: str):
+    data = {
+        "name": source.name,
+        "kind": source.kind,
+        "role_arn": source.role_arn,
+        "external_id": source.external_id,
+        "tag_keys": "[]",
+        "runs-TOTAL_FORMS": "0",
+        "runs-INITIAL_FORMS": "0",
+        **({"active": "on"} if source.active else {}),
+        **changes,
+    }
+    if changes.get("active") == "":
+        data.pop("active")
+    return client.post(f"/admin/costdata/costsource/{source.pk}/change/", data)
+
+
+def test_an_interval_edited_on_the_periodic_task_is_kept_when_the_source_is_saved(admin_user_client):
+    from django_celery_beat.models import IntervalSchedule
+
+    source = services.source_create(name="Payer 4", kind=CostSource.Kind.AWS_COST_EXPLORER)
+    task = source.schedule
+    task.interval = IntervalSchedule.objects.create(every=2, period=IntervalSchedule.HOURS)
+    task.save()
+
+    response = _change_source(admin_user_client, source, role_arn="arn:aws:iam::123456789012:role/read-costs")
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    task.refresh_from_db()
+    assert task.interval.every == 2 and task.enabled
+
+
+def test_a_crontab_set_on_the_periodic_task_survives_saving_the_source(admin_user_client):
+    from django_celery_beat.models import CrontabSchedule
+
+    source = services.source_create(name="Payer 5", kind=CostSource.Kind.AWS_COST_EXPLORER)
+    task = source.schedule
+    task.interval = None
+    task.crontab = CrontabSchedule.objects.create(minute="15", hour="*/6")
+    task.save()
+
+    response = _change_source(admin_user_client, source, active="")
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    task.refresh_from_db()
+    assert task.crontab.hour == "*/6" and task.interval is None
+    assert not task.enabled, "pausing the source pauses its schedule"
+
+
+def test_the_schedule_is_linked_and_cannot_be_pointed_at_another_sources_task(admin_user_client):
+    source = services.source_create(name="Payer 6", kind=CostSource.Kind.AWS_COST_EXPLORER)
+    other = services.source_create(name="Payer 7", kind=CostSource.Kind.AWS_COST_EXPLORER)
+
+    page = admin_user_client.get(f"/admin/costdata/costsource/{source.pk}/change/").content.decode()
+    assert f"/admin/django_celery_beat/periodictask/{source.schedule.pk}/change/" in page
+    assert "every 4 hours" in page
+
+    _change_source(admin_user_client, source, schedule=str(other.schedule.pk))
+    source.refresh_from_db()
+    other.schedule.refresh_from_db()
+    assert source.schedule_id != other.schedule_id
+    assert other.schedule.args == f"[{other.pk}]"
+
+
+def test_setting_an_interval_in_code_replaces_a_crontab(db):
+    from django_celery_beat.models import CrontabSchedule
+
+    source = services.source_create(name="Payer 8", kind=CostSource.Kind.AWS_COST_EXPLORER)
+    task = source.schedule
+    task.interval = None
+    task.crontab = CrontabSchedule.objects.create(minute="0", hour="3")
+    task.save()
+
+    services.source_schedule_set(source=source, interval_hours=6)
+
+    task.refresh_from_db()
+    assert task.interval.every == 6 and task.crontab is None
