@@ -21,8 +21,17 @@ from typing import Any, NoReturn
 
 METRICS = ("UnblendedCost", "AmortizedCost")
 
-# Plain decimal text, exactly as Cost Explorer writes an Amount: sign, digits, optional fraction.
-_plain_amount = re.compile(r"-?[0-9]+(?:\.[0-9]+)?").fullmatch
+# What the fact tables store exactly (costdata.models.MONEY: 30 digits, 12 of them decimal places).
+# Cost Explorer sends at most ten decimal places; an amount finer or larger than this is refused, never
+# rounded, so stored sums always equal the source's.
+AMOUNT_DECIMAL_PLACES = 12
+AMOUNT_INTEGER_DIGITS = 18
+
+# Plain decimal text, exactly as Cost Explorer writes an Amount (sign, digits, optional fraction), within
+# what the fact tables store.
+_plain_amount = re.compile(
+    rf"-?[0-9]{{1,{AMOUNT_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{AMOUNT_DECIMAL_PLACES}}})?"
+).fullmatch
 # Characters that make a CSV field need quoting (COPY ... FORMAT csv).
 _needs_quotes = re.compile(r'[,"\r\n]').search
 
@@ -86,10 +95,12 @@ class NormalisedResult:
 
 
 def amount_text(value: Any) -> str | None:
-    """`value` as exact plain decimal text, or None if it is not a finite number written as text.
+    """`value` as exact plain decimal text, or None if it is not a finite number written as text that
+    the fact tables can store exactly.
 
-    "12.3400000000" -> "12.3400000000" (as it is); "1.5E-7" -> "0.00000015"; "NaN", "x", 0.1 -> None.
-    A JSON number is refused: Cost Explorer documents Amount as a string, and a float is never exact.
+    "12.3400000000" -> "12.3400000000" (as it is); "1.5E-7" -> "0.00000015"; "NaN", "x", 0.1, an amount
+    with a thirteenth significant decimal place -> None. A JSON number is refused: Cost Explorer
+    documents Amount as a string, and a float is never exact.
     """
     if type(value) is not str:
         return None
@@ -99,7 +110,27 @@ def amount_text(value: Any) -> str | None:
         number = Decimal(value)
     except (InvalidOperation, ValueError):
         return None
-    return format(number, "f") if number.is_finite() else None
+    if not number.is_finite():
+        return None
+    if not number:
+        return "0"
+    # Trailing zeros past the twelfth place change nothing and are dropped; a digit there would be lost.
+    text = format(number.normalize(), "f")
+    return text if _plain_amount(text) else None
+
+
+def amount_problem(value: Any) -> str:
+    """Why amount_text refused `value`, in words for the run's error."""
+    try:
+        number = Decimal(value) if type(value) is str else None
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite():
+        return f"{value!r} is not a number"
+    return (
+        f"{value!r} cannot be stored exactly (at most {AMOUNT_INTEGER_DIGITS} digits before the point and "
+        f"{AMOUNT_DECIMAL_PLACES} after it); it was refused rather than rounded"
+    )
 
 
 def csv_field(value: str) -> str:
@@ -119,7 +150,7 @@ def _amount(metrics: Mapping[str, Any], name: str, where: str) -> str:
         raise MalformedResponse(f"{where}: metric {name} is not an object") from exc
     exact = amount_text(text)
     if exact is None:
-        raise MalformedResponse(f"{where}: {name} amount {text!r} is not a number")
+        raise MalformedResponse(f"{where}: {name} amount {amount_problem(text)}")
     return exact
 
 

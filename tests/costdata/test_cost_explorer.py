@@ -87,6 +87,53 @@ def test_an_amount_that_is_not_a_finite_decimal_is_refused(amount):
         normalise_pages([page([day_result(D1, [group(["1", "S"], amount)])])])
 
 
+@pytest.mark.parametrize(
+    "amount",
+    ["0.0000000000001", "1.1234567890123", "-5E-13", "1234567890123456789", "1E+19"],
+)
+def test_an_amount_the_fact_tables_cannot_hold_exactly_is_refused_not_rounded(amount):
+    """Twelve decimal places and eighteen digits before the point are stored; anything finer or larger
+    would be rounded or overflow, and the stored sums would no longer equal the source's."""
+    with pytest.raises(
+        MalformedResponse, match=r"UnblendedCost amount .* cannot be stored exactly"
+    ) as refused:
+        normalise_pages([page([day_result(D1, [group(["1", "S"], amount)])])])
+    assert "refused rather than rounded" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("amount", "stored"),
+    [
+        ("0.000000000001", "0.000000000001"),
+        ("123456789012345678.123456789012", "123456789012345678.123456789012"),
+        ("1.50000000000000000", "1.5"),
+        ("-0.0000000000000", "0"),
+        ("2.5E+3", "2500"),
+        ("1E-12", "0.000000000001"),
+    ],
+)
+def test_amounts_within_twelve_places_are_kept_exactly_whatever_their_spelling(amount, stored):
+    normaliser = PageNormaliser()
+    (line,) = normaliser.feed_csv(
+        page([day_result(D1, [group(["1", "S"], amount)])]),
+        line_start="7,",
+        after_day=",AWS,",
+        after_first="",
+    )
+    assert line.split(",")[5:7] == [stored, stored]
+
+
+def test_the_amount_limits_are_the_fact_tables_own():
+    from costdata.cost_explorer import AMOUNT_DECIMAL_PLACES, AMOUNT_INTEGER_DIGITS
+    from costdata.models import DailyCost, DailyTagCost
+
+    for model in (DailyCost, DailyTagCost):
+        for name in ("unblended", "amortized"):
+            field = model._meta.get_field(name)
+            assert field.decimal_places == AMOUNT_DECIMAL_PLACES
+            assert field.max_digits - field.decimal_places == AMOUNT_INTEGER_DIGITS
+
+
 @pytest.mark.parametrize("amount", [0.1, 1, None])
 def test_an_amount_sent_as_a_json_number_is_refused_not_rounded_through_a_float(amount):
     bad = group(["1", "S"], "1")
