@@ -356,6 +356,12 @@ def _merge_spools(model: type, spools: list[RowSpool], *, source: CostSource, st
                     _copy_statement(model, columns).replace(table, stage, 1), spool.file, 256 * 1024
                 )
         cursor.execute(f"ANALYZE {stage}")
+        # The fact table's statistics may not know the window's rows yet (a window loaded moments ago,
+        # before autovacuum analysed it: Postgres then guesses a handful). A nested loop over that guess
+        # reads the staged rows once per fact row, which took minutes for a million rows instead of
+        # seconds; hash joins are right for any window size, so nested loops are off for these three
+        # statements (SET LOCAL: until the transaction ends, and reset below).
+        cursor.execute("SET LOCAL enable_nestloop = off")
         same_key = " AND ".join(f"s.{k} = f.{k}" for k in keys)
         in_window = "f.source_id = %s AND f.day >= %s AND f.day < %s"
         window = [source.pk, start, end]
@@ -374,6 +380,7 @@ def _merge_spools(model: type, spools: list[RowSpool], *, source: CostSource, st
             f"FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {table} f WHERE {in_window} AND {same_key})",
             window,
         )
+        cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
         cursor.execute(f"DROP TABLE {stage}")
     return count
 

@@ -107,3 +107,34 @@ def test_re_pulling_an_unchanged_window_changes_nothing():
         assert daily(source) == before
     else:
         assert {k: v[1:] for k, v in daily(source).items()} == {k: v[1:] for k, v in before.items()}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the merge and its plans are Postgres's")
+@pytest.mark.django_db(transaction=True)
+def test_the_merge_never_plans_a_nested_loop_even_before_the_facts_are_analysed():
+    """Re-pulling a window loaded moments ago: the fact table's statistics do not know its rows yet,
+    and a nested loop over Postgres's guess of a handful would read the staged rows once per fact row
+    (minutes for a million rows). Each merge statement's plan is read as Postgres makes it."""
+    source = CostSource.objects.create(name="ce", kind=CostSource.Kind.AWS_COST_EXPLORER)
+    rows = [row(d, (str(a), f"S{s}"), "1.5") for d in (1, 2, 3) for a in range(20) for s in range(20)]
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE costdata_dailycost")  # forget any statistics earlier tests left
+    load(source, rows, {})
+    plans: list[str] = []
+
+    def explain_merges(execute, sql, params, many, context):
+        if "merge_costdata_dailycost" in sql and sql.lstrip().startswith(("DELETE", "UPDATE", "INSERT")):
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN " + sql, params)
+                plans.append("\n".join(line for (line,) in cursor.fetchall()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain_merges):
+        load(source, [*rows[1:], row(3, ("1", "S1"), "2")], {})
+
+    assert len(plans) == 3, plans
+    for plan in plans:
+        assert "Nested Loop" not in plan, plan
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_nestloop")
+        assert cursor.fetchone()[0] == "on", "the setting does not outlive the merge"
