@@ -155,17 +155,16 @@ class Install:
 @pytest.fixture
 def install(tmp_path: Path, endpoint: FakeCostExplorer) -> Install:
     """An installation of the product on its own SQLite file, pointed at the endpoint, logging at DEBUG
-    (Django's SQL log included) so any secret a log line might carry would show in the output."""
+    so any secret a log line might carry would show in the output."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "DATABASE_URL", "CELERY_", "REDIS_URL", "LOG_LEVEL", "DEBUG"))
+        if not key.startswith(("AWS_", "DATABASE_URL", "CELERY_", "REDIS_URL", "LOG_LEVEL"))
     }
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         VAR_DIR=str(tmp_path / "var"),
         LOG_LEVEL="DEBUG",
-        DEBUG="true",
         AWS_ENDPOINT_URL_COST_EXPLORER=endpoint.url,
         AWS_ENDPOINT_URL_STS=endpoint.url,
         AWS_ACCESS_KEY_ID="AKIDTESTING",
