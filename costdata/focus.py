@@ -15,7 +15,8 @@ JSON null value counts as untagged. A Tags value that is not a JSON object of te
 problem reported with its row and column, as any other.
 
 A file with any problem is refused whole: `read_focus` collects the first 50 problems, each with its
-row (the file's line number, the header being line 1) and column, and imports nothing.
+row (the file's line number where the record starts, the header being line 1: a quoted field holding
+a line break moves the lines of the records after it) and column, and imports nothing.
 """
 
 from __future__ import annotations
@@ -188,21 +189,61 @@ def _parquet_text(value: Any) -> str:
     return str(value)
 
 
+class FocusRecord(dict):
+    """One CSV record, column -> text, knowing the file line it starts on (the header being line 1)."""
+
+    __slots__ = ("line",)
+
+    def __init__(self, line: int, values: Iterable[tuple[Any, Any]]) -> None:
+        super().__init__(values)
+        self.line = line
+
+
+def _csv_records(handle: IO[str]) -> tuple[list[str], Iterator[FocusRecord]]:
+    """Records as csv.DictReader gives them (blank lines skipped, short rows padded with None, extra
+    fields under the key None), each with the line it starts on. csv's line_num counts physical lines,
+    so a quoted field holding a line break moves the lines of the records after it, and a problem
+    names the line an editor shows, not the record's position."""
+    reader = csv.reader(handle)
+    columns = next((row for row in reader if row), [])
+
+    def records() -> Iterator[FocusRecord]:
+        ended = reader.line_num  # the last line of the previous record (or of the header)
+        try:
+            for values in reader:
+                if values:
+                    record = FocusRecord(ended + 1, zip(columns, values, strict=False))  # padded below
+                    for column in columns[len(values) :]:
+                        record[column] = None
+                    if len(values) > len(columns):
+                        record[None] = values[len(columns) :]
+                    yield record
+                ended = reader.line_num
+        except csv.Error as exc:
+            exc.line = reader.line_num  # type: ignore[attr-defined]  # the line csv stopped on
+            raise
+        except (UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
+            exc.line = ended + 1  # type: ignore[attr-defined]  # the first line not read whole
+            raise
+
+    return columns, records()
+
+
 def iter_records(path: Path) -> tuple[list[str], Iterator[Mapping[str, Any]]]:
-    """(columns, records) from a CSV, CSV.gz or (with pyarrow installed) Parquet file."""
+    """(columns, records) from a CSV, CSV.gz or (with pyarrow installed) Parquet file. A CSV record is
+    a FocusRecord, carrying the line it starts on."""
     if _is_parquet(path):
         return _parquet_records(path)
     handle = open_text(path)
     try:
-        reader = csv.DictReader(handle)
-        columns = list(reader.fieldnames or [])
+        columns, records = _csv_records(handle)
     except (UnicodeDecodeError, csv.Error, OSError, EOFError, zlib.error) as exc:  # a damaged gzip too
         handle.close()
         raise FocusFileRefused([f"line 1: not a readable CSV file ({exc})"]) from None
 
     def csv_rows() -> Iterator[Mapping[str, Any]]:
         with handle:
-            yield from reader
+            yield from records
 
     return columns, csv_rows()
 
@@ -248,9 +289,11 @@ def read_focus(columns: list[str], records: Iterable[Mapping[str, Any]]) -> Focu
         problems.append(f"row {line}, column {column}: {message}")
 
     try:
-        for line, record in enumerate(records, start=2):
+        for position, record in enumerate(records, start=2):
             if len(problems) > MAX_PROBLEMS:
                 break
+            # The line the record starts on where the reader knows it (a CSV), else its position.
+            line = getattr(record, "line", position)
             result.rows_read += 1
             parsed: dict[str, Any] = {}
             for column in ("ChargePeriodStart", "BillingPeriodStart", "BillingPeriodEnd"):
@@ -329,7 +372,8 @@ def read_focus(columns: list[str], records: Iterable[Mapping[str, Any]]) -> Focu
             if not _null(name):
                 result.account_names[(provider.strip(), account)] = name.strip()
     except (csv.Error, UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:  # a damaged gzip too
-        problems.append(f"row {result.rows_read + 1}: the file is not readable CSV from here ({exc})")
+        line = getattr(exc, "line", result.rows_read + 2)
+        problems.append(f"row {line}: the file is not readable CSV from here ({exc})")
     if problems:
         raise FocusFileRefused(problems[:MAX_PROBLEMS], more=len(problems) > MAX_PROBLEMS)
     if not result.totals:

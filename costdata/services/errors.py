@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -21,12 +23,22 @@ PERMANENT_ERRORS = {
     "UnrecognizedClientException": "The AWS credentials were not recognised.",
     "InvalidClientTokenId": "The AWS credentials were not recognised.",
     "ExpiredTokenException": "The AWS credentials have expired.",
+    "ExpiredToken": "The AWS credentials have expired.",  # STS's spelling
     "ValidationException": "Cost Explorer refused the request",
 }
-THROTTLING_ERRORS = {"LimitExceededException", "ThrottlingException", "TooManyRequestsException"}
+THROTTLING_ERRORS = {
+    "LimitExceededException",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "Throttling",
+}
 RESTART_ERRORS = {"RequestChangedException", "InvalidNextTokenException"}
 # The endpoint was slow or away: worth another try later, unlike a refusal.
 TRANSIENT_ERRORS = (ReadTimeoutError, ConnectTimeoutError, EndpointConnectionError, ConnectionClosedError)
+# STS's refusal reads "User: <caller ARN> is not authorized to perform: sts:AssumeRole on resource:
+# <role ARN>"; neither ARN is a secret, and the message never holds a key or the external id.
+_REFUSED_CALLER = re.compile(r"User: (arn:aws[a-z-]*:[\w:/+=,.@-]+) is not authorized")
+_REFUSED_ROLE = re.compile(r"on resource: (arn:aws[a-z-]*:iam::\d{12}:role/[\w/+=,.@-]+)")
 
 
 class SourceBusy(Exception):
@@ -50,10 +62,37 @@ def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def describe_error(exc: BaseException) -> str:
+def describe_assume_role_error(exc: ClientError, *, role_arn: str = "") -> str:
+    """STS would not hand out the role's credentials: say which role, and what to check."""
+    code = error_code(exc)
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    named = _REFUSED_ROLE.search(message)
+    arn = role_arn or (named.group(1) if named else "")
+    role = f"the role {arn}" if arn else "the source's role"
+    caller = _REFUSED_CALLER.search(message)
+    who = f"the credentials of {caller.group(1)}" if caller else "these credentials"
+    if code == "AccessDenied":
+        return (
+            f"STS refused to let {who} assume {role} (AccessDenied): either the source's external id "
+            "is not the one the role's trust policy requires, or the trust policy does not trust these "
+            "credentials. Check the external id on the source and the role's trust policy."
+        )
+    if code in THROTTLING_ERRORS:
+        return f"STS kept throttling the request to assume {role} ({code}); the pull will be retried."
+    known = PERMANENT_ERRORS.get(code)
+    if known:
+        return f"Assuming {role} failed: {known}"
+    return f"STS could not assume {role} ({code}): {message}"
+
+
+def describe_error(exc: BaseException, *, role_arn: str = "") -> str:
+    """The run's error message, in words; `role_arn` names the role the source assumes, if any
+    (without it, a refusal to assume a role names the role from STS's own message)."""
     if isinstance(exc, ClientError):
         code = error_code(exc)
         message = exc.response.get("Error", {}).get("Message", "")
+        if exc.operation_name == "AssumeRole":
+            return describe_assume_role_error(exc, role_arn=role_arn)
         known = PERMANENT_ERRORS.get(code)
         if code in THROTTLING_ERRORS:
             return f"Cost Explorer kept throttling the requests ({code}); the pull will be retried."

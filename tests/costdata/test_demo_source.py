@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from costdata.demo_source import DEMO_ACCOUNTS, GROUPS_PER_PAGE, DemoCostExplorer
+from costdata.demo_source import DEMO_ACCOUNTS, GROUPS_PER_PAGE, MONTHLY_GROWTH, DemoCostExplorer
 from tests.costdata.conftest import SERVICE, ce_client, request, tag
 
 TODAY = date(2026, 11, 20)
@@ -92,3 +92,118 @@ def test_a_future_end_or_a_foreign_token_is_refused_as_cost_explorer_does():
         demo.get_cost_and_usage(**request(date(2026, 10, 2), TODAY, token=token))
     with pytest.raises(ClientError, match="InvalidNextTokenException"):
         demo.get_cost_and_usage(**request(date(2026, 10, 1), TODAY, token="garbage!"))
+
+
+# --- the shape of the figures: growth, weekly seasonality, spikes ------------------------------------
+COMPUTE = "Amazon Elastic Compute Cloud - Compute"
+ACCOUNT_NAMES = {account.account_id: account.name for account in DEMO_ACCOUNTS}
+BASE = {
+    (account.name, service): base for account in DEMO_ACCOUNTS for service, base in account.services.items()
+}
+
+
+def daily_amounts(demo: DemoCostExplorer, start: date, end: date) -> dict[tuple[str, str, date], Decimal]:
+    """(account name, service, day) -> unblended amount, read from the pages the pull would read."""
+    amounts = {}
+    for _, answer in all_pages(demo, request(start, end)):
+        for result in answer["ResultsByTime"]:
+            day = date.fromisoformat(result["TimePeriod"]["Start"])
+            for g in result["Groups"]:
+                account_id, service = g["Keys"]
+                amounts[(ACCOUNT_NAMES[account_id], service, day)] = Decimal(
+                    g["Metrics"]["UnblendedCost"]["Amount"]
+                )
+    return amounts
+
+
+def level(amount: Decimal, account: str, service: str, day: date) -> Decimal:
+    """The amount as a multiple of the service's base cost grown to the day's month (1.8% a month
+    since January 2024): noise keeps an ordinary weekday within [0.92, 1.08)."""
+    months = (day.year - 2024) * 12 + day.month - 1
+    return amount / (BASE[(account, service)] * (1 + MONTHLY_GROWTH) ** months)
+
+
+def spiked(amounts: dict[tuple[str, str, date], Decimal]) -> set[tuple[str, str, date]]:
+    """Where an amount stands far above anything noise reaches (a spike multiplies by 2.6: even on a
+    weekend with the lowest noise it is 1.87 times the base; no ordinary day passes 1.08)."""
+    return {key for key, amount in amounts.items() if level(amount, *key) > Decimal("1.5")}
+
+
+def test_compute_costs_less_on_the_weekend_than_on_any_weekday_of_the_same_week():
+    # Monday 2026-10-19 to Sunday 2026-10-25: a week with no spike (October has them on 4-6, 16-18).
+    monday = date(2026, 10, 19)
+    amounts = daily_amounts(DemoCostExplorer(today=TODAY), monday, monday + timedelta(days=7))
+    computing = [a.name for a in DEMO_ACCOUNTS if COMPUTE in a.services]
+    assert monday.weekday() == 0 and len(computing) == 4 and not spiked(amounts)
+    for account in computing:
+        weekdays = [amounts[(account, COMPUTE, monday + timedelta(days=n))] for n in range(5)]
+        weekend = [amounts[(account, COMPUTE, monday + timedelta(days=n))] for n in (5, 6)]
+        # Weekend compute is 0.78 of a weekday's: at most 0.78 x 1.08 = 0.84 of the base against a
+        # weekday's at least 0.92, whatever the noise.
+        assert max(weekend) < min(weekdays), account
+    # A service that does not follow the working week keeps its weekday level at the weekend.
+    databases = [
+        amounts[("payments-prod", "Amazon Relational Database Service", monday + timedelta(days=n))]
+        for n in range(7)
+    ]
+    assert all(
+        Decimal("0.92")
+        <= level(a, "payments-prod", "Amazon Relational Database Service", monday)
+        < Decimal("1.08")
+        for a in databases
+    )
+
+
+def test_costs_grow_month_over_month():
+    demo = DemoCostExplorer(today=TODAY)
+
+    def mean_daily_total(first: date, end: date) -> Decimal:
+        amounts = daily_amounts(demo, first, end)
+        return sum(amounts.values()) / (end - first).days
+
+    april = mean_daily_total(date(2026, 4, 1), date(2026, 5, 1))
+    october = mean_daily_total(date(2026, 10, 1), date(2026, 11, 1))
+    assert october > april
+    # Six months of 1.8% growth is 11.3%; spikes and the mix of weekends move a month by a few percent.
+    growth = october / april
+    assert (1 + MONTHLY_GROWTH) ** 6 - Decimal("0.05") < growth < (1 + MONTHLY_GROWTH) ** 6 + Decimal("0.05")
+
+
+def test_each_month_has_two_three_day_spikes_on_an_accounts_largest_service():
+    demo = DemoCostExplorer(today=TODAY)
+    october = spiked(daily_amounts(demo, date(2026, 10, 1), date(2026, 11, 1)))
+    assert october == {
+        *(("payments-prod", COMPUTE, date(2026, 10, d)) for d in (4, 5, 6)),
+        *(("data-platform", "Amazon Redshift", date(2026, 10, d)) for d in (16, 17, 18)),
+    }
+    # November's second spike (payments-staging, from the 21st) is still to come on the 20th; its
+    # last three days are estimated (7% low) and still stand out.
+    november = spiked(daily_amounts(demo, date(2026, 11, 1), TODAY))
+    assert november == {("shared-services", COMPUTE, date(2026, 11, d)) for d in (11, 12, 13)}
+    later = spiked(
+        daily_amounts(DemoCostExplorer(today=date(2026, 12, 1)), date(2026, 11, 1), date(2026, 12, 1))
+    )
+    assert later == november | {("payments-staging", COMPUTE, date(2026, 11, d)) for d in (21, 22, 23)}
+    # Every month of a year: six spiked (account, day) pairs, in runs of three days starting between
+    # the 3rd and the 24th, each on its account's largest service.
+    year = daily_amounts(DemoCostExplorer(today=date(2026, 1, 1)), date(2025, 1, 1), date(2026, 1, 1))
+    largest = {a.name: max(a.services, key=a.services.__getitem__) for a in DEMO_ACCOUNTS}
+    for month in range(1, 13):
+        spikes = {key for key in spiked(year) if key[2].month == month}
+        assert len(spikes) == 6, month
+        assert all(service == largest[account] for account, service, _ in spikes)
+        for account in {account for account, _, _ in spikes}:
+            days = sorted(day.day for name, _, day in spikes if name == account)
+            runs = [days[i : i + 3] for i in range(0, len(days), 3)]
+            assert all(run == list(range(run[0], run[0] + 3)) and 3 <= run[0] <= 24 for run in runs), (
+                month,
+                account,
+                days,
+            )
+
+
+def test_another_seed_puts_the_spikes_on_other_days():
+    october = (date(2026, 10, 1), date(2026, 11, 1))
+    assert spiked(daily_amounts(DemoCostExplorer(today=TODAY), *october)) != spiked(
+        daily_amounts(DemoCostExplorer(seed=1, today=TODAY), *october)
+    )

@@ -14,7 +14,8 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,6 +47,8 @@ class FakeCostExplorer(ThreadingHTTPServer):
         self.calls: list[dict] = []
         self.fail_next: list[str] = []  # error codes to answer before serving, one per request
         self.expected_key = "AKIDTESTING"  # the access key id Cost Explorer calls must be signed with
+        # The external id the role's trust policy requires: AssumeRole without it is AccessDenied.
+        self.trusted_external_id = "partnership-ext-7"
 
     @property
     def url(self) -> str:
@@ -94,6 +97,18 @@ class Handler(BaseHTTPRequestHandler):
                 "body": form,
             }
         )
+        if form.get("ExternalId") != self.server.trusted_external_id:
+            # What STS answers when the trust policy's sts:ExternalId condition does not match.
+            error = f"""<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/partnership-reader is not authorized to perform: sts:AssumeRole on resource: {form["RoleArn"]}</Message></Error>
+  <RequestId>test-request</RequestId>
+</ErrorResponse>""".encode()
+            self.send_response(403)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(error)))
+            self.end_headers()
+            self.wfile.write(error)
+            return
         xml = f"""<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <AssumeRoleResult>
     <AssumedRoleUser><Arn>{form["RoleArn"]}/{form["RoleSessionName"]}</Arn><AssumedRoleId>AROATEST:{form["RoleSessionName"]}</AssumedRoleId></AssumedRoleUser>
@@ -127,17 +142,29 @@ def endpoint() -> Iterator[FakeCostExplorer]:
     server.server_close()
 
 
+@dataclass
+class Install:
+    """An installation: its manage.py, its database, its VAR_DIR, and every command's output so far."""
+
+    manage: Callable[..., subprocess.CompletedProcess]
+    database: Path
+    var_dir: Path
+    outputs: list[subprocess.CompletedProcess] = field(default_factory=list)
+
+
 @pytest.fixture
-def install(tmp_path: Path, endpoint: FakeCostExplorer):
-    """An installation of the product on its own SQLite file, pointed at the endpoint."""
+def install(tmp_path: Path, endpoint: FakeCostExplorer) -> Install:
+    """An installation of the product on its own SQLite file, pointed at the endpoint, logging at DEBUG
+    so any secret a log line might carry would show in the output."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "DATABASE_URL", "CELERY_", "REDIS_URL"))
+        if not key.startswith(("AWS_", "DATABASE_URL", "CELERY_", "REDIS_URL", "LOG_LEVEL"))
     }
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         VAR_DIR=str(tmp_path / "var"),
+        LOG_LEVEL="DEBUG",
         AWS_ENDPOINT_URL_COST_EXPLORER=endpoint.url,
         AWS_ENDPOINT_URL_STS=endpoint.url,
         AWS_ACCESS_KEY_ID="AKIDTESTING",
@@ -146,22 +173,25 @@ def install(tmp_path: Path, endpoint: FakeCostExplorer):
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
         AWS_EC2_METADATA_DISABLED="true",
     )
+    outputs: list[subprocess.CompletedProcess] = []
 
-    def manage(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
+    def manage(*args: str, unset: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+        done = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
-            env=env,
+            env={key: value for key, value in env.items() if key not in unset},
             capture_output=True,
             text=True,
             timeout=300,
         )
+        outputs.append(done)
+        return done
 
     migrated = manage("migrate", "--noinput", "-v", "0")
     assert migrated.returncode == 0, migrated.stderr
     added = manage("add_source", "--name", "Payer", "--kind", "aws_cost_explorer", "--tag-keys", "team")
     assert added.returncode == 0, added.stderr
-    return manage, tmp_path / "db.sqlite3"
+    return Install(manage, tmp_path / "db.sqlite3", tmp_path / "var", outputs)
 
 
 def demo_total(server: FakeCostExplorer, start: date, end: date) -> Decimal:
@@ -186,7 +216,7 @@ def demo_total(server: FakeCostExplorer, start: date, end: date) -> Decimal:
 
 
 def test_pull_costs_reads_the_endpoint_from_the_environment(install, endpoint):
-    manage, database = install
+    manage, database = install.manage, install.database
     end = date.today()
     start = end - timedelta(days=20)
     # The first request is throttled: botocore's adaptive retry answers it, the pull never sees it.
@@ -218,7 +248,7 @@ def test_pull_costs_reads_the_endpoint_from_the_environment(install, endpoint):
 
 
 def test_bad_credentials_fail_the_pull_with_a_clear_message(install, endpoint):
-    manage, database = install
+    manage, database = install.manage, install.database
     endpoint.fail_next = ["UnrecognizedClientException"]
     end = date.today()
 
@@ -240,7 +270,7 @@ def test_bad_credentials_fail_the_pull_with_a_clear_message(install, endpoint):
 
 
 def test_a_source_with_a_role_reads_through_sts_assume_role(install, endpoint):
-    manage, database = install
+    manage, database = install.manage, install.database
     added = manage(
         "add_source",
         "--name",
@@ -282,3 +312,119 @@ def test_a_source_with_a_role_reads_through_sts_assume_role(install, endpoint):
     assert "temporary-secret" not in stored + runs and "testing-secret" not in stored + runs, (
         "no secret is stored"
     )
+
+
+ROLE_ARN = "arn:aws:iam::123456789012:role/CostExplorerReader"
+# Every secret the installation ever handles: the environment's secret key, and the temporary
+# credentials STS hands out for the role (the session token is as good as a key while it lasts).
+SECRETS = ("testing-secret", "temporary-secret", "session-token-1")
+
+
+def add_role_source(manage, name: str, external_id: str) -> None:
+    added = manage(
+        "add_source",
+        "--name",
+        name,
+        "--kind",
+        "aws_cost_explorer",
+        "--role-arn",
+        ROLE_ARN,
+        "--external-id",
+        external_id,
+    )
+    assert added.returncode == 0, added.stderr
+
+
+def pull(manage, name: str, days: int = 3, **options) -> subprocess.CompletedProcess:
+    end = date.today()
+    return manage(
+        "pull_costs",
+        "--source",
+        name,
+        "--start",
+        (end - timedelta(days=days)).isoformat(),
+        "--end",
+        end.isoformat(),
+        **options,
+    )
+
+
+def test_sts_refusing_the_role_fails_the_pull_naming_the_role_and_what_to_check(install, endpoint):
+    manage, database = install.manage, install.database
+    add_role_source(manage, "Payer via role", "not-the-agreed-id")
+
+    pulled = pull(manage, "Payer via role")
+
+    assert pulled.returncode == 1
+    assert [call["target"] for call in endpoint.calls] == ["STS.AssumeRole"], (
+        "no Cost Explorer call without the role"
+    )
+    with sqlite3.connect(database) as db:
+        status, error = db.execute("select status, error from costdata_ingestionrun").fetchone()
+    assert status == "failed"
+    assert error.startswith(
+        "STS refused to let the credentials of arn:aws:iam::123456789012:user/partnership-reader assume "
+        f"the role {ROLE_ARN} (AccessDenied): either the source's external id is not the one the role's "
+        "trust policy requires, or the trust policy does not trust these credentials."
+    )
+    assert " ".join(error.split()) in " ".join(pulled.stderr.split()), "the command says the same"
+    assert not any(secret in error + pulled.stderr for secret in SECRETS)
+    assert "not-the-agreed-id" not in error
+
+
+def test_a_pull_without_any_credentials_fails_saying_none_were_found(install, endpoint):
+    manage, database = install.manage, install.database
+
+    pulled = pull(manage, "Payer", unset=("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"))
+
+    assert pulled.returncode == 1
+    assert endpoint.calls == [], "nothing is sent unsigned"
+    message = "No AWS credentials found: set them through the environment, a profile or an instance role."
+    assert message in pulled.stderr
+    with sqlite3.connect(database) as db:
+        status, error = db.execute("select status, error from costdata_ingestionrun").fetchone()
+    assert (status, error) == ("failed", message)
+
+
+def test_no_secret_reaches_any_output_log_line_table_or_file(install, endpoint):
+    manage = install.manage
+    add_role_source(manage, "Payer via role", "partnership-ext-7")
+    add_role_source(manage, "Payer, wrong id", "not-the-agreed-id")
+    # Every path that touches credentials: the environment's keys, a role's temporary ones, STS
+    # refusing, Cost Explorer refusing, and no credentials at all; each logged at DEBUG.
+    assert pull(manage, "Payer", days=5).returncode == 0
+    endpoint.expected_key = "ASIATEMPORARY"
+    assert pull(manage, "Payer via role", days=5).returncode == 0
+    assert pull(manage, "Payer, wrong id").returncode == 1
+    endpoint.fail_next = ["UnrecognizedClientException"]
+    assert pull(manage, "Payer via role").returncode == 1
+    assert pull(manage, "Payer", unset=("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")).returncode == 1
+    assert len(install.outputs) == 2 + 2 + 5
+    sts = [call for call in endpoint.calls if call["target"] == "STS.AssumeRole"]
+    assert len(sts) == 3, "the role's temporary credentials were handed out and used"
+
+    # The output and log lines of every command (the log goes to stderr), at DEBUG.
+    logged = "\n".join(done.stdout + done.stderr for done in install.outputs)
+    assert " DEBUG " in logged and " WARNING costdata.services.pull " in logged, (
+        "the commands logged at DEBUG, the failed pulls' warnings included"
+    )
+    # Every table of the database, the audit log and django-celery-beat's schedules included.
+    with sqlite3.connect(install.database) as db:
+        tables = [name for (name,) in db.execute("select name from sqlite_master where type = 'table'")]
+        rows = {table: db.execute(f'select * from "{table}"').fetchall() for table in tables}
+    assert {"partnership_auditlogentry", "django_celery_beat_periodictask", "costdata_ingestionrun"} <= set(
+        rows
+    )
+    assert rows["partnership_auditlogentry"] and rows["django_celery_beat_periodictask"]
+    stored = "\n".join(
+        " ".join(value.decode(errors="replace") if isinstance(value, bytes) else str(value) for value in row)
+        for table_rows in rows.values()
+        for row in table_rows
+    )
+    assert ROLE_ARN in stored and "STS refused" in stored, "what is no secret is stored"
+    # Every file the installation wrote (its cache, any log).
+    written = b"\n".join(path.read_bytes() for path in install.var_dir.rglob("*") if path.is_file())
+    for secret in SECRETS:
+        assert secret not in logged, f"{secret!r} in a command's output or log"
+        assert secret not in stored, f"{secret!r} in the database"
+        assert secret.encode() not in written, f"{secret!r} in a file under VAR_DIR"

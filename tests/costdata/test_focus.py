@@ -165,6 +165,53 @@ def test_bad_values_are_listed_by_row_and_column_and_nothing_is_imported(focus_s
     assert not DailyCost.objects.filter(source=focus_source).exists()
 
 
+def test_problems_name_the_file_line_a_record_starts_on_when_a_quoted_field_spans_lines(
+    focus_source, tmp_path
+):
+    # Record 3's description holds two line breaks (the writer quotes it), record 4 is followed by a
+    # blank line: from there every record starts lower in the file than its record number says.
+    def spoil(record, row):
+        if record == 3:
+            row["ChargeDescription"] = "Compute usage\nsecond line\nthird line"
+            row["BilledCost"] = "three"
+        if record == 6:
+            row["BillingCurrency"] = "ZZZ"
+
+    path = rewrite(tmp_path, spoil)
+    lines = path.read_text().splitlines(keepends=True)
+    blank_after = 1 + 1 + 3 + 1  # header, record 2, record 3 (three lines), record 4
+    path.write_text("".join([*lines[:blank_after], "\n", *lines[blank_after:]]))
+    # Where the bad value sits, counted as an editor counts lines (1-based).
+    text_lines = path.read_text().splitlines()
+    zzz_line = next(n for n, text in enumerate(text_lines, start=1) if '"ZZZ"' in text or ",ZZZ," in text)
+
+    with pytest.raises(FocusFileRefused) as refused:
+        services.focus_import(source=focus_source, path=path)
+
+    assert zzz_line == 6 + 2 + 1, "two line breaks inside record 3 and one blank line"
+    assert refused.value.problems == [
+        "row 3, column BilledCost: 'three' is not an amount",
+        f"row {zzz_line}, column BillingCurrency: 'ZZZ' is not an ISO 4217 currency code",
+    ]
+    assert not DailyCost.objects.filter(source=focus_source).exists()
+
+
+def test_an_unreadable_record_is_named_by_the_line_csv_stopped_on(focus_source, tmp_path):
+    def spoil(record, row):
+        if record == 2:
+            row["ChargeDescription"] = "one\ntwo"  # record 2 takes lines 2 and 3
+        if record == 4:
+            row["ChargeDescription"] = "x" * (csv.field_size_limit() + 1)  # on line 5
+
+    with pytest.raises(FocusFileRefused) as refused:
+        services.focus_import(source=focus_source, path=rewrite(tmp_path, spoil))
+
+    assert refused.value.problems == [
+        "row 5: the file is not readable CSV from here "
+        f"(field larger than field limit ({csv.field_size_limit()}))"
+    ]
+
+
 def test_only_the_first_fifty_problems_are_listed(focus_source, tmp_path):
     def spoil(line, row):
         row["BillingCurrency"] = "usd"

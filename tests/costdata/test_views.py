@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from costdata import services
+from costdata import selectors, services
 from costdata.models import CostSource, DailyCost, IngestionRun
 
 SAMPLE = Path("/work/shared/data/focus-1.0/focus_sample.csv")
@@ -56,6 +58,33 @@ def test_the_source_page_shows_freshness_requests_forecast_and_commitments(reade
     assert 'id="month-forecast"' in page
     assert "Savings Plans</strong>: coverage " in page
     assert "Pull now" not in page, "only admins may trigger a pull"
+
+
+def test_freshness_says_how_many_minutes_ago_the_last_successful_pull_finished(reader, db):
+    source = services.source_create(name="Demo", kind=CostSource.Kind.DEMO)
+    today = timezone.localdate()
+    # Up to the day before yesterday: of the three days the demo still estimates, two are in.
+    run = services.source_pull(
+        source_id=source.pk, start=today - timedelta(days=10), end=today - timedelta(days=1)
+    )
+    IngestionRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now() - timedelta(minutes=14, seconds=20)
+    )
+    # A later failed run does not count as a refresh.
+    IngestionRun.objects.create(
+        source=source,
+        status=IngestionRun.Status.FAILED,
+        error="Cost Explorer timed out",
+        finished_at=timezone.now(),
+    )
+
+    # Collapse the template's line breaks and indents, keeping timesince's non-breaking spaces.
+    detail = re.sub(r"[ \t\r\n]+", " ", reader.get(f"/costs/sources/{source.pk}/").content.decode())
+    listing = reader.get("/costs/sources/").content.decode()
+
+    up_to = today - timedelta(days=2)
+    assert f"Data up to {up_to:%Y-%m-%d}, refreshed 14\xa0minutes ago, 2 days estimated." in detail
+    assert "14\xa0minutes ago" in listing
 
 
 def test_a_failed_run_shows_its_message_and_says_old_data_is_kept(reader, demo_pulled):
@@ -114,3 +143,39 @@ def test_a_refused_upload_lists_row_and_column_and_imports_nothing(admin_client_
     assert "row 4, column BillingCurrency: &#x27;XYZ&#x27; is not an ISO 4217 currency code" in page
     assert not DailyCost.objects.filter(source=focus).exists()
     assert "refused, nothing imported" in admin_client_.get(f"/costs/sources/{focus.pk}/").content.decode()
+
+
+def test_requests_this_month_count_only_runs_of_this_calendar_month(reader, db):
+    source = services.source_create(name="Payer", kind=CostSource.Kind.DEMO)
+    first = timezone.localdate().replace(day=1)
+    month_start = timezone.make_aware(datetime.combine(first, time(0, 0, 30)))
+    last_month = month_start - timedelta(minutes=2)  # 23:58:30 on the last day of last month
+    IngestionRun.objects.create(
+        source=source,
+        status=IngestionRun.Status.SUCCEEDED,
+        requests_made=40,
+        started_at=last_month,
+        finished_at=last_month + timedelta(seconds=50),
+    )
+    IngestionRun.objects.create(
+        source=source,
+        status=IngestionRun.Status.SUCCEEDED,
+        requests_made=7,
+        started_at=month_start,
+        finished_at=month_start + timedelta(seconds=50),
+    )
+    # A failed run's requests were billed all the same.
+    IngestionRun.objects.create(
+        source=source,
+        status=IngestionRun.Status.FAILED,
+        requests_made=2,
+        error="Cost Explorer refused the request",
+        started_at=month_start + timedelta(minutes=1),
+        finished_at=month_start + timedelta(minutes=2),
+    )
+
+    assert selectors.source_requests_this_month(source=source, today=first) == (9, Decimal("0.09"))
+    page = " ".join(reader.get(f"/costs/sources/{source.pk}/").content.decode().split())
+    assert '<p class="figure">9</p>' in page
+    assert f"costing {9 * settings.COST_EXPLORER_REQUEST_PRICE} USD" in page
+    assert "costing 0.09 USD" in page
