@@ -118,9 +118,10 @@ def describe_error(exc: BaseException, *, role_arn: str = "") -> str:
     return str(exc) or exc.__class__.__name__
 
 
-def classify_error(exc: BaseException) -> Exception:
+def classify_error(exc: BaseException, *, role_arn: str = "") -> Exception:
+    message = describe_error(exc, role_arn=role_arn)
     if isinstance(exc, ClientError) and error_code(exc) in THROTTLING_ERRORS:
-        return PullThrottled(describe_error(exc))
+        return PullThrottled(message)
     if isinstance(exc, TRANSIENT_ERRORS):
-        return PullTimedOut(describe_error(exc))
-    return PullFailed(describe_error(exc))
+        return PullTimedOut(message)
+    return PullFailed(message)

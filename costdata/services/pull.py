@@ -7,7 +7,13 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ParamValidationError,
+    PartialCredentialsError,
+)
 from django.conf import settings
 from django.db.models import Min, Q
 from django.utils import timezone
@@ -46,6 +52,9 @@ logger = logging.getLogger(__name__)
 
 
 ACCOUNT_DIMENSION = {"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}
+# Failures before a request leaves the machine (nothing signed, or no connection made): not a request
+# Cost Explorer saw or bills. Anything else that fails was sent and counts.
+NEVER_SENT = (NoCredentialsError, PartialCredentialsError, ParamValidationError, EndpointConnectionError)
 SERVICE_DIMENSION = {"Type": "DIMENSION", "Key": "SERVICE"}
 
 
@@ -153,6 +162,8 @@ def _query_pages(
     while True:
         try:
             page = client.get_cost_and_usage(**request, **({"NextPageToken": token} if token else {}))
+        except NEVER_SENT:
+            raise
         except Exception:
             count(None)  # a refused request was still made (and may still be billed)
             raise
@@ -340,7 +351,7 @@ def source_pull(
         run.requests_made = getattr(exc, "requests_made", run.requests_made)
         _fail(run, exc)
         source_lease_release(source.pk, run)
-        raise classify_error(exc) from exc
+        raise classify_error(exc, role_arn=source.role_arn) from exc
     run.status = IngestionRun.Status.SUCCEEDED
     run.rows_written = written
     run.estimated_days = len(result.service.estimated_days)
@@ -360,7 +371,7 @@ def _fail(run: IngestionRun, exc: BaseException) -> None:
         logger.warning("pull of a deleted source stopped: %s", exc)
         return
     run.status = IngestionRun.Status.FAILED
-    run.error = describe_error(exc)
+    run.error = describe_error(exc, role_arn=run.source.role_arn)
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "error", "requests_made", "finished_at"])
     logger.warning("pull of %s failed: %s", run.source.name, run.error)

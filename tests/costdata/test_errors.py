@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from costdata import services
 from costdata.models import CostSource, DailyCost, IngestionRun
-from costdata.services.errors import PullFailed, PullThrottled, classify_error, describe_error
+from costdata.services.errors import PullFailed, PullThrottled, PullTimedOut, classify_error, describe_error
 
 ROLE_ARN = "arn:aws:iam::210987654321:role/CostExplorerReader"
 NO_CREDENTIALS = "No AWS credentials found: set them through the environment, a profile or an instance role."
@@ -111,6 +111,7 @@ def test_a_pull_without_credentials_shows_why_on_the_page_the_api_and_the_admin(
 
     run = source.runs.get()
     assert (run.status, run.error) == (IngestionRun.Status.FAILED, NO_CREDENTIALS)
+    assert run.requests_made == 0, "nothing was signed, so nothing was sent or billed"
     assert not DailyCost.objects.filter(source=source).exists()
 
     reader = get_user_model().objects.create_user("reader", password="pw-reader-1")
@@ -134,3 +135,67 @@ def test_a_pull_without_credentials_shows_why_on_the_page_the_api_and_the_admin(
     client.force_login(boss)
     admin_page = " ".join(client.get("/admin/costdata/ingestionrun/").content.decode().split())
     assert NO_CREDENTIALS in admin_page
+
+
+def test_a_request_that_never_reached_cost_explorer_is_not_counted(aws_source_unreachable, db):
+    """No connection: nothing reached Cost Explorer, so nothing was billed or counted."""
+    today = timezone.localdate()
+    with pytest.raises(PullTimedOut, match="Could not reach Cost Explorer"):
+        services.source_pull(
+            source_id=aws_source_unreachable.pk,
+            start=today - timedelta(days=3),
+            end=today,
+            client=unreachable_client(),
+        )
+    run = aws_source_unreachable.runs.get()
+    assert run.status == IngestionRun.Status.FAILED and run.requests_made == 0
+
+
+def test_a_request_cost_explorer_refused_is_counted(aws_source_unreachable, db):
+    from botocore.stub import Stubber
+
+    client = unreachable_client()
+    today = timezone.localdate()
+    with Stubber(client) as stubber:
+        stubber.add_client_error("get_cost_and_usage", "DataUnavailableException", "not yet", 400)
+        with pytest.raises(PullFailed):
+            services.source_pull(
+                source_id=aws_source_unreachable.pk, start=today - timedelta(days=3), end=today, client=client
+            )
+    assert aws_source_unreachable.runs.get().requests_made == 1
+
+
+def unreachable_client():
+    import boto3
+    from botocore.config import Config
+
+    # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    return boto3.session.Session().client(
+        "ce",
+        region_name="us-east-1",
+        endpoint_url="http://127.0.0.1:9",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2),
+    )
+
+
+@pytest.fixture
+def aws_source_unreachable(db):
+    return services.source_create(
+        name="Payer far away", kind=CostSource.Kind.AWS_COST_EXPLORER, role_arn=ROLE_ARN
+    )
+
+
+def test_a_failed_pull_names_the_sources_own_role_when_sts_does_not(aws_source_unreachable, db):
+    """STS's message may not name the role: the run's error then names the source's."""
+    from unittest import mock
+
+    refusal = sts_error("AccessDenied", "Access denied")
+    today = timezone.localdate()
+    with mock.patch("costdata.services.pull.cost_explorer_for", side_effect=refusal):
+        with pytest.raises(PullFailed, match=ROLE_ARN):
+            services.source_pull(
+                source_id=aws_source_unreachable.pk, start=today - timedelta(days=3), end=today
+            )
+    assert ROLE_ARN in aws_source_unreachable.runs.get().error
