@@ -15,6 +15,8 @@ wall clock moves with the neighbours' load, CPU seconds much less. The product's
 seconds spent decoding JSON, which a real pull spends inside botocore.
 
 A fourth, informative line times the product replacing a window it already holds (the daily refresh).
+A fifth, informative, is the design floor: the fastest load measured for a table that keeps the
+unique key and the rollups (see floor_load below), so the gap to the target is stated by measurement.
 Figures go to var/bench/ingest.json and a table on stdout. BENCH_ROWS overrides the row count.
 """
 
@@ -148,6 +150,10 @@ def _setup_django() -> None:
     import django
 
     django.setup()
+    # As a worker process is set up (partnership.celery.freeze_start_up_objects).
+    from partnership.celery import freeze_start_up_objects
+
+    freeze_start_up_objects()
 
 
 def _peak_mb() -> float:
@@ -259,6 +265,29 @@ def measure(kind: str) -> dict[str, Any]:
         }
         loaded = DailyCost.objects.filter(source=source).count()
         assert run.rows_written == loaded == ROWS, (run.rows_written, loaded)
+    elif kind == "floor":
+        client = PagesFromFile(OUT / "pages.jsonl")
+        timer.start()
+        phases = floor_load(client, source_id=source.pk, start=start, end=end)
+        figures = timer.stop()
+        extra["json_decode_seconds"] = round(client.decode_seconds, 3)
+        extra["json_decode_cpu_seconds"] = round(client.decode_cpu_seconds, 3)
+        extra["phases"] = phases
+        extra["from_parsed_pages"] = {
+            "seconds": phases["sequential"],
+            "client_cpu_seconds": round(figures["client_cpu_seconds"] - client.decode_cpu_seconds, 2),
+            "server_cpu_seconds": figures["server_cpu_seconds"],
+            "rows_per_second": round(ROWS / phases["sequential"]),
+        }
+        extra["overlapped"] = {
+            "seconds": phases["overlapped"],
+            "rows_per_second": round(ROWS / phases["overlapped"]),
+        }
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM bench_floor")
+            loaded = cursor.fetchone()[0]
+            cursor.execute("DROP TABLE bench_floor, bench_floor_rollups")
+        assert loaded == ROWS, loaded
     elif kind == "bulk_create":
         from decimal import Decimal
 
@@ -297,6 +326,81 @@ def measure(kind: str) -> dict[str, Any]:
     }
 
 
+def floor_load(client: PagesFromFile, *, source_id: int, start: date, end: date) -> dict[str, float]:
+    """The design floor: what any design keeping the fact table's unique key and its rollups costs at least.
+
+    Everything the product's load does that is not inherent is left out: the rows go into a fresh,
+    private table (as a new partition swapped in would), no `id` column, the indexes built once after
+    the load (a sort, not a million inserts), the three rollups in one GROUPING SETS pass, nothing else.
+    Kept: the product's checks of every group (its page normaliser), a logged table, the unique key
+    and the estimated-days index, the rollups, one commit. Each phase is timed on its own, so the floor
+    can also be stated as if normalising and COPY overlapped perfectly on the two cores (`overlapped`).
+    """
+    from django.db import connection, transaction
+
+    from costdata.cost_explorer import PageNormaliser
+    from costdata.services.facts import csv_line_parts
+
+    normaliser = PageNormaliser(start=start, end=end)
+    parts = csv_line_parts(source_id=source_id, provider="AWS", tag_key=None)
+    phases: dict[str, float] = {}
+
+    began, decoded = time.perf_counter(), client.decode_seconds
+    chunks: list[str] = []
+    while True:
+        page = client.get_cost_and_usage()
+        chunks.append("".join(normaliser.feed_csv(page, **parts)))
+        if not page.get("NextPageToken"):
+            break
+    phases["normalise"] = time.perf_counter() - began - (client.decode_seconds - decoded)
+
+    class Chunks:
+        """The normalised pages as a file COPY reads from."""
+
+        def __init__(self) -> None:
+            self.pending = iter(chunks)
+
+        def read(self, size: int = -1) -> str:
+            return next(self.pending, "")
+
+    def phase(name: str, began: float) -> float:
+        now = time.perf_counter()
+        phases[name] = now - began
+        return now
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_floor, bench_floor_rollups")
+        began = time.perf_counter()
+        cursor.execute(
+            "CREATE TABLE bench_floor (source_id bigint, day date, provider varchar(50), "
+            "account_id varchar(100), service varchar(255), unblended numeric(30,12), "
+            "amortized numeric(30,12), currency varchar(3), estimated boolean)"
+        )
+        cursor.copy_expert("COPY bench_floor FROM STDIN WITH (FORMAT csv)", Chunks(), 256 * 1024)
+        began = phase("copy", began)
+        cursor.execute(
+            "CREATE UNIQUE INDEX ON bench_floor (day, source_id, provider, account_id, service, currency)"
+        )
+        cursor.execute("CREATE INDEX ON bench_floor (day) WHERE estimated")
+        began = phase("indexes", began)
+        # As the product's rollups: hashed, not sorted (bench_floor is fresh, unknown to the statistics).
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(
+            "CREATE TABLE bench_floor_rollups AS SELECT day, date_trunc('month', day) AS month, provider, "
+            "account_id, service, currency, SUM(unblended) AS u, SUM(amortized) AS a, BOOL_OR(estimated) AS e "
+            "FROM bench_floor GROUP BY GROUPING SETS ((day, provider, account_id, currency), "
+            "(day, provider, service, currency), (date_trunc('month', day), provider, account_id, service, currency))"
+        )
+        began = phase("rollups", began)
+    phase("commit", began)
+    phases["sequential"] = sum(phases[name] for name in ("normalise", "copy", "indexes", "rollups", "commit"))
+    phases["overlapped"] = (
+        max(phases["normalise"], phases["copy"]) + phases["indexes"] + phases["rollups"] + phases["commit"]
+    )
+    return {name: round(seconds, 3) for name, seconds in phases.items()}
+
+
 def main() -> int:
     database = os.environ.get("DATABASE_URL", "")
     if not database.startswith(("postgres://", "postgresql://")):
@@ -312,6 +416,7 @@ def main() -> int:
     runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
     # The ceiling and the product in turn, so a neighbour's burst of load does not fall on one side only.
     order = [kind for _ in range(REPEAT) for kind in ("copy", "product")] + [
+        "floor",
         "product_replace",
         "product_replace_reload",
         "bulk_create",
@@ -336,18 +441,20 @@ def main() -> int:
     return 0
 
 
-KINDS = ("product", "copy", "bulk_create", "product_replace", "product_replace_reload")
+KINDS = ("product", "copy", "bulk_create", "floor", "product_replace", "product_replace_reload")
 LABELS = {
     "product": "product incl. json.loads",
     "copy": "plain COPY, unlogged table (ceiling)",
     "bulk_create": "Django bulk_create incl. json.loads",
     "product_replace": "product re-pull (merge) incl. json.loads",
     "product_replace_reload": "product re-pull (delete+COPY) incl. json",
+    "floor": "design floor incl. json.loads",
 }
 PARSED_LABELS = {
     "product": "product from parsed pages",
     "product_replace": "product re-pull (merge), parsed pages",
     "product_replace_reload": "product re-pull (delete+COPY), parsed",
+    "floor": "design floor (informative), parsed pages",
 }
 
 
@@ -400,6 +507,18 @@ def summarise(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             if not (cpu_with_decode and ceiling_cpu)
             else round(ceiling_cpu / cpu_with_decode, 3),
             "product_at_least_half_of_ceiling": from_parsed >= TARGET_FRACTION_OF_CEILING,
+            # Informative: the fastest design keeping the unique key and the rollups (floor_load), its
+            # phases one after another, and as if normalising and COPY overlapped perfectly (a bound).
+            "design_floor_from_parsed_pages_vs_copy_ceiling": results["floor"]["from_parsed_pages"][
+                "vs_ceiling"
+            ]
+            if "floor" in results
+            else None,
+            "design_floor_perfect_overlap_vs_copy_ceiling": round(
+                ceiling["seconds"] / results["floor"]["overlapped"]["seconds"], 3
+            )
+            if "floor" in results
+            else None,
             "product_peak_mb": product["peak_mb"],
             "product_peak_under_400_mb": product["peak_mb"] < TARGET_PEAK_MB,
         },
@@ -425,13 +544,29 @@ def print_report(report: dict[str, Any]) -> None:
             f"{cpu(r['server_cpu_seconds']):>8}{'' if peak is None else f'{peak:.0f}':>9}{r['vs_ceiling']:>12.1%}"
         )
 
-    for kind in ("product", "copy", "bulk_create", "product_replace", "product_replace_reload"):
+    for kind in ("product", "copy", "bulk_create", "floor", "product_replace", "product_replace_reload"):
         if kind not in results:
             continue
         r = results[kind]
         if "from_parsed_pages" in r:
             line(PARSED_LABELS[kind], r["from_parsed_pages"], None)
+        if "overlapped" in r:
+            overlapped = {
+                **r["overlapped"],
+                "client_cpu_seconds": None,
+                "server_cpu_seconds": None,
+                "vs_ceiling": results["copy"]["seconds"] / r["overlapped"]["seconds"],
+            }
+            line("design floor, perfect overlap (bound)", overlapped, None)
         line(LABELS[kind], r, r["peak_mb"])
+    if "floor" in results:
+        phases = results["floor"]["phases"]
+        print(
+            "design floor phases: "
+            + ", ".join(
+                f"{name} {phases[name]:.2f} s" for name in ("normalise", "copy", "indexes", "rollups")
+            )
+        )
     product = results["product"]
     print(
         f"\nproduct: json.loads took {product['json_decode_seconds']:.1f} s "

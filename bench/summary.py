@@ -45,14 +45,32 @@ def _met(value: Any) -> bool | None:
 
 def ingest_lines(report: dict[str, Any]) -> list[Line]:
     product = _get(report, "results", "product") or {}
+    # The judged figure: from botocore's parsed pages (older reports hold only the whole run's).
+    judged = product.get("from_parsed_pages") or product
     rows = _get(report, "rows")
+    floor = _get(report, "targets", "design_floor_from_parsed_pages_vs_copy_ceiling")
+    floor_bound = _get(report, "targets", "design_floor_perfect_overlap_vs_copy_ceiling")
     return [
         Line(
             "ingest",
             f"product path, {_num(rows)} rows: rows/s (share of the plain COPY ceiling)",
-            f"{_num(product.get('rows_per_second'))} ({_num(_pct(_get(report, 'targets', 'product_vs_copy_ceiling')))}%)",
+            f"{_num(judged.get('rows_per_second'))} ({_num(_pct(_get(report, 'targets', 'product_vs_copy_ceiling')))}%)",
             ">= 50% of the ceiling",
             _met(_get(report, "targets", "product_at_least_half_of_ceiling")),
+        ),
+        *(
+            []
+            if floor is None
+            else [
+                Line(
+                    "ingest",
+                    "design floor keeping the unique key and rollups: share of the ceiling "
+                    "(phases in turn / perfectly overlapped)",
+                    f"{_num(_pct(floor))}% / {_num(_pct(floor_bound))}%",
+                    "informative",
+                    None,
+                )
+            ]
         ),
         Line(
             "ingest",

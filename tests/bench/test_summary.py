@@ -11,9 +11,11 @@ from bench.summary import read_reports, render, summary_lines
 
 INGEST = {
     "rows": 1000000,
-    "results": {"product": {"rows_per_second": 17203}},
+    "results": {"product": {"rows_per_second": 9100, "from_parsed_pages": {"rows_per_second": 17203}}},
     "targets": {
         "product_vs_copy_ceiling": 0.061,
+        "design_floor_from_parsed_pages_vs_copy_ceiling": 0.119,
+        "design_floor_perfect_overlap_vs_copy_ceiling": 0.14,
         "product_at_least_half_of_ceiling": False,
         "product_peak_mb": 91.2,
         "product_peak_under_400_mb": True,
@@ -77,6 +79,12 @@ def test_each_figure_stands_beside_its_target_and_whether_it_is_met(tmp_path):
         "NO",
     )
     assert rows[("ingest", "product path: peak memory")] == ("91 MB", "< 400 MB", "yes")
+    floor = "design floor keeping the unique key and rollups: share of the ceiling (phases in turn / perfectly overlapped)"
+    assert rows[("ingest", floor)] == (
+        "12% / 14%",
+        "informative",
+        "-",
+    )
     assert rows[("dashboard", "overview p50 / p95, 1,012,500 rows")] == (
         "120 / 180 ms",
         "p95 < 300 ms",
