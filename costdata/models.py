@@ -492,6 +492,19 @@ class Variance(models.Model):
         CLOSED = "closed", "Closed"
 
     AWAITING_OWNER = (Status.OPEN, Status.ASSIGNED)
+    # The figures each detection refreshes, in the order every listing shows them (the detection, the
+    # API, the CSV export).
+    FIGURE_FIELDS = (
+        "observed",
+        "reference",
+        "difference",
+        "percent",
+        "actual_to_date",
+        "projected",
+        "budget",
+        "prior_month_actual",
+        "same_month_last_year",
+    )
 
     natural_key = models.CharField(max_length=500, unique=True)
     scope_type = models.CharField(max_length=16, choices=ScopeType.choices)

@@ -274,15 +274,7 @@ VARIANCE_CSV_COLUMNS = [
     "month",
     "day",
     "currency",
-    "observed",
-    "reference",
-    "difference",
-    "percent",
-    "actual_to_date",
-    "projected",
-    "budget",
-    "prior_month_actual",
-    "same_month_last_year",
+    *Variance.FIGURE_FIELDS,
     "status",
     "overdue",
     "owner_team",
@@ -304,6 +296,12 @@ def _money(value: Decimal | None) -> Decimal | None:
     return value.quantize(Decimal("0.01")) if isinstance(exponent, int) and exponent >= -2 else normalised
 
 
+def _figure(name: str, value: Decimal | None) -> Decimal | None:
+    if name == "percent":
+        return None if value is None else value.normalize()
+    return _money(value)
+
+
 def variance_csv_rows(
     queryset: QuerySet[Variance], *, link: Any, chunk_size: int = 1000
 ) -> Iterator[list[str]]:
@@ -323,15 +321,7 @@ def variance_csv_rows(
             f"{v.month:%Y-%m}",
             v.day,
             v.currency,
-            _money(v.observed),
-            _money(v.reference),
-            _money(v.difference),
-            None if v.percent is None else v.percent.normalize(),
-            _money(v.actual_to_date),
-            _money(v.projected),
-            _money(v.budget),
-            _money(v.prior_month_actual),
-            _money(v.same_month_last_year),
+            *(_figure(name, getattr(v, name)) for name in Variance.FIGURE_FIELDS),
             v.status,
             v.is_overdue,
             v.owner_team.name if v.owner_team else None,

@@ -344,21 +344,8 @@ def scope_figures(
     )
 
 
-FIGURE_FIELDS = (
-    "observed",
-    "reference",
-    "difference",
-    "percent",
-    "actual_to_date",
-    "projected",
-    "budget",
-    "prior_month_actual",
-    "same_month_last_year",
-)
-
-
 def _figures(finding: Finding) -> dict[str, Any]:
-    values = {name: getattr(finding, name) for name in FIGURE_FIELDS}
+    values = {name: getattr(finding, name) for name in Variance.FIGURE_FIELDS}
     for name in ("observed", "reference", "difference"):
         values[name] = quantize_for_storage(values[name])
     values["day_estimated"] = finding.day_estimated
