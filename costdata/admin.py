@@ -64,13 +64,10 @@ class CostSourceAdmin(admin.ModelAdmin):
         task = obj.schedule
         if task is None:
             return "Imported files: no schedule" if not obj.pulls_from_cost_explorer else "None yet"
-        when = task.interval or task.crontab or task.solar or task.clocked
-        state = "" if task.enabled else " (paused)"
         return format_html(
-            '<a href="{}" title="Change when it runs">{}{}</a>',
+            '<a href="{}" title="Change when it runs">{}</a>',
             reverse("admin:django_celery_beat_periodictask_change", args=[task.pk]),
-            when,
-            state,
+            obj.schedule_description,
         )
 
     def save_model(self, request, obj: CostSource, form, change: bool) -> None:

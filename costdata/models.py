@@ -65,6 +65,29 @@ class CostSource(models.Model):
     def pulls_from_cost_explorer(self) -> bool:
         return self.kind in {self.Kind.AWS_COST_EXPLORER, self.Kind.DEMO}
 
+    @property
+    def schedule_description(self) -> str:
+        """When scheduled pulls run, in words, whichever kind of schedule an admin gave the periodic
+        task: "Pulled every 4 hours.", "Pulled at 15 minutes past the hour, every 6 hours UTC." ..."""
+        task = self.schedule
+        if task is None:
+            return "No scheduled pulls." if self.pulls_from_cost_explorer else ""
+        if task.interval:
+            when = f"every {task.interval.every} {task.interval.get_period_display().lower()}"
+            if task.interval.every == 1:
+                when = f"every {task.interval.get_period_display().lower().removesuffix('s')}"
+        elif task.crontab:
+            readable = task.crontab.human_readable
+            when = readable[:1].lower() + readable[1:]
+        elif task.solar:
+            when = f"at {task.solar}"
+        elif task.clocked:
+            when = f"once, at {task.clocked}"
+        else:
+            when = "on no schedule"
+        paused = "" if task.enabled else " (the schedule is paused)"
+        return f"Pulled {when}{paused}."
+
 
 class IngestionRun(models.Model):
     class Status(models.TextChoices):

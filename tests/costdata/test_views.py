@@ -179,3 +179,33 @@ def test_requests_this_month_count_only_runs_of_this_calendar_month(reader, db):
     assert '<p class="figure">9</p>' in page
     assert f"costing {9 * settings.COST_EXPLORER_REQUEST_PRICE} USD" in page
     assert "costing 0.09 USD" in page
+
+
+def test_the_source_page_says_when_pulls_run_whatever_the_kind_of_schedule(reader, db):
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule
+
+    source = services.source_create(name="Payer", kind=CostSource.Kind.AWS_COST_EXPLORER)
+
+    def shown() -> str:
+        page = " ".join(reader.get(f"/costs/sources/{source.pk}/").content.decode().split())
+        return re.search(r'<section class="card"><h2>Configuration</h2>(.*?)</section>', page).group(1)
+
+    assert "Pulled every 4 hours." in shown()
+
+    task = source.schedule
+    task.interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
+    task.save()
+    assert "Pulled every hour." in shown()
+
+    task.interval = None
+    task.crontab = CrontabSchedule.objects.create(minute="15", hour="*/6")
+    task.enabled = False
+    task.save()
+    assert "Pulled at 15 minutes past the hour, every 6 hours UTC (the schedule is paused)." in shown()
+    assert "every None" not in shown()
+
+
+def test_a_focus_source_page_mentions_no_schedule(reader, db):
+    source = services.source_create(name="Azure EA", kind=CostSource.Kind.FOCUS_FILE)
+    page = reader.get(f"/costs/sources/{source.pk}/").content.decode()
+    assert "Pulled" not in page
