@@ -107,6 +107,24 @@ def aws_source(db) -> CostSource:
     return source_create(name="Payer 1", kind=CostSource.Kind.AWS_COST_EXPLORER)
 
 
+def finance_reader(username: str = "reader", password: str = "pw-reader-1"):
+    """A user who is a finance business analyst: reads every source and cost (tests/security walks
+    the narrower roles)."""
+    from django.contrib.auth import get_user_model
+
+    from stakeholders.models import Group, Role, Stakeholder
+
+    user = get_user_model().objects.create_user(username, f"{username}@example.com", password)
+    Stakeholder.objects.create(
+        name=username.title(),
+        email=f"{username}@example.com",
+        group=Group.FINANCE,
+        role=Role.BUSINESS_ANALYST,
+        user=user,
+    )
+    return user
+
+
 def decimal_sum(values: list[str]) -> Decimal:
     return sum((Decimal(v) for v in values), Decimal(0))
 

@@ -102,14 +102,20 @@ def test_an_interval_edited_on_the_periodic_task_is_kept_when_the_source_is_save
     assert task.interval.every == 2 and task.enabled
 
 
-def test_a_crontab_set_on_the_periodic_task_survives_saving_the_source(admin_user_client):
+def on_crontab(source: CostSource, **crontab: str):
+    """Switch the source's periodic task to a crontab, as an admin does in the beat admin."""
     from django_celery_beat.models import CrontabSchedule
 
-    source = services.source_create(name="Payer 5", kind=CostSource.Kind.AWS_COST_EXPLORER)
     task = source.schedule
     task.interval = None
-    task.crontab = CrontabSchedule.objects.create(minute="15", hour="*/6")
+    task.crontab = CrontabSchedule.objects.create(**crontab)
     task.save()
+    return task
+
+
+def test_a_crontab_set_on_the_periodic_task_survives_saving_the_source(admin_user_client):
+    source = services.source_create(name="Payer 5", kind=CostSource.Kind.AWS_COST_EXPLORER)
+    task = on_crontab(source, minute="15", hour="*/6")
 
     response = _change_source(admin_user_client, source, active="")
 
@@ -135,13 +141,8 @@ def test_the_schedule_is_linked_and_cannot_be_pointed_at_another_sources_task(ad
 
 
 def test_setting_an_interval_in_code_replaces_a_crontab(db):
-    from django_celery_beat.models import CrontabSchedule
-
     source = services.source_create(name="Payer 8", kind=CostSource.Kind.AWS_COST_EXPLORER)
-    task = source.schedule
-    task.interval = None
-    task.crontab = CrontabSchedule.objects.create(minute="0", hour="3")
-    task.save()
+    task = on_crontab(source, minute="0", hour="3")
 
     services.source_schedule_set(source=source, interval_hours=6)
 

@@ -13,6 +13,7 @@ from costdata import selectors, services, tasks
 from costdata.cost_explorer import CostRow, NormalisedResult
 from costdata.models import CostSource, IngestionRun, MonthlyCost
 from costdata.serializers import CostQuerySerializer
+from tests.costdata.conftest import finance_reader
 
 A1, A2 = "111111111111", "222222222222"
 
@@ -42,18 +43,7 @@ def load(source: CostSource, start: date, end: date, rows: list[tuple], tags: di
 
 @pytest.fixture
 def user(db):
-    """A finance analyst: reads every cost (tests/security walks the narrower roles)."""
-    from stakeholders.models import Group, Role, Stakeholder
-
-    reader = get_user_model().objects.create_user("reader", password="x")
-    Stakeholder.objects.create(
-        name="Reader",
-        email="reader@example.com",
-        group=Group.FINANCE,
-        role=Role.BUSINESS_ANALYST,
-        user=reader,
-    )
-    return reader
+    return finance_reader(password="x")
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from costdata.models import CommitmentMetric
+from tests.costdata.conftest import finance_reader
 from tests.costdata.test_dashboards import (
     COMPUTE,
     DATA_THROUGH,
@@ -34,14 +34,7 @@ def data(db):
 
 @pytest.fixture
 def reader(client, db):
-    from stakeholders.models import Group, Role, Stakeholder
-
-    user = get_user_model().objects.create_user("reader", "reader@example.com", "a-long-test-password-1")
-    # A finance analyst reads every cost; tests/security walks the narrower roles.
-    Stakeholder.objects.create(
-        name="Reader", email="reader@example.com", group=Group.FINANCE, role=Role.BUSINESS_ANALYST, user=user
-    )
-    client.force_login(user)
+    client.force_login(finance_reader())
     return client
 
 

@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from costdata import services
 from costdata.models import CostSource, DailyCost, IngestionRun
 from costdata.services.errors import PullFailed, PullThrottled, PullTimedOut, classify_error, describe_error
+from tests.costdata.conftest import finance_reader
 
 ROLE_ARN = "arn:aws:iam::210987654321:role/CostExplorerReader"
 NO_CREDENTIALS = "No AWS credentials found: set them through the environment, a profile or an instance role."
@@ -101,8 +102,6 @@ def no_aws_credentials(monkeypatch, tmp_path: Path) -> None:
 def test_a_pull_without_credentials_shows_why_on_the_page_the_api_and_the_admin(
     no_aws_credentials, client, db
 ):
-    from stakeholders.models import Group, Role, Stakeholder
-
     source = services.source_create(name="Payer", kind=CostSource.Kind.AWS_COST_EXPLORER)
     today = timezone.localdate()
 
@@ -114,14 +113,7 @@ def test_a_pull_without_credentials_shows_why_on_the_page_the_api_and_the_admin(
     assert run.requests_made == 0, "nothing was signed, so nothing was sent or billed"
     assert not DailyCost.objects.filter(source=source).exists()
 
-    reader = get_user_model().objects.create_user("reader", password="pw-reader-1")
-    Stakeholder.objects.create(
-        name="Reader",
-        email="reader@example.com",
-        group=Group.FINANCE,
-        role=Role.BUSINESS_ANALYST,
-        user=reader,
-    )
+    reader = finance_reader()
     client.force_login(reader)
     page = " ".join(client.get(f"/costs/sources/{source.pk}/").content.decode().split())
     assert "The last pull failed" in page and NO_CREDENTIALS in page

@@ -15,19 +15,14 @@ from django.utils import timezone
 
 from costdata import selectors, services
 from costdata.models import CostSource, DailyCost, IngestionRun
+from tests.costdata.conftest import finance_reader
 
 SAMPLE = Path("/work/shared/data/focus-1.0/focus_sample.csv")
 
 
 @pytest.fixture
 def reader(client, db):
-    from stakeholders.models import Group, Role, Stakeholder
-
-    user = get_user_model().objects.create_user("reader", password="pw-reader-1")
-    # A finance analyst reads every source and cost; tests/security walks the narrower roles.
-    Stakeholder.objects.create(
-        name="Reader", email="reader@example.com", group=Group.FINANCE, role=Role.BUSINESS_ANALYST, user=user
-    )
+    finance_reader()
     client.login(username="reader", password="pw-reader-1")
     return client
 
