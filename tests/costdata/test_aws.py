@@ -36,8 +36,9 @@ def test_a_client_backs_off_in_adaptive_mode_with_the_configured_attempts(aws_en
 
 
 def test_a_client_through_an_assumed_role_retries_the_same_way(aws_environment, settings):
-    client = cost_explorer_client(role_arn="arn:aws:iam::123456789012:role/read-costs", external_id="ext-1")
+    trusted = aws_environment.trusted_external_id
+    client = cost_explorer_client(role_arn="arn:aws:iam::123456789012:role/read-costs", external_id=trusted)
     assert [call["target"] for call in aws_environment.calls] == ["STS.AssumeRole"]
-    assert aws_environment.calls[0]["body"]["ExternalId"] == "ext-1"
+    assert aws_environment.calls[0]["body"]["ExternalId"] == trusted
     assert client.meta.config.retries == adaptive(settings)
     assert client._request_signer._credentials.access_key == "ASIATEMPORARY"
