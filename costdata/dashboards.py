@@ -77,7 +77,7 @@ from costdata.models import (
     MonthlyCost,
 )
 from costdata.money import as_decimal, exact_sum
-from costdata.selectors import facts_version
+from costdata.selectors import condition_fields, facts_version
 from stakeholders import scopes
 from stakeholders.models import Ownership, Team
 
@@ -369,19 +369,6 @@ def filters_q(filters: DashboardFilters, owners: OwnershipMap) -> Q:
     if filters.visible is not None:
         condition &= filters.visible
     return condition
-
-
-def condition_fields(condition: Q) -> set[str]:
-    """The model fields a condition looks at (the first part of each lookup), e.g. {"account_id"}."""
-    fields: set[str] = set()
-    for child in condition.children:
-        if isinstance(child, Q):
-            fields |= condition_fields(child)
-        elif isinstance(child, tuple) and len(child) == 2:
-            fields.add(str(child[0]).split("__", 1)[0])
-        else:
-            fields.add("<expression>")  # an expression (Exists, ...): only the facts answer it
-    return fields
 
 
 def daily_rollup_for(condition: Q, dimension: str | None = None) -> type | None:

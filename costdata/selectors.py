@@ -16,7 +16,9 @@ from costdata.models import (
     CommitmentMetric,
     CostForecast,
     CostSource,
+    DailyAccountCost,
     DailyCost,
+    DailyServiceCost,
     DailyTagCost,
     IngestionRun,
     MonthlyCost,
@@ -149,6 +151,43 @@ def _uses_monthly_rollup(query: CostQuery) -> bool:
     )
 
 
+def condition_fields(condition: Q) -> set[str]:
+    """The model fields a condition looks at (the first part of each lookup), e.g. {"account_id"}."""
+    fields: set[str] = set()
+    for child in condition.children:
+        if isinstance(child, Q):
+            fields |= condition_fields(child)
+        elif isinstance(child, tuple) and len(child) == 2:
+            fields.add(str(child[0]).split("__", 1)[0])
+        else:
+            fields.add("<expression>")  # an expression (Exists, ...): only the facts answer it
+    return fields
+
+
+# Columns every daily rollup keeps besides its one dimension (account_id or service).
+_ROLLUP_COMMON_FIELDS = {"source", "source_id", "day", "provider", "currency", "estimated"}
+
+
+def _daily_rollup_answering(query: CostQuery, visible: Q | None) -> type | None:
+    """The daily rollup that answers a service-grain query exactly, if one does: the groupings, the
+    filters and the reader's visibility together look at accounts only (DailyAccountCost) or at
+    services only (DailyServiceCost); rows are 50 to 300 times fewer than the facts'. A query on both
+    (or on anything else) needs the facts."""
+    fields: set[str] = set()
+    if "account" in query.group_by or query.accounts:
+        fields.add("account_id")
+    if "service" in query.group_by or query.services:
+        fields.add("service")
+    if visible is not None:
+        fields |= condition_fields(visible)
+    fields -= _ROLLUP_COMMON_FIELDS
+    if fields <= {"account_id"}:
+        return DailyAccountCost
+    if fields == {"service"}:
+        return DailyServiceCost
+    return None
+
+
 def facts_version() -> str:
     """Changes whenever the cost facts may have: a replace writes new rows (new ids), every pull and import
     records a run, and deleting or renaming a source shows in the sources' digest. Cheap (index ends and
@@ -183,7 +222,9 @@ def cost_rows(*, query: CostQuery, visible: Q | None = None, visible_tags: Q | N
     `k_tag` for tag:KEY), `amount` (the exact sum; read it with costdata.money.as_decimal), `currency`,
     `estimated` (1 if any day in it is still estimated). A
     tag grouping reads the tag grain (DailyTagCost), everything else the service grain, so the two are
-    never added together. `visible` (service grain) and `visible_tags` (tag grain) restrict the rows to
+    never added together; the service grain is read from its rollups whenever one answers the query
+    exactly (whole months: MonthlyCost; otherwise DailyAccountCost or DailyServiceCost when the query
+    and the reader's visibility look at accounts only or services only), equal to the last digit. `visible` (service grain) and `visible_tags` (tag grain) restrict the rows to
     what the reader may see (costdata.permissions.cost_filter); None reads every row.
     """
     monthly = _uses_monthly_rollup(query)
@@ -194,7 +235,8 @@ def cost_rows(*, query: CostQuery, visible: Q | None = None, visible_tags: Q | N
     elif monthly:
         facts = MonthlyCost.objects.filter(month__gte=query.start, month__lt=query.end)
     else:
-        facts = DailyCost.objects.filter(day__gte=query.start, day__lt=query.end)
+        daily = _daily_rollup_answering(query, visible) or DailyCost
+        facts = daily.objects.filter(day__gte=query.start, day__lt=query.end)
     restriction = visible_tags if query.tag_key is not None else visible
     if restriction is not None:
         facts = facts.filter(restriction)

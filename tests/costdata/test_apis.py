@@ -345,3 +345,96 @@ def test_sources_show_freshness_and_the_last_failure(api, costs):
     assert body["data_up_to"] == "2026-11-19"
     assert body["estimated_days"] == 1
     assert body["last_run"]["error"] == "Access denied: nope"
+
+
+def _facts_by_hand(query, visible=None) -> list[tuple]:
+    """The query answered from the daily facts in Python, sorted by the keys: what any rollup must equal."""
+    from decimal import Decimal as D
+
+    from costdata.models import DailyCost
+
+    facts = DailyCost.objects.filter(day__gte=query.start, day__lt=query.end).select_related("source")
+    if visible is not None:
+        facts = facts.filter(visible)
+    totals: dict[tuple, list] = {}
+    for fact in facts:
+        if query.accounts and fact.account_id not in query.accounts:
+            continue
+        if query.services and fact.service not in query.services:
+            continue
+        if query.source_ids and fact.source_id not in query.source_ids:
+            continue
+        keys = {
+            "day": fact.day,
+            "month": fact.day.replace(day=1),
+            "account": fact.account_id,
+            "service": fact.service,
+            "provider": fact.provider,
+            "source": fact.source.name,
+        }
+        key = (*(keys[name] for name in query.group_by), fact.currency)
+        total = totals.setdefault(key, [D(0), False])
+        total[0] += getattr(fact, query.basis)
+        total[1] = total[1] or fact.estimated
+    return [(*key, amount, estimated) for key, (amount, estimated) in sorted(totals.items())]
+
+
+def _read(query, visible=None) -> tuple[type, list[tuple]]:
+    from costdata.money import as_decimal
+
+    rows = selectors.cost_rows(query=query, visible=visible)
+    names = [selectors.grouping_alias(name) for name in query.group_by]
+    read = [
+        (*(row[name] for name in names), row["currency"], as_decimal(row["amount"]), bool(row["estimated"]))
+        for row in rows
+    ]
+    return rows.model, read
+
+
+@pytest.mark.parametrize(
+    ("group_by", "accounts", "services", "reads"),
+    [
+        (("month", "service"), (), (), "DailyServiceCost"),
+        (("day", "account"), (), (), "DailyAccountCost"),
+        (("service",), (), ("Amazon S3",), "DailyServiceCost"),
+        (("day",), (A1,), (), "DailyAccountCost"),
+        (("provider",), (), (), "DailyAccountCost"),
+        (("source", "month"), (), (), "DailyAccountCost"),
+        (("account",), (), ("AWS Lambda",), "DailyCost"),
+        (("service", "account"), (), (), "DailyCost"),
+    ],
+)
+def test_part_months_read_the_daily_rollup_that_answers_exactly_and_equal_the_facts(
+    costs, group_by, accounts, services, reads
+):
+    query = selectors.CostQuery(
+        start=date(2026, 10, 1),
+        end=date(2026, 11, 20),
+        group_by=group_by,
+        accounts=accounts,
+        services=services,
+    )
+    model, rows = _read(query)
+    assert model.__name__ == reads
+    assert rows == _facts_by_hand(query)
+    assert rows, "the window holds costs"
+
+
+def test_the_readers_visibility_decides_which_rollup_may_answer(costs):
+    from django.db.models import Q
+
+    by_month = selectors.CostQuery(start=date(2026, 10, 1), end=date(2026, 11, 20), group_by=("month",))
+    by_service = selectors.CostQuery(start=date(2026, 10, 1), end=date(2026, 11, 20), group_by=("service",))
+    own_accounts = Q(account_id__in=[A1])
+    own_services = Q(service__in=["Amazon S3"])
+
+    for query, visible, reads in [
+        (by_month, own_accounts, "DailyAccountCost"),
+        (by_month, own_services, "DailyServiceCost"),
+        (by_service, own_accounts, "DailyCost"),  # the service rollup cannot tell whose accounts
+        (by_service, own_services, "DailyServiceCost"),
+        (by_month, own_accounts | own_services, "DailyCost"),
+    ]:
+        model, rows = _read(query, visible)
+        assert model.__name__ == reads, (query.group_by, visible)
+        assert rows == _facts_by_hand(query, visible), (query.group_by, visible)
