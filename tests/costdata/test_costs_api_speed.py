@@ -295,34 +295,6 @@ def test_an_unkeyable_visibility_is_answered_uncached(monkeypatch):
     assert len(calls) == 2
 
 
-def test_the_facts_version_is_one_statement_and_changes_with_a_rename(world):
-    from costdata.selectors import facts_version
-
-    with CaptureQueriesContext(connection) as queries:
-        before = facts_version()
-    assert len(queries.captured_queries) == 1
-    CostSource.objects.filter(pk=world.objects["source"].pk).update(name="Renamed")
-    assert facts_version() != before
-    assert facts_version() == facts_version()
-
-
-def test_the_facts_version_changes_when_a_source_is_deleted(world):
-    from costdata.selectors import facts_version
-
-    before = facts_version()
-    CostSource.objects.filter(pk=world.objects["focus_source"].pk).delete()
-    assert facts_version() != before
-
-
-def test_the_facts_version_names_the_database(world):
-    from costdata.selectors import facts_version
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
-        oid = cursor.fetchone()[0]
-    assert facts_version().endswith(f"|{oid}")
-
-
 def test_the_month_rows_are_unchanged_by_the_cache(client, tokens):
     """The contract (issue 4): one field per grouping, the amount as a decimal string, currency, estimated."""
     for _ in range(2):
