@@ -320,3 +320,14 @@ def test_an_engineer_in_no_team_reads_an_empty_page_twice(client, django_user_mo
     for _ in range(2):
         body = get(client, key).json()
         assert body == {"next": None, "previous": None, "results": []}
+
+
+def test_a_kept_page_is_what_drf_renders_without_the_cache(client, tokens, settings):
+    settings.API_PAGE_CACHE_SECONDS = 0
+    plain = get(client, tokens["finance"])
+    settings.API_PAGE_CACHE_SECONDS = 600
+    rendered, kept = get(client, tokens["finance"]), get(client, tokens["finance"])
+    for response in (rendered, kept):
+        assert response.content == plain.content
+        for header in ("Content-Type", "Vary", "Allow", "Content-Length", "X-Frame-Options"):
+            assert response.get(header) == plain.get(header), header
