@@ -11,12 +11,18 @@ in production, shared by every web process and the Celery worker, which warms it
 costdata.tasks.warm_dashboards). Arguments must say everything the result depends on besides the
 facts: Q conditions are keyed by their exact lookups and values (sorted where order does not matter);
 a condition holding an expression (a subquery) cannot be keyed that way and is simply not cached.
+
+Whole API responses (the costs API's pages, rendered to JSON) are kept the same way by
+`response_cached`, in their own small LRU (a client walking many pages does not push the dashboards'
+aggregates out) and for at most API_PAGE_CACHE_SECONDS: a repeated page then costs neither the
+aggregation, nor the serializer, nor the renderer.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import time
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
@@ -33,6 +39,8 @@ T = TypeVar("T")
 LOCAL_SIZE = 256
 _LOCAL: LRU[Any] = LRU(LOCAL_SIZE)
 _MISSING = object()
+RESPONSES_LOCAL_SIZE = 64
+_RESPONSES: LRU[tuple[float, bytes]] = LRU(RESPONSES_LOCAL_SIZE)
 
 
 class Unkeyable(TypeError):
@@ -101,6 +109,29 @@ def _copied(value: Any) -> Any:
     return value
 
 
+def response_cached(
+    namespace: str, arguments: Any, render: Callable[[], bytes], *, version: str, seconds: int
+) -> bytes:
+    """render(), or the bytes it gave for the same namespace, arguments and facts version, made less than
+    `seconds` ago. `arguments` must say everything the bytes depend on besides the facts (the full URL,
+    the media type, the reader's visibility); an argument that cannot be keyed means no caching."""
+    try:
+        digest = hashlib.sha256(repr((namespace, version, key_part(arguments))).encode()).hexdigest()
+    except Unkeyable:
+        return render()
+    key = f"response:{namespace}:{digest}"
+    now = time.time()
+    entry = _RESPONSES.get(key)
+    if entry is None or entry[0] + seconds <= now:
+        entry = cache.get(key)
+        if entry is None or entry[0] + seconds <= now:
+            entry = (now, render())
+            cache.set(key, entry, seconds)
+        _RESPONSES.put(key, entry)
+    return entry[1]
+
+
 def clear_local() -> None:
     """Forget this process's entries (tests; the shared cache is cleared with Django's cache)."""
     _LOCAL.clear()
+    _RESPONSES.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -190,29 +191,37 @@ def _daily_rollup_answering(query: CostQuery, visible: Q | None) -> type | None:
 
 def facts_version() -> str:
     """Changes whenever the cost facts may have: a replace writes new rows (new ids), every pull and import
-    records a run, and deleting or renaming a source shows in the sources' digest. Cheap (index ends and
-    a few small tables; portable SQL), for caches of what the facts aggregate to (the costs API's pages,
-    costdata.data_cache)."""
-    import hashlib
-
+    records a run, and deleting or renaming a source shows in the sources' digest. One statement (index
+    ends and a few small tables), for caches of what the facts aggregate to (the costs API's pages,
+    costdata.data_cache); read on every cached request, so it is kept to a single round trip. On Postgres
+    it also names the database (its oid: a database dropped and created again gets a new one), so two
+    databases sharing one cache never share an entry."""
     from django.db import connection
 
     tables = {model: model._meta.db_table for model in (DailyCost, DailyTagCost, MonthlyCost)}
-    runs = IngestionRun._meta.db_table
+    runs, sources = IngestionRun._meta.db_table, CostSource._meta.db_table
+    if connection.vendor == "postgresql":
+        digest = f"SELECT md5(coalesce(string_agg(id || ':' || name, ',' ORDER BY id), '')) FROM {sources}"
+        database = "SELECT oid FROM pg_database WHERE datname = current_database()"
+    else:  # portable: the sources listed in id order, digested below
+        digest = (
+            f"SELECT group_concat(id || ':' || name, ',') FROM (SELECT id, name FROM {sources} ORDER BY id)"
+        )
+        database = "SELECT NULL"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             SELECT (SELECT max(id) FROM {tables[DailyCost]}), (SELECT max(id) FROM {tables[DailyTagCost]}),
                    (SELECT max(id) FROM {tables[MonthlyCost]}),
                    (SELECT count(*) FROM {runs}), (SELECT max(id) FROM {runs}),
-                   (SELECT CAST(max(finished_at) AS TEXT) FROM {runs})
+                   (SELECT CAST(max(finished_at) AS TEXT) FROM {runs}),
+                   ({digest}), ({database})
             """
         )
-        figures = [str(value) for value in cursor.fetchone()]
-    sources = ",".join(
-        f"{pk}:{name}" for pk, name in CostSource.objects.order_by("pk").values_list("pk", "name")
-    )
-    return "|".join([*figures, hashlib.md5(sources.encode(), usedforsecurity=False).hexdigest()])
+        *figures, listed, oid = (str(value) for value in cursor.fetchone())
+    if connection.vendor != "postgresql":
+        listed = hashlib.md5(listed.encode(), usedforsecurity=False).hexdigest()
+    return "|".join([*figures, listed, oid])
 
 
 def cost_rows(*, query: CostQuery, visible: Q | None = None, visible_tags: Q | None = None) -> QuerySet:

@@ -276,7 +276,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "partnership@localhost")
 # --- API ----------------------------------------------------------------------------------------
 # Small lists are page-numbered with a count; the large ones (costs, runs, variances) use
 # partnership.pagination.KeysetPagination, which caches a page whose view versions its data (the costs
-# API) for at most this long (0: never).
+# API) for at most this long (0: never). The costs API also keeps each page's rendered JSON (per reader
+# visibility and facts version, costdata.data_cache.response_cached) for at most this long.
 API_PAGE_CACHE_SECONDS = env_int("API_PAGE_CACHE_SECONDS", 600)
 # Dashboards' aggregates over the cost facts, kept per data version (costdata.data_cache): new data
 # makes new keys, so this only bounds how long an unused entry stays in the shared cache.

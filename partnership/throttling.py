@@ -52,6 +52,17 @@ def _sliding_window_script(client: Any) -> Any:
     return script
 
 
+def _write_client(backend: RedisCache) -> Any:
+    """The backend's client for writes, made once: Django's RedisCache builds a new redis.Redis object
+    (over the same connection pool) on every call, which costs more than the script's round trip.
+    The backend object is per thread (django.core.cache.caches), so is the client kept on it."""
+    client_factory = backend._cache
+    client = client_factory.__dict__.get("_throttle_write_client")
+    if client is None:
+        client = client_factory.__dict__["_throttle_write_client"] = client_factory.get_client(write=True)
+    return client
+
+
 def _backend(cache: Any) -> Any:
     """The cache itself behind django.core.cache.cache (a proxy to this thread's default cache)."""
     return caches[DEFAULT_CACHE_ALIAS] if cache is default_cache else cache
@@ -72,7 +83,7 @@ class RedisSlidingWindowMixin:
         if self.key is None:
             return True
         self.now = self.timer()  # type: ignore[attr-defined]
-        client = backend._cache.get_client(self.key, write=True)
+        client = _write_client(backend)
         member = f"{self.now!r}:{os.urandom(6).hex()}"  # unique: two requests may share a timestamp
         allowed, count, oldest = _sliding_window_script(client)(
             keys=[backend.make_key(f"{self.key}:window")],
