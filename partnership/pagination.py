@@ -38,7 +38,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections
 from django.db.models import F, Q, QuerySet
@@ -234,7 +234,12 @@ class KeysetPagination(BasePagination):
         if not seconds or versioned is None or database.vendor != "postgresql":
             return list(page)
         version = versioned()
-        sql, params = page.query.sql_with_params()
+        try:
+            sql, params = page.query.sql_with_params()
+        except EmptyResultSet:
+            # A condition that matches nothing (a reader who may see no row at all) has no SQL: Django
+            # knows the answer without asking the database.
+            return []
         material = repr((database.settings_dict["NAME"], _database_oid(database), version, sql, params))
         key = "api-page:" + hashlib.sha256(material.encode()).hexdigest()
         rows = cache.get(key)
