@@ -1,6 +1,5 @@
-"""Token authentication reads the token, its user and the user's role in one written-once statement
-(partnership.authentication.TokenLookup): the same objects the ORM's select_related would build, and the
-database stays the truth, so every change to the token or the user counts from the next request."""
+"""Token authentication reads the token, its user and the user's role in one statement, and the
+database stays the truth: every change to the token or the user counts from the next request."""
 
 from __future__ import annotations
 
@@ -9,15 +8,12 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from partnership.authentication import token_lookup
-from partnership.models import ApiToken, token_digest
+from partnership.models import ApiToken
 from partnership.services import api_token_create, api_token_revoke
 from stakeholders.models import Group, Role, Stakeholder
-from stakeholders.roles import role_of
 
 pytestmark = pytest.mark.django_db
 
@@ -47,38 +43,6 @@ def get(client, key: str, url: str = BUDGETS):
 
 def statements(queries: CaptureQueriesContext) -> list[str]:
     return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-
-
-def test_it_builds_the_objects_the_orm_would(finance, key):
-    token = token_lookup()(token_digest(key))
-    expected = ApiToken.objects.select_related("user", "user__stakeholder").get(digest=token_digest(key))
-    assert model_to_dict(token) == model_to_dict(expected)
-    assert token.created_at == expected.created_at and token.created_at.tzinfo is not None
-    assert model_to_dict(token.user) == model_to_dict(expected.user)
-    assert token.user.last_login == expected.user.last_login
-    assert model_to_dict(token.user.stakeholder) == model_to_dict(expected.user.stakeholder)
-    assert token.user.stakeholder.user is token.user
-    assert not token._state.adding and token._state.db == "default"
-
-
-def test_the_role_comes_with_the_token_without_another_query(finance, key):
-    token = token_lookup()(token_digest(key))
-    with CaptureQueriesContext(connection) as queries:
-        assert role_of(token.user).value == "finance"
-    assert queries.captured_queries == []
-
-
-def test_a_user_without_a_stakeholder_record_has_no_role_without_another_query(user, key):
-    token = token_lookup()(token_digest(key))
-    with CaptureQueriesContext(connection) as queries:
-        with pytest.raises(Stakeholder.DoesNotExist):
-            token.user.stakeholder  # noqa: B018
-        assert role_of(token.user).value == "none"
-    assert queries.captured_queries == []
-
-
-def test_an_unknown_digest_finds_nothing(finance):
-    assert token_lookup()(token_digest("0" * 40)) is None
 
 
 def test_a_token_request_reads_the_token_user_and_role_in_one_statement(client, finance, key):
