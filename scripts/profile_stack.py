@@ -75,6 +75,11 @@ def main() -> int:
             for a in range(3)
             for s in range(5)
         )
+        # As every writer of the facts does: the dashboards and the costs API read the rollups.
+        from costdata.services.facts import daily_rollup_rebuild, monthly_rollup_rebuild
+
+        daily_rollup_rebuild(source=source, start=start, end=start + timedelta(days=90))
+        monthly_rollup_rebuild(source=source, start=start, end=start + timedelta(days=90))
     token = services.api_token_create(user=user, name=f"profile {int(time.time())}").key
     this_month = date.today().replace(day=1)
     year_ago = (this_month - timedelta(days=365)).replace(day=1)
