@@ -58,3 +58,12 @@ def wait_until(predicate, *, timeout: float = 30.0, interval: float = 0.2):  # t
             return value
         time.sleep(interval)
     raise TimeoutError("condition not met in time")
+
+
+def age_session(client, **seconds_ago: int) -> None:
+    """Backdate the test client's session stamps: each keyword is a session key, its value seconds ago."""
+    session = client.session
+    now = int(time.time())
+    for key, ago in seconds_ago.items():
+        session[key] = now - ago
+    session.save()

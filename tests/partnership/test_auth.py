@@ -10,6 +10,7 @@ from rest_framework.throttling import UserRateThrottle
 
 from partnership.models import ApiToken
 from partnership.sessions import LAST_SEEN, LOGIN_AT
+from tests.partnership.helpers import age_session
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-enough-password-9"
@@ -22,14 +23,6 @@ def alice(django_user_model):
 
 def log_in(client, username="alice", password=PASSWORD, address="10.0.0.1"):
     return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address)
-
-
-def age_session(client, **seconds_ago: int) -> None:
-    session = client.session
-    now = int(time.time())
-    for key, ago in seconds_ago.items():
-        session[key] = now - ago
-    session.save()
 
 
 def test_logging_in_rotates_the_session_key(client, alice):

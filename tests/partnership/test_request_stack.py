@@ -20,6 +20,7 @@ from partnership.services import api_token_create
 from partnership.sessions import LAST_SEEN, LOGIN_AT, activity_resolution
 from partnership.transactions import atomic_unless_safe
 from stakeholders.models import Group, Role, Stakeholder, Team
+from tests.partnership.helpers import age_session
 
 PASSWORD = "a-long-enough-password-9"
 
@@ -33,14 +34,6 @@ def log_in(client):
     response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert response.status_code == 302
     return client
-
-
-def age_session(client, **seconds_ago: int) -> None:
-    session = client.session
-    now = int(time.time())
-    for key, ago in seconds_ago.items():
-        session[key] = now - ago
-    session.save()
 
 
 def stored_session(client) -> str:
