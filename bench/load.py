@@ -376,7 +376,7 @@ def main() -> int:
     from django.core.management import call_command
 
     from bench.dashboard import _fill
-    from partnership import services
+    from common import services
 
     call_command("migrate", "--noinput", verbosity=0)
     last_day = date.today() - timedelta(days=1)

@@ -16,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.pagination import KEYSET_PARAMETERS, KeysetPagination, keyset_page_serializer
 from costdata import data_cache, selectors, services
 from costdata.models import CostSource, DailyCost, IngestionRun
 from costdata.permissions import CostFilter, CostPermission, ReadOrManageSources, cost_filter
@@ -27,7 +28,6 @@ from costdata.serializers import (
     IngestionRunSerializer,
     PullRequestSerializer,
 )
-from partnership.pagination import KEYSET_PARAMETERS, KeysetPagination, keyset_page_serializer
 
 
 def _as_api_error(exc: DjangoValidationError) -> ValidationError:

@@ -35,7 +35,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from costdata.lru import LRU
+from common.lru import LRU
 from costdata.spreadsheets import csv_cell, decimal_text
 
 TEMPLATE = "plotly_white"

@@ -33,7 +33,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 
-from costdata.lru import LRU
+from common.lru import LRU
 
 T = TypeVar("T")
 LOCAL_SIZE = 256

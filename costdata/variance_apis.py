@@ -27,6 +27,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.pagination import KeysetPagination
 from costdata import budget_files, permissions, variance_selectors
 from costdata.models import (
     Budget,
@@ -40,7 +41,6 @@ from costdata.models import (
 from costdata.services import budgets as budget_services
 from costdata.services import variances as sop
 from meetings.models import Meeting
-from partnership.pagination import KeysetPagination
 from stakeholders.models import Stakeholder, Team
 
 

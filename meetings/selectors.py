@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from audit.selectors import ObjectHistory, history_for
 from meetings.models import (
     ActionItem,
     Attendance,
@@ -17,7 +18,6 @@ from meetings.models import (
     Meeting,
     Topic,
 )
-from partnership.audit_selectors import ObjectHistory, history_for
 from stakeholders.models import Stakeholder
 
 

@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from audit.recording import acting_as_actor, log_bulk_created, update_audited
 from meetings import agenda, calendar, recurrence, selectors
 from meetings.models import (
     ActionItem,
@@ -35,7 +36,6 @@ from meetings.models import (
     Meeting,
     Topic,
 )
-from partnership.audit import acting_as_actor, log_bulk_created, update_audited
 from stakeholders.models import Group, Stakeholder, Team
 
 logger = logging.getLogger(__name__)

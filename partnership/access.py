@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from costdata import permissions as cost_permissions
 from meetings import permissions as programme_permissions
-from partnership import audit_permissions
 from stakeholders import permissions as people_permissions
 from stakeholders.permissions import Capability
 from stakeholders.roles import ROLE_LABELS, Role
@@ -26,7 +25,7 @@ SECTIONS: tuple[tuple[str, list[Capability]], ...] = (
     ("People", people_permissions.CAPABILITIES),
     ("Programme", programme_permissions.CAPABILITIES),
     ("Costs", cost_permissions.CAPABILITIES),
-    ("Audit", audit_permissions.CAPABILITIES),
+    ("Audit", people_permissions.AUDIT_CAPABILITIES),
 )
 
 

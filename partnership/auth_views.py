@@ -10,8 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from common import services as tokens
+from common.models import ApiToken
 from partnership import services
-from partnership.models import ApiToken
 from partnership.sessions import session_started
 
 
@@ -60,7 +61,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
     try:
-        issued = services.api_token_create(user=request.user, name=request.POST.get("name", ""))
+        issued = tokens.api_token_create(user=request.user, name=request.POST.get("name", ""))
     except ValidationError as exc:
         for error in exc.message_dict.get("name", []):
             messages.error(request, error)
@@ -77,7 +78,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        token = services.api_token_revoke(user=request.user, token_id=pk)
+        token = tokens.api_token_revoke(user=request.user, token_id=pk)
     except ApiToken.DoesNotExist:
         return render(request, "404.html", status=404)
     messages.success(request, f"Token “{token.name}” revoked.")

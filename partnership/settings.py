@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "auditlog",
+    "audit",
+    "common",
     "partnership",
     "stakeholders",
     "meetings",
@@ -49,27 +51,27 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "partnership.logging.RequestIdMiddleware",
-    "partnership.api_errors.OutOfRangeIntegerMiddleware",
+    "common.logging.RequestIdMiddleware",
+    "common.api_errors.OutOfRangeIntegerMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "partnership.audit.AuditMiddleware",
+    "audit.recording.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "partnership.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
 
-# --- Audit trail (django-auditlog; wiring in partnership/audit.py) ---------------------------------
-AUDITLOG_LOGENTRY_MODEL = "partnership.AuditLogEntry"
+# --- Audit trail (django-auditlog; wiring in audit/recording.py) ---------------------------------
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditLogEntry"
 # auditlog's migrations create its own log table even when the model is swapped; with no migrations
 # the app creates nothing (its only model is swapped), so no orphan table blocks TRUNCATE on Postgres.
 MIGRATION_MODULES = {"auditlog": None}
-AUDITLOG_CID_GETTER = "partnership.audit.current_cid"
+AUDITLOG_CID_GETTER = "audit.recording.current_cid"
 AUDITLOG_DISABLE_ON_RAW_SAVE = True  # fixtures loaded with loaddata are not changes anyone made
 # Bookkeeping columns that change on every run (locks, last-used stamps, auto_now) are left out;
 # secrets are never copied into the log.
@@ -88,7 +90,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
         ],
         "m2m_fields": ["groups"],
     },
-    {"model": "partnership.ApiToken", "exclude_fields": ["digest", "last_used_at"]},
+    {"model": "common.ApiToken", "exclude_fields": ["digest", "last_used_at"]},
     {"model": "stakeholders.Stakeholder"},
     {"model": "stakeholders.Team", "m2m_fields": ["members"]},
     {"model": "stakeholders.Ownership"},
@@ -130,8 +132,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "partnership.context_processors.organisation",
-                "stakeholders.context_processors.access",
-                "partnership.audit_permissions.audit_nav",
+                "partnership.context_processors.access",
+                "audit.access.audit_nav",
             ],
         },
     },
@@ -172,7 +174,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # --- Sessions and login ----------------------------------------------------------------------------
 # Django's ModelBackend, loading the user's stakeholder record (their role) in the same query.
-AUTHENTICATION_BACKENDS = ["partnership.authentication.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["common.authentication.ModelBackend"]
 # The idle timeout is exact to within a minute: the last-activity stamp is rewritten once a minute, not
 # on every request (partnership/sessions.py), so a session idle this long is always logged out, and one
 # idle a minute less may be.
@@ -275,7 +277,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "partnership@localhost")
 
 # --- API ----------------------------------------------------------------------------------------
 # Small lists are page-numbered with a count; the large ones (costs, runs, variances) use
-# partnership.pagination.KeysetPagination, which caches a page whose view versions its data (the costs
+# common.pagination.KeysetPagination, which caches a page whose view versions its data (the costs
 # API) for at most this long (0: never). The costs API also keeps each page's rendered JSON (per reader
 # visibility and facts version, costdata.data_cache.response_cached) for at most this long.
 API_PAGE_CACHE_SECONDS = env_int("API_PAGE_CACHE_SECONDS", 600)
@@ -285,13 +287,13 @@ FACTS_CACHE_SECONDS = env_int("FACTS_CACHE_SECONDS", 2 * 24 * 3600)
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes a refused credential a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "partnership.authentication.ApiTokenAuthentication",
+        "common.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    # DRF's sliding windows, kept in Redis by one atomic script per request (partnership/throttling.py).
+    # DRF's sliding windows, kept in Redis by one atomic script per request (common/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": [
-        "partnership.throttling.AnonRateThrottle",
-        "partnership.throttling.UserRateThrottle",
+        "common.throttling.AnonRateThrottle",
+        "common.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
@@ -305,7 +307,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "partnership.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "common.api_errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
@@ -316,7 +318,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "partnership.openapi.document_error_responses",
+        "common.openapi.document_error_responses",
     ],
     # The browsable docs are served from static files: the product works offline.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -401,10 +403,10 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "partnership.logging.ContextFilter"}},
+    "filters": {"context": {"()": "common.logging.ContextFilter"}},
     "formatters": {
         "line": {
-            "()": "partnership.logging.OneLineFormatter",
+            "()": "common.logging.OneLineFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s task_id=%(task_id)s "
             "%(message)s",
         }

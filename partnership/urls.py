@@ -4,12 +4,14 @@ from importlib import import_module
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from partnership import audit_apis, audit_views, views
+from audit import apis as audit_apis
+from audit import views as audit_views
+from common.transactions import atomic_writes_only
 from partnership import auth_views as account_views
-from partnership.transactions import atomic_writes_only
+from partnership import views
 
 APPS = ["stakeholders", "meetings", "costdata"]
 
@@ -36,6 +38,7 @@ urlpatterns = [
     path("api/v1/", include((api_patterns, "api"))),
     *[path("", include(f"{app}.urls")) for app in APPS],
     path("", include("costdata.dashboard_urls")),
+    re_path(r"^admin/partnership/auditlogentry/(?P<rest>.*)$", views.moved_admin),
     path("admin/", admin.site.urls),
 ]
 # Writes run in one transaction per request (ATOMIC_REQUESTS); reads open none (partnership/transactions.py).

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
@@ -66,3 +66,10 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     if _wants_json(request):
         return JsonResponse({"detail": "You do not have permission to do this."}, status=403)
     return render(request, "403.html", status=403)
+
+
+def moved_admin(request: HttpRequest, rest: str) -> HttpResponse:
+    """The audit trail's admin moved from /admin/partnership/ with its app: old bookmarks still land."""
+    query = request.META.get("QUERY_STRING", "")
+    target = f"/admin/audit/auditlogentry/{rest}" + (f"?{query}" if query else "")
+    return HttpResponsePermanentRedirect(target)

@@ -49,8 +49,8 @@ def main() -> int:
     from django.db import connection
     from django.test import Client
 
+    from common import services
     from costdata.models import CostSource, DailyCost
-    from partnership import services
     from stakeholders.models import Team
 
     call_command("migrate", "--noinput", verbosity=0)

@@ -67,6 +67,15 @@ CAPABILITIES: list[Capability] = [
 ]
 _BY_KEY = {c.key: c for c in CAPABILITIES}
 
+# The audit trail (the audit package) asks this rule who may read it: registered in StakeholdersConfig.ready.
+AUDIT_CAPABILITIES: list[Capability] = [
+    Capability("audit.read", "Read the audit trail (page and API)", _all(A, F)),
+]
+
+
+def may_read_audit(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False)) and AUDIT_CAPABILITIES[0].allows(role_of(user))
+
 
 def may(user: Any, key: str) -> bool:
     return _BY_KEY[key].allows(role_of(user))

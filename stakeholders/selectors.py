@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from partnership.audit_selectors import ObjectHistory, history_for
+from audit.selectors import ObjectHistory, history_for
 from stakeholders import roi as roi_rules
 from stakeholders import scopes
 from stakeholders.filters import StakeholderFilter

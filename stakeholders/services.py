@@ -2,7 +2,7 @@
 
 Every service validates the whole change before touching the database (a ValidationError naming the
 field, nothing saved) and runs in one transaction. The audit trail (django-auditlog, see
-partnership/audit.py) records every row written, including the bulk ones; `@acting_as_actor` names the
+audit/recording.py) records every row written, including the bulk ones; `@acting_as_actor` names the
 `actor` argument as the one who made the change when the caller passes one.
 """
 
@@ -17,7 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from partnership.audit import acting_as_actor, log_bulk_created, update_audited
+from audit.recording import acting_as_actor, log_bulk_created, update_audited
 from stakeholders import roi as roi_rules
 from stakeholders.models import (
     AttributedSaving,

@@ -18,10 +18,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from audit.recording import acting_as_actor, log_bulk_created
 from costdata import budget_files
 from costdata.models import Budget, BudgetLine, BudgetVersion
 from costdata.variance_rules import ScopeKey, ScopeType
-from partnership.audit import acting_as_actor, log_bulk_created
 
 
 class BudgetLocked(ValidationError):

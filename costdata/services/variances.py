@@ -39,6 +39,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.recording import acting_as_actor, update_audited
 from costdata import business_days, permissions, windows
 from costdata.forecasting import (
     CostExplorerForecast,
@@ -77,7 +78,6 @@ from costdata.variance_rules import (
     detect_variances,
     resolve_thresholds,
 )
-from partnership.audit import acting_as_actor, update_audited
 from stakeholders import scopes as ownership_scopes
 from stakeholders.models import Group, Ownership, Stakeholder, Team
 from stakeholders.selectors import cost_owner_for, ownership_index, stakeholder_for_user

@@ -12,7 +12,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from costdata.lru import LRU
+from common.lru import LRU
 
 register = template.Library()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from common.services import api_token_create
 from meetings.models import Cadence
-from partnership.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 

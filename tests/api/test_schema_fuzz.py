@@ -64,7 +64,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.generation.meta import TestPhase
 
-from partnership.services import api_token_create
+from common.services import api_token_create
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 if os.environ.get("SCHEMA_FUZZ_PATH"):

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from partnership.audit_models import AuditLogEntry
+from audit.models import AuditLogEntry
 from stakeholders.models import Group, Role, Stakeholder
 
 # The budget and variance fixtures (a cost source; an organisation with a team owning an account).
@@ -63,7 +63,7 @@ def browser(client, users):
 @pytest.fixture
 def api(users):
     """A DRF client authenticated with a real API token of the named user."""
-    from partnership.services import api_token_create
+    from common.services import api_token_create
 
     def as_user(name: str) -> APIClient:
         key = api_token_create(user=users[name], name="audit tests").key

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 
-from partnership.audit_models import AuditLogEntry
+from audit.models import AuditLogEntry
 from stakeholders.models import Team
 from tests.audit.conftest import last
 
@@ -24,24 +24,24 @@ def entry(db) -> AuditLogEntry:
 
 def test_the_admin_lists_and_shows_entries_but_offers_no_add_change_or_delete(browser, entry):
     client = browser("admin")
-    listing = client.get("/admin/partnership/auditlogentry/")
+    listing = client.get("/admin/audit/auditlogentry/")
     assert listing.status_code == 200 and "Payments" in listing.content.decode()
     assert 'name="action"' not in listing.content.decode()  # no bulk "delete selected"
-    detail = client.get(f"/admin/partnership/auditlogentry/{entry.pk}/change/")
+    detail = client.get(f"/admin/audit/auditlogentry/{entry.pk}/change/")
     assert detail.status_code == 200 and 'type="submit"' not in detail.content.decode().split("<form")[-1]
-    assert client.get("/admin/partnership/auditlogentry/add/").status_code == 403
+    assert client.get("/admin/audit/auditlogentry/add/").status_code == 403
 
 
 def test_the_admin_refuses_to_edit_or_delete_an_entry(browser, entry):
     client = browser("admin")
     changed = client.post(
-        f"/admin/partnership/auditlogentry/{entry.pk}/change/", {"object_repr": "forged", "action": 2}
+        f"/admin/audit/auditlogentry/{entry.pk}/change/", {"object_repr": "forged", "action": 2}
     )
     assert changed.status_code == 403
-    deleted = client.post(f"/admin/partnership/auditlogentry/{entry.pk}/delete/", {"post": "yes"})
+    deleted = client.post(f"/admin/audit/auditlogentry/{entry.pk}/delete/", {"post": "yes"})
     assert deleted.status_code == 403
     bulk = client.post(
-        "/admin/partnership/auditlogentry/",
+        "/admin/audit/auditlogentry/",
         {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"},
     )
     assert bulk.status_code in (200, 302)
@@ -77,7 +77,7 @@ def test_postgres_refuses_a_delete_of_an_audit_row(entry):
 
 @postgres_only
 def test_postgres_refuses_a_forged_actor_but_lets_a_deleted_user_go(users):
-    from partnership.audit import audit_context
+    from audit.recording import audit_context
 
     with audit_context("page", actor=users["eng"]):
         team = Team.objects.create(name="Search")
@@ -90,7 +90,7 @@ def test_postgres_refuses_a_forged_actor_but_lets_a_deleted_user_go(users):
 
 
 def test_deleting_a_user_keeps_their_entries_with_their_email(users):
-    from partnership.audit import audit_context
+    from audit.recording import audit_context
 
     with audit_context("page", actor=users["eng"]):
         team = Team.objects.create(name="Search")
@@ -98,3 +98,10 @@ def test_deleting_a_user_keeps_their_entries_with_their_email(users):
     users["eng"].delete()
     row.refresh_from_db()
     assert row.actor_id is None and row.actor_email == "eng@example.com"
+
+
+def test_the_admin_pages_at_their_old_address_redirect_to_the_audit_app(browser: Any) -> None:
+    client = browser("admin")
+    response = client.get("/admin/partnership/auditlogentry/12/change/?q=x")
+    assert response.status_code == 301
+    assert response["Location"] == "/admin/audit/auditlogentry/12/change/?q=x"

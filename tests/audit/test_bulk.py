@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
+from audit.models import AuditLogEntry
+from audit.recording import audit_context, log_bulk_created, update_audited
 from costdata.models import BudgetLine, Variance
 from costdata.services import budgets
 from costdata.services import variances as sop
 from meetings import services as meetings
 from meetings.models import Attendance, Topic
-from partnership.audit import audit_context, log_bulk_created, update_audited
-from partnership.audit_models import AuditLogEntry
 from stakeholders import services as people
 from stakeholders.models import Group, Role, Stakeholder, Team
 from tests.audit.conftest import CREATE, DELETE, UPDATE, entries, last

@@ -9,10 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from audit.models import AuditLogEntry
+from audit.recording import audit_context, update_audited
 from meetings import services as meetings
 from meetings.models import Attendance, GlossaryTerm, Meeting
-from partnership.audit import audit_context, update_audited
-from partnership.audit_models import AuditLogEntry
 from stakeholders.models import Group, Role, Stakeholder, Team
 from tests.audit.conftest import CREATE, DELETE, UPDATE, last
 

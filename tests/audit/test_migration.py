@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from partnership.audit_models import AuditLogEntry
+from audit.models import AuditLogEntry
 
 BEFORE = [("stakeholders", "0002_ownership_engagements_audit"), ("meetings", "0004_change_record")]
 AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)

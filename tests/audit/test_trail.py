@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
+from audit.models import AuditLogEntry
+from audit.recording import audit_context
 from costdata.models import Variance
 from costdata.services import budgets
 from costdata.services import variances as sop
 from meetings import services as meetings
 from meetings.models import Attendance
-from partnership.audit import audit_context
-from partnership.audit_models import AuditLogEntry
 from stakeholders import services as people
 from stakeholders.models import Group, Role, Team
 from tests.audit.conftest import CREATE, DELETE, UPDATE, entries, last
@@ -240,7 +240,7 @@ def test_cost_facts_are_not_audited_ingestion_runs_are_their_own_record(cost_sou
 
 
 def test_secrets_are_never_copied_into_the_log(users):
-    from partnership.services import api_token_create
+    from common.services import api_token_create
 
     issued = api_token_create(user=users["eng"], name="CI")
     row = last(issued.token, CREATE)

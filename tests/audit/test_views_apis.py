@@ -8,8 +8,8 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from partnership.audit import audit_context
-from partnership.audit_models import AuditLogEntry
+from audit.models import AuditLogEntry
+from audit.recording import audit_context
 from stakeholders import services as people
 from stakeholders.models import Group, Role, Stakeholder, Team
 from tests.audit.conftest import last

@@ -20,10 +20,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.throttling import UserRateThrottle
 
+from common.models import ApiToken
+from common.services import api_token_create
 from costdata import data_cache
 from costdata.models import CostSource, IngestionRun, MonthlyCost
-from partnership.models import ApiToken
-from partnership.services import api_token_create
 from stakeholders.models import Group, Role, Stakeholder
 from tests.security.conftest import MONTH, PAY, PLATFORM, SEARCH, World, build_world
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from costdata.lru import LRU
+from common.lru import LRU
 
 
 def test_adding_past_the_size_drops_the_least_recently_used_entry():

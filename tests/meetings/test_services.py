@@ -345,7 +345,7 @@ def test_a_failed_agenda_send_is_retried_on_the_next_run(monthly, settings, monk
 
 
 def test_changing_a_rule_records_who_changed_what(monthly, people):
-    from partnership.audit_models import AuditLogEntry
+    from audit.models import AuditLogEntry
 
     services.cadence_update(
         cadence=monthly, rrule="FREQ=MONTHLY;BYDAY=+3TH", actor=people["finance"].user, now=NOW
@@ -360,7 +360,7 @@ def test_changing_a_rule_records_who_changed_what(monthly, people):
 
 
 def test_each_save_of_the_minutes_is_recorded_with_the_text_before_and_after(monthly, people):
-    from partnership.audit_models import AuditLogEntry
+    from audit.models import AuditLogEntry
 
     meeting = planned(monthly)[0]
     for text in ["A", "AB", "ABC"]:
@@ -374,7 +374,7 @@ def test_each_save_of_the_minutes_is_recorded_with_the_text_before_and_after(mon
 
 
 def test_an_action_items_status_change_is_recorded_with_old_and_new(people):
-    from partnership.audit_models import AuditLogEntry
+    from audit.models import AuditLogEntry
 
     item = services.action_item_create(title="x", owner=people["engineer"].stakeholder, notify=False)
     services.action_item_update(item=item, status="done", actor=people["engineer"].user)

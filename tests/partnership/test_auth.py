@@ -8,7 +8,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from rest_framework.throttling import UserRateThrottle
 
-from partnership.models import ApiToken
+from common.models import ApiToken
 from partnership.sessions import LAST_SEEN, LOGIN_AT
 from tests.partnership.helpers import age_session
 
@@ -138,7 +138,7 @@ def test_a_revoked_token_is_refused(client, alice):
 
 def test_nobody_revokes_another_users_token(client, alice, django_user_model):
     bob = django_user_model.objects.create_user("bob", password=PASSWORD)
-    from partnership.services import api_token_create
+    from common.services import api_token_create
 
     bobs = api_token_create(user=bob, name="bob's").token
     log_in(client)

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from partnership.logging import ContextFilter, OneLineFormatter, redact
+from common.logging import ContextFilter, OneLineFormatter, redact
 
 FORMAT = "%(levelname)s %(name)s request_id=%(request_id)s task_id=%(task_id)s %(message)s"
 

@@ -243,7 +243,7 @@ def test_the_schema_documents_the_cursor_pages(api):
         )
 
 
-# --- the costs API's page cache (Postgres: see partnership.pagination.KeysetPagination.fetch) -------------
+# --- the costs API's page cache (Postgres: see common.pagination.KeysetPagination.fetch) -------------
 on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the page cache runs on Postgres only"
 )

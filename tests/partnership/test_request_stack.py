@@ -15,10 +15,10 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from partnership import throttling
-from partnership.services import api_token_create
+from common import throttling
+from common.services import api_token_create
+from common.transactions import atomic_unless_safe
 from partnership.sessions import LAST_SEEN, LOGIN_AT, activity_resolution
-from partnership.transactions import atomic_unless_safe
 from stakeholders.models import Group, Role, Stakeholder, Team
 from tests.partnership.helpers import age_session
 

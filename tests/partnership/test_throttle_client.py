@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
-from partnership import throttling
+from common import throttling
 
 pytestmark = pytest.mark.skipif(
     not isinstance(caches["default"], RedisCache),

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from partnership.models import ApiToken
-from partnership.services import api_token_create, api_token_revoke
+from common.models import ApiToken
+from common.services import api_token_create, api_token_revoke
 from stakeholders.models import Group, Role, Stakeholder
 
 pytestmark = pytest.mark.django_db

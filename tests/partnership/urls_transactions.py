@@ -1,5 +1,5 @@
 """A URLconf for tests/partnership/test_request_stack.py: views that write, then fail, under the same
-per-method transactions the product's URLconf gets (partnership.transactions.atomic_writes_only)."""
+per-method transactions the product's URLconf gets (common.transactions.atomic_writes_only)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.transactions import atomic_writes_only
 from partnership import urls as product_urls
-from partnership.transactions import atomic_writes_only
 from stakeholders.models import Team
 
 

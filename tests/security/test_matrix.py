@@ -976,8 +976,8 @@ def _body_ids(response: Any) -> set[int]:
 
 def _add_extras(world: World) -> None:
     """Objects some cases need that the organisation builder leaves out."""
+    from common import services as account_services
     from costdata.models import IngestionRun
-    from partnership import services as account_services
 
     world.objects["run"] = IngestionRun.objects.create(source=world.objects["source"], status="succeeded")
     stranger = get_user_model().objects.create_user(

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from partnership.services import api_token_create
+from common.services import api_token_create
 from stakeholders import known_accounts, services
 from stakeholders.known_accounts import KnownAccount
 from stakeholders.models import Engagement, Group, Ownership, Role, Stakeholder, Team

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from partnership.audit_models import AuditLogEntry
+from audit.models import AuditLogEntry
 from stakeholders import selectors
 from stakeholders.demo import TEAM_CLAIMS, demo_programme_people_seed
 from stakeholders.known_accounts import KnownAccount

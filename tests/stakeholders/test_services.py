@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from partnership.audit_models import AuditLogEntry
+from audit.models import AuditLogEntry
 from stakeholders import services
 from stakeholders.models import (
     AttributedSaving,

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 
+from audit.recording import AuditedCommand
 from costdata.models import CostSource
 from costdata.services import source_create
-from partnership.audit import AuditedCommand
 
 
 class Command(AuditedCommand):  # changes are audited as channel 'command'

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from audit.recording import AuditedCommand
 from costdata.services.variances import variances_detect
-from partnership.audit import AuditedCommand
 
 
 def _month(text: str) -> date:

@@ -8,10 +8,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 
+from audit.recording import AuditedCommand
 from costdata import services
 from costdata.focus import FocusFileRefused
 from costdata.models import CostSource
-from partnership.audit import AuditedCommand
 
 
 class Command(AuditedCommand):  # changes are audited as channel 'command'

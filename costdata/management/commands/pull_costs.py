@@ -13,10 +13,10 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from audit.recording import AuditedCommand
 from costdata import services
 from costdata.models import CostSource, IngestionRun
 from costdata.services.errors import PullTimedOut
-from partnership.audit import AuditedCommand
 
 BAR_WIDTH = 30
 # sysexits' EX_TEMPFAIL: another pull holds the source; try again later (a cron job can tell it apart).

@@ -10,7 +10,7 @@ import time
 
 from django.conf import settings
 
-from partnership.audit import AuditedCommand
+from audit.recording import AuditedCommand
 
 
 class Command(AuditedCommand):  # changes are audited as channel 'command'

@@ -1,4 +1,4 @@
-from partnership.audit import AuditedCommand
+from audit.recording import AuditedCommand
 from partnership.demo import DEMO_PEOPLE, demo_organisation_seed
 
 

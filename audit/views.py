@@ -7,9 +7,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from partnership.audit_filters import AuditEntryFilter
-from partnership.audit_permissions import may_read_audit
-from partnership.audit_selectors import audit_entries
+from audit.access import may_read_audit
+from audit.filters import AuditEntryFilter
+from audit.selectors import audit_entries
 
 PAGE_SIZE = 50
 

@@ -1,4 +1,4 @@
-"""Authentication records of the project (API tokens) and the audit trail. (Domain models live in the apps.)"""
+"""API tokens: the one record the API plumbing keeps. (Domain models live in the apps.)"""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "partnership_apitoken"  # the table predates this package
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -34,7 +35,3 @@ class ApiToken(models.Model):
     def active(self) -> bool:
         return self.revoked_at is None
 
-
-# The audit trail's table lives with the project, not with an app: every app's changes go into it.
-from partnership import audit  # noqa: E402, F401  (connects the audit receivers in every process)
-from partnership.audit_models import AuditLogEntry, Channel  # noqa: E402, F401

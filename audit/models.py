@@ -1,7 +1,7 @@
 """The audit trail's table: django-auditlog's log entry plus the channel a change came through.
 
 django-auditlog records every change to the registered models (settings.AUDITLOG_INCLUDE_TRACKING_MODELS)
-from the models' signals; `partnership.audit` fills in who, through which channel and under which
+from the models' signals; `audit.recording` fills in who, through which channel and under which
 correlation id. Rows are append-only: the admin and the API offer no edit or delete, and on Postgres a
 trigger (migration partnership 0003) refuses UPDATE and DELETE on the table.
 """
@@ -34,6 +34,7 @@ class AuditLogEntry(AbstractLogEntry):
     )
 
     class Meta(AbstractLogEntry.Meta):
+        db_table = "partnership_auditlogentry"  # the table predates this package
         verbose_name = "audit log entry"
         verbose_name_plural = "audit log entries"
         ordering = ["-timestamp", "-pk"]
@@ -45,7 +46,7 @@ class AuditLogEntry(AbstractLogEntry):
     @property
     def change_rows(self) -> list:
         """The changed fields as (field, old, new) rows for pages and the API."""
-        from partnership.audit_selectors import changes_of
+        from audit.selectors import changes_of
 
         return changes_of(self)
 

@@ -6,7 +6,7 @@ from auditlog.admin import LogEntryAdmin
 from django.contrib import admin
 from django.http import HttpRequest
 
-from partnership.audit_models import AuditLogEntry
+from audit.models import AuditLogEntry
 
 if admin.site.is_registered(AuditLogEntry):  # auditlog's own admin registers the swapped model first
     admin.site.unregister(AuditLogEntry)

@@ -6,10 +6,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 
-from partnership.audit_filters import AuditEntryFilter
-from partnership.audit_models import AuditLogEntry
-from partnership.audit_permissions import ReadAuditTrail
-from partnership.audit_selectors import audit_entries, changes_of
+from audit.access import ReadAuditTrail
+from audit.filters import AuditEntryFilter
+from audit.models import AuditLogEntry
+from audit.selectors import audit_entries, changes_of
 
 
 class FieldChangeSerializer(serializers.Serializer):

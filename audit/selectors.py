@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet
 from django.urls import reverse
 
-from partnership.audit_models import AuditLogEntry
+from audit.models import AuditLogEntry
 
 
 def audit_entries() -> QuerySet[AuditLogEntry]:

@@ -38,7 +38,7 @@ from django.db.models.signals import pre_save
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-from partnership.audit_models import AuditLogEntry, Channel
+from audit.models import AuditLogEntry, Channel
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -164,7 +164,7 @@ def _fill_from_context(sender: type[AuditLogEntry], instance: AuditLogEntry, **k
         instance.cid = context.cid
 
 
-pre_save.connect(_fill_from_context, sender=AuditLogEntry, dispatch_uid="partnership.audit.fill_from_context")
+pre_save.connect(_fill_from_context, sender=AuditLogEntry, dispatch_uid="audit.recording.fill_from_context")
 
 
 # --- Entry points --------------------------------------------------------------------------------
@@ -230,8 +230,8 @@ def _task_finished(task_id: str | None = None, **kwargs: Any) -> None:
 def connect_task_signals() -> None:
     from celery.signals import task_postrun, task_prerun
 
-    task_prerun.connect(_task_started, weak=False, dispatch_uid="partnership.audit.task_started")
-    task_postrun.connect(_task_finished, weak=False, dispatch_uid="partnership.audit.task_finished")
+    task_prerun.connect(_task_started, weak=False, dispatch_uid="audit.recording.task_started")
+    task_postrun.connect(_task_finished, weak=False, dispatch_uid="audit.recording.task_finished")
 
 
 connect_task_signals()

@@ -7,7 +7,7 @@ from auditlog.registry import auditlog
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from partnership.audit_models import AuditLogEntry, Channel
+from audit.models import AuditLogEntry, Channel
 
 ACTIONS = [(value, str(label).capitalize()) for value, label in AuditLogEntry.Action.choices]
 
