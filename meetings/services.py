@@ -16,7 +16,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -36,6 +35,7 @@ from meetings.models import (
     Meeting,
     Topic,
 )
+from outbox.services import email_enqueue
 from stakeholders.models import Group, Stakeholder, Team
 
 logger = logging.getLogger(__name__)
@@ -673,27 +673,31 @@ def action_item_update(*, item: ActionItem, actor: Any = None, **changes: Any) -
 
 
 def action_item_notify_assigned(*, action_item_id: int) -> int:
-    """Tell the owner an action item is theirs. Returns the number of messages sent."""
+    """Tell the owner an action item is theirs. Returns the number of deliveries queued (outbox)."""
     item = ActionItem.objects.select_related("owner", "origin_meeting").filter(pk=action_item_id).first()
     if item is None or not item.owner.email:
         return 0
     context = {"item": item, "site_url": settings.SITE_URL.rstrip("/")}
-    message = EmailMultiAlternatives(
-        subject=f"Action item for you: {item.title}",
-        body=render_to_string("meetings/email/action_item_assigned.txt", context),
+    email_enqueue(
+        kind="action_item_assigned",
         to=[item.owner.email],
+        subject=f"Action item for you: {item.title}",
+        text=render_to_string("meetings/email/action_item_assigned.txt", context),
+        reference=f"action_item:{item.pk}",
     )
-    return message.send()
+    return 1
 
 
 # --- Agenda email --------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def meeting_agenda_send(*, meeting_id: int, force: bool = False) -> int:
-    """Email the agenda (with the meeting's .ics) to its attendees, once. Returns messages sent.
+    """Email the agenda (with the meeting's .ics) to its attendees, once. Returns deliveries queued.
 
     The send is claimed with a conditional update (agenda_sent_at IS NULL), so two workers running the
-    schedule at once send it once.
+    schedule at once send it once. The claim and the queued delivery commit together; the outbox
+    retries a failed delivery.
     """
     now = timezone.now()
     claim = Meeting.objects.filter(pk=meeting_id, status=Meeting.Status.PLANNED)
@@ -713,20 +717,16 @@ def meeting_agenda_send(*, meeting_id: int, force: bool = False) -> int:
     if not recipients:
         return 0
     context = {"meeting": meeting, "items": items, "site_url": settings.SITE_URL.rstrip("/")}
-    message = EmailMultiAlternatives(
-        subject=f"Agenda: {meeting.title}, {meeting.local_start():%a %d %b %Y %H:%M} {meeting.timezone}",
-        body=render_to_string("meetings/email/agenda.txt", context),
+    ics = calendar.calendar_bytes([meeting], name=meeting.title).decode()
+    email_enqueue(
+        kind="agenda",
         to=recipients,
+        subject=f"Agenda: {meeting.title}, {meeting.local_start():%a %d %b %Y %H:%M} {meeting.timezone}",
+        text=render_to_string("meetings/email/agenda.txt", context),
+        reference=f"meeting:{meeting.pk}",
+        attachments=[(f"meeting-{meeting.pk}.ics", ics, "text/calendar")],
     )
-    message.attach(
-        f"meeting-{meeting.pk}.ics", calendar.calendar_bytes([meeting], name=meeting.title), "text/calendar"
-    )
-    try:
-        return message.send()
-    except Exception:
-        # Release the claim so the next run retries; the error still reaches the caller.
-        update_audited(Meeting.objects.filter(pk=meeting_id, agenda_sent_at=now), agenda_sent_at=None)
-        raise
+    return 1
 
 
 def agendas_send_due(*, now: datetime | None = None) -> list[int]:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "stakeholders",
     "meetings",
     "costdata",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +275,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "partnership@localhost")
+# Retries of a delivery after its first attempt fails (outbox.tasks.deliver), then it is left failed.
+OUTBOX_MAX_RETRIES = env_int("OUTBOX_MAX_RETRIES", 5)
 
 # --- API ----------------------------------------------------------------------------------------
 # Small lists are page-numbered with a count; the large ones (costs, runs, variances) use

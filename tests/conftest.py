@@ -53,3 +53,18 @@ def demo_organisation(db, settings):
 
     settings.DEMO_PASSWORD = DEMO_TEST_PASSWORD
     return demo_organisation_seed()
+
+
+@pytest.fixture(autouse=True)
+def _outbox_delivers_in_process(request, monkeypatch):
+    """Outbound e-mail (the `outbox.deliver` task) runs eagerly, in this process, when its transaction
+    commits, so `mail.outbox` holds what a worker would send; every other task still goes to the broker.
+    Tests marked `worker` keep the real path."""
+    if "worker" in request.keywords:
+        return
+    from outbox.tasks import deliver
+
+    def run_here(self, args=None, kwargs=None, **options):
+        return self.apply(args, kwargs, **options)
+
+    monkeypatch.setattr(type(deliver._get_current_object()), "apply_async", run_here)

@@ -32,7 +32,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.template.loader import render_to_string
@@ -78,6 +77,7 @@ from costdata.variance_rules import (
     detect_variances,
     resolve_thresholds,
 )
+from outbox.services import email_enqueue
 from stakeholders import scopes as ownership_scopes
 from stakeholders.models import Group, Ownership, Stakeholder, Team
 from stakeholders.selectors import cost_owner_for, ownership_index, stakeholder_for_user
@@ -913,7 +913,8 @@ SUBJECTS = {
 
 
 def variance_notify(*, variance_id: int, event: str) -> int:
-    """Email the people a procedure event concerns, with a link straight to the explanation form."""
+    """Email the people a procedure event concerns, with a link straight to the explanation form.
+    Returns the number of deliveries queued (outbox)."""
     variance = (
         Variance.objects.select_related("owner_team", "assignee", "escalated_to")
         .filter(pk=variance_id)
@@ -933,17 +934,19 @@ def variance_notify(*, variance_id: int, event: str) -> int:
         "due": variance.due_day,
         "review": last_review,
     }
-    message = EmailMultiAlternatives(
-        subject=SUBJECTS[event].format(variance=variance),
-        body=render_to_string("costdata/email/variance_event.txt", context),
+    email_enqueue(
+        kind=f"variance_{event}",
         to=to,
+        subject=SUBJECTS[event].format(variance=variance),
+        text=render_to_string("costdata/email/variance_event.txt", context),
+        reference=f"variance:{variance.pk}",
     )
-    return message.send()
+    return 1
 
 
 def variance_digest_send(*, now: datetime | None = None) -> int:
     """The daily digest for finance: explanations awaiting review and overdue variances. Nothing is
-    sent on a day with nothing to review."""
+    sent on a day with nothing to review. Returns the number of deliveries queued (outbox)."""
     now = now or timezone.now()
     awaiting = list(
         Variance.objects.filter(status=Status.EXPLAINED).select_related("owner_team").order_by("month", "pk")
@@ -968,12 +971,14 @@ def variance_digest_send(*, now: datetime | None = None) -> int:
         "list_url": _site_url(reverse("variance-list")),
         "site_url": settings.SITE_URL.rstrip("/"),
     }
-    message = EmailMultiAlternatives(
-        subject=f"Variances: {len(awaiting)} awaiting review, {len(overdue)} overdue",
-        body=render_to_string("costdata/email/variance_digest.txt", context),
+    email_enqueue(
+        kind="variance_digest",
         to=to,
+        subject=f"Variances: {len(awaiting)} awaiting review, {len(overdue)} overdue",
+        text=render_to_string("costdata/email/variance_digest.txt", context),
+        reference=f"variance-digest:{timezone.localdate(now).isoformat()}",
     )
-    return message.send()
+    return 1
 
 
 def scope_month_actual(*, scope: ScopeKey, month: date, currency: str) -> Decimal | None:

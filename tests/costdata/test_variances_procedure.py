@@ -233,10 +233,11 @@ def test_a_variance_is_overdue_only_while_awaiting_its_owner(variance, org):
     assert not variance.is_overdue
 
 
-def test_the_daily_digest_tells_finance_what_awaits_review(variance, org):
+def test_the_daily_digest_tells_finance_what_awaits_review(variance, org, django_capture_on_commit_callbacks):
     explain(variance, org["engineer"])
     mail.outbox.clear()
-    assert sop.variance_digest_send(now=FRIDAY) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sop.variance_digest_send(now=FRIDAY) == 1
     [message] = mail.outbox
     assert sorted(message.to) == ["finance2@example.com", "finance@example.com"]
     assert "1 awaiting review" in message.subject

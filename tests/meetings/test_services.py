@@ -260,10 +260,14 @@ def test_reassigning_notifies_the_new_owner_only(people, django_capture_on_commi
     assert [m.to for m in mail.outbox] == [["engineer2@example.com"]]
 
 
-def test_the_agenda_goes_to_attendees_once_with_the_calendar_file(monthly):
+def test_the_agenda_goes_to_attendees_once_with_the_calendar_file(
+    monthly, django_capture_on_commit_callbacks
+):
     meeting = planned(monthly)[0]
-    assert services.meeting_agenda_send(meeting_id=meeting.pk) == 1
-    assert services.meeting_agenda_send(meeting_id=meeting.pk) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.meeting_agenda_send(meeting_id=meeting.pk) == 1
+        assert services.meeting_agenda_send(meeting_id=meeting.pk) == 0
+    assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert sorted(message.to) == ["engineer@example.com", "finance@example.com", "techlead@example.com"]
     assert "State of the organisation" in message.body
@@ -323,21 +327,32 @@ def test_ad_hoc_meetings_refuse_naive_times_and_unknown_zones(people):
     assert not Meeting.objects.exists()
 
 
-def test_a_failed_agenda_send_is_retried_on_the_next_run(monthly, settings, monkeypatch):
-    from django.core.mail import EmailMultiAlternatives
+def test_a_failed_agenda_send_is_retried_by_its_delivery(
+    monthly, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    from outbox.models import Delivery
 
     first = planned(monthly)[0]
     now = first.starts_at - timedelta(days=1)
+    original, refusals = EmailBackend.send_messages, []
 
-    def refuse(self, fail_silently=False):
-        raise ConnectionRefusedError("smtp down")
+    def refuse_once(self, messages):
+        if not refusals:
+            refusals.append(1)
+            raise ConnectionRefusedError("smtp down")
+        return original(self, messages)
 
-    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
-    assert services.agendas_send_due(now=now) == []
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse_once)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.agendas_send_due(now=now) == [first.pk]
     first.refresh_from_db()
-    assert first.agenda_sent_at is None
-    monkeypatch.undo()
-    assert services.agendas_send_due(now=now) == [first.pk]
+    assert first.agenda_sent_at is not None
+    delivery = Delivery.objects.get(reference=f"meeting:{first.pk}")
+    assert (delivery.kind, delivery.status, delivery.attempts) == ("agenda", Delivery.Status.SENT, 2)
+    assert delivery.last_error == "ConnectionRefusedError: smtp down"
+    assert services.agendas_send_due(now=now) == []  # the next run does not send it again
     assert len(mail.outbox) == 1
 
 

@@ -13,7 +13,7 @@ def test_the_materialise_task_is_idempotent(monthly):
     assert Meeting.objects.count() == count
 
 
-def test_the_agenda_task_sends_each_agenda_once(people, settings):
+def test_the_agenda_task_sends_each_agenda_once(people, settings, django_capture_on_commit_callbacks):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -26,6 +26,7 @@ def test_the_agenda_task_sends_each_agenda_once(people, settings):
         timezone_name="Europe/London",
         attendees=[people["finance"].stakeholder],
     )
-    assert tasks.agendas_send_due.apply().get() == [meeting.pk]
-    assert tasks.agendas_send_due.apply().get() == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.agendas_send_due.apply().get() == [meeting.pk]
+        assert tasks.agendas_send_due.apply().get() == []
     assert len(mail.outbox) == 1
