@@ -697,16 +697,4 @@ class VarianceTransition(models.Model):
         return f"{self.variance_id} {self.from_status or '-'} -> {self.to_status} ({self.action})"
 
 
-class VarianceDecision(models.Model):
-    """A meeting's decision about a variance (the meetings app does not know variances)."""
-
-    variance = models.ForeignKey(Variance, on_delete=models.CASCADE, related_name="decision_links")
-    decision = models.OneToOneField(
-        "meetings.Decision", on_delete=models.CASCADE, related_name="variance_link"
-    )
-
-    def __str__(self) -> str:
-        return f"decision {self.decision_id} on variance {self.variance_id}"
-
-
 from costdata.dashboard_models import ReviewPack  # noqa: E402,F401  (dashboards: review packs)

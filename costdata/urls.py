@@ -16,11 +16,6 @@ urlpatterns = [
     path("costs/variances/<int:pk>/review/", variance_views.variance_review, name="variance-review"),
     path("costs/variances/<int:pk>/reassign/", variance_views.variance_reassign, name="variance-reassign"),
     path("costs/variances/<int:pk>/comment/", variance_views.variance_comment, name="variance-comment"),
-    path(
-        "costs/meetings/<int:meeting_pk>/variance-decision/",
-        variance_views.meeting_variance_decision,
-        name="meeting-variance-decision",
-    ),
     # Budgets
     path("costs/budgets/", variance_views.budget_index, name="budget-list"),
     path("costs/budgets/<int:pk>/", variance_views.budget_detail, name="budget-detail"),

@@ -40,7 +40,6 @@ from costdata.models import (
 )
 from costdata.services import budgets as budget_services
 from costdata.services import variances as sop
-from meetings.models import Meeting
 from stakeholders.models import Stakeholder, Team
 
 
@@ -220,17 +219,6 @@ class ReassignSerializer(serializers.Serializer):
         queryset=Stakeholder.objects.all(), required=False, allow_null=True
     )
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class VarianceDecisionRequestSerializer(serializers.Serializer):
-    meeting = serializers.PrimaryKeyRelatedField(queryset=Meeting.objects.all())
-    text = serializers.CharField()
-
-
-class VarianceDecisionSerializer(serializers.Serializer):
-    decision = serializers.IntegerField(source="decision_id")
-    meeting = serializers.IntegerField(source="decision.meeting_id")
-    text = serializers.CharField(source="decision.text")
 
 
 class DetectSerializer(serializers.Serializer):
@@ -590,23 +578,6 @@ class VarianceViewSet(viewsets.ReadOnlyModelViewSet):
             sop.variance_comment, variance=self.get_object(), actor=request.user, **incoming.validated_data
         )
         return Response(TransitionSerializer(transition).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="Record a meeting's decision about this variance (finance, technology leads, admins)",
-        request=VarianceDecisionRequestSerializer,
-        responses={201: VarianceDecisionSerializer},
-    )
-    @action(detail=True, methods=["post"])
-    def decisions(self, request: Request, pk: str | None = None) -> Response:
-        incoming = VarianceDecisionRequestSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        link = _call(
-            sop.variance_decision_record,
-            variance=self.get_object(),
-            actor=request.user,
-            **incoming.validated_data,
-        )
-        return Response(VarianceDecisionSerializer(link).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Run detection now (finance and admins)",

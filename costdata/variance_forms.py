@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from costdata.models import BudgetVersion, Explanation, Variance
+from costdata.models import BudgetVersion, Explanation
 from stakeholders.models import Stakeholder, Team
 
 
@@ -60,12 +60,3 @@ class VersionCreateForm(forms.Form):
 
 class BudgetImportForm(forms.Form):
     file = forms.FileField(help_text="CSV or XLSX: scope_type, scope_value, month, amount, currency.")
-
-
-class MeetingVarianceDecisionForm(forms.Form):
-    """A meeting's decision about one variance (recorded on the meeting page)."""
-
-    variance = forms.ModelChoiceField(
-        queryset=Variance.objects.all(), error_messages={"invalid_choice": "Choose a variance from the list."}
-    )
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, label="Decision")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -88,7 +88,6 @@ def variance_detail(*, pk: int) -> Variance:
                 "transitions",
                 queryset=VarianceTransition.objects.select_related("actor").order_by("at", "pk"),
             ),
-            "decision_links__decision__meeting",
         )
         .get(pk=pk)
     )
@@ -575,20 +574,27 @@ def variance_timelines(
 @dataclass(frozen=True)
 class TimelineEntry:
     at: Any
-    kind: str  # "transition" or "decision"
+    kind: str  # "transition", or the kind a registered source adds ("decision" from meetings)
     transition: VarianceTransition | None = None
-    decision: Any = None  # meetings.Decision, through VarianceDecision
+    decision: Any = None  # a meeting's decision, from the meetings app's timeline source
+
+
+# Other layers add their entries to a variance's timeline (meetings: its decisions) through this registry;
+# costdata does not import them.
+_timeline_sources: list[Callable[[Variance], list[TimelineEntry]]] = []
+
+
+def register_timeline_source(source: Callable[[Variance], list[TimelineEntry]]) -> None:
+    if source not in _timeline_sources:
+        _timeline_sources.append(source)
 
 
 def variance_timeline(*, variance: Variance) -> list[TimelineEntry]:
-    """The variance page's timeline: the procedure's transitions and the meetings' decisions, by time."""
-    from costdata.models import VarianceDecision
-
+    """The variance page's timeline: the procedure's transitions and the registered sources' entries
+    (the meetings' decisions), by time; a transition comes before another entry at the same moment."""
     entries = [TimelineEntry(t.at, "transition", transition=t) for t in variance.transitions.all()]
-    links = VarianceDecision.objects.filter(variance=variance).select_related(
-        "decision", "decision__meeting", "decision__recorded_by"
-    )
-    entries += [TimelineEntry(link.decision.created_at, "decision", decision=link.decision) for link in links]
+    for source in _timeline_sources:
+        entries += source(variance)
     return sorted(entries, key=lambda e: (e.at, 0 if e.kind == "transition" else 1))
 
 

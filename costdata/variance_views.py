@@ -23,7 +23,6 @@ from costdata.variance_forms import (
     BudgetCreateForm,
     BudgetImportForm,
     ExplanationForm,
-    MeetingVarianceDecisionForm,
     ReassignForm,
     ReviewForm,
     VersionCreateForm,
@@ -251,6 +250,7 @@ def variance_detail(request: HttpRequest, pk: int) -> HttpResponse:
     variance = _get_variance(request, pk)
     user = request.user
     pending = next((e for e in variance.explanations.all() if e.outcome == "pending"), None)
+    timeline = variance_selectors.variance_timeline(variance=variance)
     context = {
         "variance": variance,
         "pending": pending,
@@ -264,44 +264,10 @@ def variance_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and permissions.may_reassign_variance(user, variance),
         "review_form": ReviewForm(),
         "reassign_form": ReassignForm(),
-        "timeline": variance_selectors.variance_timeline(variance=variance),
+        "timeline": timeline,
+        "decisions": [entry.decision for entry in timeline if entry.kind == "decision"],
     }
     return render(request, "costdata/variances/detail.html", context)
-
-
-@login_required
-@require_POST
-def meeting_variance_decision(request: HttpRequest, meeting_pk: int) -> HttpResponse:
-    """The meeting page's form: record the meeting's decision about a variance (the API's service)."""
-    from meetings.models import Meeting
-    from meetings.permissions import can_manage_programme
-
-    if not can_manage_programme(request.user):
-        raise PermissionDenied("Only finance, technology leads and admins record meeting decisions.")
-    meeting = get_object_or_404(Meeting, pk=meeting_pk)
-    back = meeting.get_absolute_url() + "#decisions"
-    form = MeetingVarianceDecisionForm(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(
-                    request,
-                    f"{form.fields[field].label or field}: {error}" if field in form.fields else error,
-                )
-        return redirect(back)
-    try:
-        link = sop.variance_decision_record(
-            variance=form.cleaned_data["variance"],
-            meeting=meeting,
-            text=form.cleaned_data["text"],
-            actor=request.user,
-        )
-    except ValidationError as error:
-        for message in _errors(error):
-            messages.error(request, message)
-        return redirect(back)
-    messages.success(request, f"Decision recorded against {link.variance}.")
-    return redirect(back)
 
 
 @login_required

@@ -1,3 +1,5 @@
+import functools
+
 from django.apps import AppConfig
 
 
@@ -15,3 +17,13 @@ class MeetingsConfig(AppConfig):
         from meetings.health import register_health_panels
 
         register_health_panels()
+
+        from costdata.variance_selectors import register_timeline_source
+        from meetings.variance_decisions import decision_timeline_entries
+
+        register_timeline_source(decision_timeline_entries)
+
+        from costdata.services.variances import register_action_item_maker
+        from meetings.services import action_item_create
+
+        register_action_item_maker(functools.partial(action_item_create, notify=False))

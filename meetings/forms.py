@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.core.exceptions import ValidationError
 
+from costdata.models import Variance
 from meetings import recurrence
 from meetings.models import ActionItem, Attendance, Cadence, GlossaryTerm, Meeting, Topic
 from stakeholders.models import Group, Stakeholder, Team
@@ -272,3 +273,12 @@ class MeetingActionItemForm(forms.Form):
     title = forms.CharField(max_length=300, label="Action")
     owner = forms.ModelChoiceField(Stakeholder.objects.filter(active=True))
     due_on = forms.DateField(widget=DATE, required=False, label="Due")
+
+
+class MeetingVarianceDecisionForm(forms.Form):
+    """A meeting's decision about one variance (recorded on the meeting page)."""
+
+    variance = forms.ModelChoiceField(
+        queryset=Variance.objects.all(), error_messages={"invalid_choice": "Choose a variance from the list."}
+    )
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, label="Decision")

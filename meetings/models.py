@@ -357,3 +357,16 @@ class CalendarFeed(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class VarianceDecision(models.Model):
+    """A meeting's decision about a variance: the meeting's minutes point at the variance they decided on."""
+
+    variance = models.ForeignKey("costdata.Variance", on_delete=models.CASCADE, related_name="+")
+    decision = models.OneToOneField(Decision, on_delete=models.CASCADE, related_name="variance_link")
+
+    class Meta:
+        db_table = "costdata_variancedecision"  # the table predates the move from costdata
+
+    def __str__(self) -> str:
+        return f"decision {self.decision_id} on variance {self.variance_id}"

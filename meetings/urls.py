@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views
+from meetings import variance_decision_views, views
 
 urlpatterns = [
     path("glossary/", views.glossary_list, name="glossary-list"),
@@ -36,4 +36,10 @@ urlpatterns = [
     path("calendar/feeds/new/", views.feed_create, name="calendar-feed-create"),
     path("calendar/feeds/<int:pk>/<str:verb>/", views.feed_action, name="calendar-feed-action"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+    # A meeting's decision about a variance (the path predates the move from costdata)
+    path(
+        "costs/meetings/<int:meeting_pk>/variance-decision/",
+        variance_decision_views.meeting_variance_decision,
+        name="meeting-variance-decision",
+    ),
 ]

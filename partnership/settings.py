@@ -115,7 +115,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "costdata.Variance", "exclude_fields": ["last_detected_at", "updated_at"]},
     {"model": "costdata.Explanation"},
     {"model": "costdata.VarianceTransition"},
-    {"model": "costdata.VarianceDecision"},
+    {"model": "meetings.VarianceDecision"},
 )
 
 ROOT_URLCONF = "partnership.urls"

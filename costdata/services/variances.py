@@ -27,11 +27,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.template.loader import render_to_string
@@ -61,7 +61,6 @@ from costdata.models import (
     Holiday,
     MonthlyCost,
     Variance,
-    VarianceDecision,
     VarianceThreshold,
     VarianceTransition,
 )
@@ -613,6 +612,27 @@ def _locked(variance: Variance) -> Variance:
     return Variance.objects.select_for_update().get(pk=variance.pk)
 
 
+# An explanation's planned action becomes an action item of the programme. Meetings own action items and
+# sit above costdata, so they register the function that makes one (MeetingsConfig.ready).
+class ActionItemMaker(Protocol):
+    def __call__(
+        self, *, title: str, owner: Stakeholder | None, due_on: date | None, description: str, created_by: Any
+    ) -> Any: ...
+
+
+_action_item_makers: list[ActionItemMaker] = []
+
+
+def register_action_item_maker(maker: ActionItemMaker) -> None:
+    _action_item_makers[:] = [maker]
+
+
+def _action_item_maker() -> ActionItemMaker:
+    if not _action_item_makers:
+        raise ImproperlyConfigured("No action item maker is registered (the meetings app is not installed).")
+    return _action_item_makers[0]
+
+
 @acting_as_actor
 @transaction.atomic
 def variance_explain(
@@ -644,15 +664,12 @@ def variance_explain(
         raise ValidationError(errors)
     action_item = None
     if action_item_title.strip():
-        from meetings.services import action_item_create
-
-        action_item = action_item_create(
+        action_item = _action_item_maker()(
             title=action_item_title.strip(),
             owner=stakeholder_for_user(actor),
             due_on=action_item_due_on,
             description=f"Planned action for {variance}.\n\n{planned_action.strip()}",
             created_by=actor,
-            notify=False,
         )
     explanation = Explanation.objects.create(
         variance=variance,
@@ -864,20 +881,6 @@ def variance_comment(*, variance: Variance, actor: Any, comment: str) -> Varianc
     if len(comment) > 4000:
         raise ValidationError({"comment": "At most 4000 characters."})
     return _transition(variance, Action.COMMENT, actor=actor, from_status=variance.status, comment=comment)
-
-
-@transaction.atomic
-def variance_decision_record(
-    *, variance: Variance, meeting: Any, text: str, actor: Any = None
-) -> VarianceDecision:
-    """A meeting's decision about a variance: recorded in the meeting's minutes and linked here."""
-    from meetings.permissions import can_manage_programme
-    from meetings.services import decision_create
-
-    if actor is not None and not can_manage_programme(actor):
-        raise PermissionDenied("Only finance, technology leads and admins record meeting decisions.")
-    decision = decision_create(meeting=meeting, text=text, recorded_by=actor)
-    return VarianceDecision.objects.create(variance=variance, decision=decision)
 
 
 # --- notifications ----------------------------------------------------------------------------------

@@ -250,14 +250,18 @@ def test_no_digest_on_a_day_with_nothing_to_review(org):
 
 
 def test_a_meeting_records_a_decision_about_a_variance(variance, org):
-    from meetings.models import Meeting
+    from costdata.variance_selectors import variance_timeline
+    from meetings.models import Meeting, VarianceDecision
+    from meetings.variance_decisions import variance_decision_record
 
     meeting = Meeting.objects.create(title="Monthly review", starts_at=FRIDAY)
-    link = sop.variance_decision_record(
+    link = variance_decision_record(
         variance=variance, meeting=meeting, text="Accept; cap the job.", actor=org["finance"]
     )
     assert link.decision.meeting == meeting
-    assert variance.decision_links.get().decision.text == "Accept; cap the job."
+    assert VarianceDecision.objects.get(variance=variance).decision.text == "Accept; cap the job."
+    decisions = [e.decision for e in variance_timeline(variance=variance) if e.kind == "decision"]
+    assert [d.text for d in decisions] == ["Accept; cap the job."]
 
 
 def test_the_agenda_providers_propose_variances_awaiting_review_and_overdue(variance, org):

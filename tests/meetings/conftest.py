@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from meetings import services
 from stakeholders.models import Group, Role, Stakeholder
+from tests.costdata.variance_fixtures import cost_source, org  # noqa: F401  (fixtures for the meetings tests about variances)
 
 PASSWORD = "a-long-test-password-42"
 # A fixed "now" for scheduling tests: Wednesday 14 January 2026, 12:00 UTC.

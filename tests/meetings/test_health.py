@@ -14,7 +14,6 @@ from costdata import dashboards, review_packs
 from costdata.programme_health import ActionRecord, CadenceMonth
 from meetings.health import ProgrammeHealthPanels, action_records, cadence_months
 from meetings.models import ActionItem, Meeting
-from tests.costdata.variance_fixtures import cost_source, org  # noqa: F401  (fixtures)
 
 JAN, FEB, MAR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
 

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 from django.urls import reverse
 
-from costdata.models import Variance, VarianceDecision
+from costdata.models import Variance
 from costdata.services import variances as sop
-from meetings.models import AgendaItem, Meeting
+from meetings.models import AgendaItem, Meeting, VarianceDecision
 from tests.costdata.variance_fixtures import ACCOUNT, facts
 
 FRIDAY = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
