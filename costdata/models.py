@@ -648,9 +648,6 @@ class Explanation(models.Model):
     narrative = models.TextField()
     expected_duration = models.CharField(max_length=16, choices=Duration.choices)
     planned_action = models.TextField(blank=True)
-    action_item = models.ForeignKey(
-        "meetings.ActionItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.PENDING)
     review_comment = models.TextField(blank=True)
     reviewed_by = models.ForeignKey(

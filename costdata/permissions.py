@@ -24,7 +24,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from stakeholders.permissions import A, Capability, F, T, _all
+from stakeholders.permissions import A, Capability, F, T, _all, may, register_capabilities
 from stakeholders.roles import SEE_EVERYTHING, Role, Visibility, role_of, stakeholder_of, visibility_for
 
 SCOPED = {"business_unit_owner": "their unit + organisation totals", "engineer": "their teams"}
@@ -59,27 +59,7 @@ CAPABILITIES: list[Capability] = [
     Capability("sources.manage", "Add sources, trigger pulls, import FOCUS files", _all(A)),
     Capability("review_packs.read", "Read and generate review packs", _all(A, F, T)),
 ]
-_BY_KEY = {c.key: c for c in CAPABILITIES}
-
-
-def may(user: Any, key: str) -> bool:
-    return _BY_KEY[key].allows(role_of(user))
-
-
-def is_admin(user: Any) -> bool:
-    return role_of(user) is Role.ADMIN
-
-
-def is_finance(user: Any) -> bool:
-    return role_of(user) is Role.FINANCE
-
-
-def is_technology_lead(user: Any) -> bool:
-    return role_of(user) is Role.TECHNOLOGY_LEAD
-
-
-def _stakeholder(user: Any) -> Any:
-    return stakeholder_of(user)
+register_capabilities(CAPABILITIES)
 
 
 def may_read_costs(user: Any) -> bool:

@@ -11,12 +11,14 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_serializer,
     inline_serializer,
 )
@@ -121,6 +123,7 @@ class ExplanationSerializer(serializers.ModelSerializer):
     reviewed_by = serializers.CharField(
         source="reviewed_by.username", read_only=True, allow_null=True, default=None
     )
+    action_item = serializers.SerializerMethodField()
     action_item_title = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=300
     )
@@ -145,7 +148,12 @@ class ExplanationSerializer(serializers.ModelSerializer):
             "reviewed_at",
             "created_at",
         ]
-        read_only_fields = ["id", "action_item", "outcome", "review_comment", "reviewed_at", "created_at"]
+        read_only_fields = ["id", "outcome", "review_comment", "reviewed_at", "created_at"]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_action_item(self, explanation: Explanation) -> int | None:
+        """The action item made from the planned action (kept by the meetings app), if any."""
+        return getattr(explanation, "action_item_id", None)
 
 
 class TransitionSerializer(serializers.ModelSerializer):
@@ -500,7 +508,8 @@ class VarianceViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         variances = permissions.visible_variances(self.request.user, variance_selectors.variance_list())
         if self.action == "retrieve":
-            return variances.prefetch_related("explanations__author", "transitions__actor")
+            explanations = variance_selectors.explanation_follow_ups(Explanation.objects.select_related("author"))
+            return variances.prefetch_related(Prefetch("explanations", queryset=explanations), "transitions__actor")
         return variances
 
     def get_serializer_class(self):
@@ -604,8 +613,8 @@ class ExplanationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     filterset_fields = ["variance", "outcome", "category"]
 
     def get_queryset(self):
-        explanations = Explanation.objects.select_related("author", "reviewed_by").order_by(
-            "-created_at", "-pk"
+        explanations = variance_selectors.explanation_follow_ups(
+            Explanation.objects.select_related("author", "reviewed_by").order_by("-created_at", "-pk")
         )
         return permissions.visible_explanations(self.request.user, explanations)
 

@@ -76,13 +76,30 @@ def variance_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Varia
     return queryset
 
 
+# Follow-ups other layers keep about an explanation (meetings: the action item made from its planned
+# action), added to every read of explanations as annotations those layers register; costdata does not
+# import them. Each registered function returns {attribute: expression over the explanation's row}.
+_explanation_follow_ups: list[Callable[[], dict[str, Any]]] = []
+
+
+def register_explanation_follow_ups(follow_ups: Callable[[], dict[str, Any]]) -> None:
+    if follow_ups not in _explanation_follow_ups:
+        _explanation_follow_ups.append(follow_ups)
+
+
+def explanation_follow_ups(queryset: QuerySet[Explanation]) -> QuerySet[Explanation]:
+    for follow_ups in _explanation_follow_ups:
+        queryset = queryset.annotate(**follow_ups())
+    return queryset
+
+
 def variance_detail(*, pk: int) -> Variance:
     return (
         Variance.objects.select_related("owner_team", "owner_team__parent", "assignee", "escalated_to")
         .prefetch_related(
             Prefetch(
                 "explanations",
-                queryset=Explanation.objects.select_related("author", "reviewed_by", "action_item"),
+                queryset=explanation_follow_ups(Explanation.objects.select_related("author", "reviewed_by")),
             ),
             Prefetch(
                 "transitions",

@@ -27,3 +27,8 @@ class MeetingsConfig(AppConfig):
         from meetings.services import action_item_create
 
         register_action_item_maker(functools.partial(action_item_create, notify=False))
+
+        from costdata.variance_selectors import register_explanation_follow_ups
+        from meetings.selectors import explanation_action_items
+
+        register_explanation_follow_ups(explanation_action_items)

@@ -253,6 +253,14 @@ class ActionItem(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    explanation = models.OneToOneField(
+        "costdata.Explanation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The variance explanation whose planned action this is, if any.",
+    )
 
     class Meta:
         ordering = ["due_on", "pk"]

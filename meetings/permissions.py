@@ -16,9 +16,8 @@ from typing import Any
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from stakeholders.models import Group, Stakeholder
-from stakeholders.permissions import A, B, Capability, E, F, T, _all
-from stakeholders.roles import INTERNAL, Role, role_of
-from stakeholders.roles import stakeholder_of as _stakeholder_of
+from stakeholders.permissions import A, B, Capability, E, F, T, _all, may, register_capabilities
+from stakeholders.roles import INTERNAL, Role, role_of, stakeholder_of
 
 LEAD_GROUPS = {Group.FINANCE, Group.TECHNOLOGY}
 
@@ -37,19 +36,7 @@ CAPABILITIES: list[Capability] = [
         _all(A, F, T, business_unit_owner="own", engineer="own"),
     ),
 ]
-_BY_KEY = {c.key: c for c in CAPABILITIES}
-
-
-def may(user: Any, key: str) -> bool:
-    return _BY_KEY[key].allows(role_of(user))
-
-
-def stakeholder_of(user: Any) -> Stakeholder | None:
-    return _stakeholder_of(user)
-
-
-def is_admin(user: Any) -> bool:
-    return role_of(user) is Role.ADMIN
+register_capabilities(CAPABILITIES)
 
 
 def is_lead(user: Any) -> bool:

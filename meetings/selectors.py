@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from audit.selectors import ObjectHistory, history_for
@@ -202,3 +202,13 @@ def change_records_for(*, obj: Any, limit: int = 20) -> ObjectHistory:
         parts = [obj.attendances.all(), obj.agenda_items.all(), obj.decisions.all()]
         return history_for(obj, parts=parts, limit=limit)
     return history_for(obj, limit=limit)
+
+
+def explanation_action_items() -> dict[str, Subquery]:
+    """Annotations for costdata's reads of explanations: the action item made from each one's planned
+    action (its id and title), registered in MeetingsConfig.ready."""
+    items = ActionItem.objects.filter(explanation=OuterRef("pk"))
+    return {
+        "action_item_id": Subquery(items.values("pk")[:1]),
+        "action_item_title": Subquery(items.values("title")[:1]),
+    }

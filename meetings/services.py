@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from audit.recording import acting_as_actor, log_bulk_created, update_audited
+from costdata.models import Explanation
 from meetings import agenda, calendar, recurrence, selectors
 from meetings.models import (
     ActionItem,
@@ -633,8 +634,10 @@ def action_item_create(
     created_by: Any = None,
     status: str = ActionItem.Status.OPEN,
     notify: bool = True,
+    explanation: Explanation | None = None,
 ) -> ActionItem:
     item = ActionItem(
+        explanation=explanation,
         title=title.strip(),
         owner=owner,
         due_on=due_on,

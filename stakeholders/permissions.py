@@ -12,12 +12,12 @@ Pages, the API and the admin all ask these. The rules (see also README "Who may 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from rest_framework import permissions
@@ -65,7 +65,6 @@ CAPABILITIES: list[Capability] = [
     Capability("readiness.read", "Programme readiness check", _all(A, F, T)),
     Capability("users.manage", "Users, tokens of others, sources' schedules (Django admin)", _all(A)),
 ]
-_BY_KEY = {c.key: c for c in CAPABILITIES}
 
 # The audit trail (the audit package) asks this rule who may read it: registered in StakeholdersConfig.ready.
 AUDIT_CAPABILITIES: list[Capability] = [
@@ -77,8 +76,23 @@ def may_read_audit(user: Any) -> bool:
     return bool(getattr(user, "is_active", False)) and AUDIT_CAPABILITIES[0].allows(role_of(user))
 
 
+# Every app's rows of the role matrix, by key: each app's permissions module registers its CAPABILITIES
+# when it is imported, and `may` is the one rule for asking any of them.
+_CAPABILITIES: dict[str, Capability] = {}
+
+
+def register_capabilities(capabilities: Iterable[Capability]) -> None:
+    for capability in capabilities:
+        known = _CAPABILITIES.setdefault(capability.key, capability)
+        if known != capability:
+            raise ImproperlyConfigured(f"Two capabilities are keyed {capability.key!r}.")
+
+
 def may(user: Any, key: str) -> bool:
-    return _BY_KEY[key].allows(role_of(user))
+    return _CAPABILITIES[key].allows(role_of(user))
+
+
+register_capabilities([*CAPABILITIES, *AUDIT_CAPABILITIES])
 
 
 # --- predicates ---------------------------------------------------------------------------------------

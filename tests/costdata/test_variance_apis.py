@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from costdata.models import BudgetVersion, Variance
@@ -75,6 +76,28 @@ def test_an_engineer_files_an_explanation_and_finance_accepts_it(variance, org):
     assert accepted.data["status"] == "accepted"
     closed = as_user(org["finance"]).post(f"/api/v1/variances/{variance.pk}/close/", {}, format="json")
     assert closed.data["status"] == "closed"
+
+
+def test_the_action_item_made_from_an_explanation_is_named_by_every_read_of_it(variance, org):
+    engineer = as_user(org["engineer"])
+    body = {**explanation_body(variance), "action_item_title": "Cap the batch job"}
+    created = engineer.post("/api/v1/explanations/", body, format="json")
+    assert created.status_code == 201, created.data
+    item = created.data["action_item"]
+    assert isinstance(item, int)
+    listed = engineer.get("/api/v1/explanations/", {"variance": variance.pk}).data["results"]
+    assert [e["action_item"] for e in listed] == [item]
+    detail = engineer.get(f"/api/v1/variances/{variance.pk}/").data
+    assert [e["action_item"] for e in detail["explanations"]] == [item]
+    page = Client()
+    page.force_login(org["engineer"])
+    html = page.get(f"/costs/variances/{variance.pk}/").content.decode()
+    assert f'href="/action-items/{item}/"' in html and "Cap the batch job" in html
+
+
+def test_an_explanation_without_an_action_item_says_so(variance, org):
+    created = as_user(org["engineer"]).post("/api/v1/explanations/", explanation_body(variance), format="json")
+    assert created.status_code == 201 and created.data["action_item"] is None
 
 
 def test_someone_outside_the_team_may_not_file_an_explanation(variance, org):

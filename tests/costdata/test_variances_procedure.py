@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from costdata import variance_selectors
 from costdata.models import Explanation, Variance
 from costdata.services import variances as sop
 from costdata.services.variances import TransitionRefused
@@ -82,6 +83,9 @@ def test_an_explanation_may_create_an_action_item_for_its_author(variance, org):
     item = ActionItem.objects.get(pk=explanation.action_item_id)
     assert item.owner == Stakeholder.objects.get(email="engineer@example.com")
     assert item.due_on == date(2026, 12, 4)
+    assert item.explanation == explanation
+    read = variance_selectors.variance_detail(pk=variance.pk).explanations.all()[0]
+    assert (read.action_item_id, read.action_item_title) == (item.pk, "Cap the batch job")
 
 
 @pytest.mark.parametrize("who", ["outsider", "finance", "searchlead"])
