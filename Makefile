@@ -31,8 +31,13 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-dev
 	bash scripts/with-services.sh $(PY) -m pytest $(PYTEST_ARGS)
 
+# The design's rules, checked (README "Checks"): style, formatting, types, layers, sizes.
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+	$(PY) scripts/check_sizes.py
 
 clean:
 	rm -rf var/ .pytest_cache

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404, HttpRequest
 from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-ReaderRule = Callable[[AbstractBaseUser | AnonymousUser | None], bool]
+ReaderRule = Callable[[User | AnonymousUser | None], bool]
 
 _reader_rule: list[ReaderRule] = []
 
@@ -24,7 +24,7 @@ def register_reader_rule(rule: ReaderRule) -> None:
     _reader_rule[:] = [rule]
 
 
-def may_read_audit(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+def may_read_audit(user: User | AnonymousUser | None) -> bool:
     return bool(_reader_rule) and _reader_rule[0](user)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
@@ -65,5 +66,5 @@ class AuditEntryList(generics.ListAPIView):
     ordering_fields = ["timestamp"]
     ordering = ["-timestamp", "-pk"]
 
-    def get_queryset(self):  # type: ignore[override]
+    def get_queryset(self) -> QuerySet[AuditLogEntry]:
         return audit_entries()

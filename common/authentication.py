@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib.auth import backends, get_user_model
+from django.contrib.auth import backends
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from common.models import ApiToken, token_digest
+from common.types import User
 
 # Writing last_used_at on every request would turn each read into a write; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -18,7 +19,7 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 class ApiTokenAuthentication(TokenAuthentication):
     model = ApiToken
 
-    def authenticate_credentials(self, key: str):  # type: ignore[override]
+    def authenticate_credentials(self, key: str) -> tuple[User, ApiToken]:
         # The user's stakeholder record (their role, which every permission asks) comes in the same query.
         token = (
             ApiToken.objects.select_related("user", "user__stakeholder")
@@ -42,8 +43,7 @@ class ModelBackend(backends.ModelBackend):
     session user's query, that is one query per request instead of two.
     """
 
-    def get_user(self, user_id: object):  # type: ignore[override]
-        User = get_user_model()
+    def get_user(self, user_id: int | str) -> User | None:
         try:
             user = User._default_manager.select_related("stakeholder").get(pk=user_id)
         except User.DoesNotExist:

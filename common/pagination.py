@@ -198,7 +198,10 @@ class KeysetPagination(BasePagination):
         return min(size, self.max_page_size)
 
     # --- the page -------------------------------------------------------------------------------
-    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list[Any]:
+    # Keyset pagination needs a QuerySet to filter, where DRF's base also accepts a plain sequence.
+    def paginate_queryset(  # type: ignore[override]
+        self, queryset: QuerySet[Any], request: Request, view: Any = None
+    ) -> list[Any]:
         self.request = request
         self.keys = self.get_sort_keys(queryset, view)
         size = self.get_page_size(request)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from common.models import ApiToken, token_digest
+from common.types import User
 
 MAX_ACTIVE_TOKENS = 20
 
@@ -22,7 +22,7 @@ class IssuedToken:
 
 
 @transaction.atomic
-def api_token_create(*, user: AbstractBaseUser, name: str) -> IssuedToken:
+def api_token_create(*, user: User, name: str) -> IssuedToken:
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Name the token after what will use it."})
@@ -37,7 +37,7 @@ def api_token_create(*, user: AbstractBaseUser, name: str) -> IssuedToken:
     return IssuedToken(token=token, key=key)
 
 
-def api_token_revoke(*, user: AbstractBaseUser, token_id: int) -> ApiToken:
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens; another user's token is reported as not found."""
     token = ApiToken.objects.filter(user=user, pk=token_id).first()
     if token is None:

@@ -14,8 +14,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
-# Cost Explorer returns up to ten decimal places, FOCUS files eleven: keep twelve.
-MONEY = {"max_digits": 30, "decimal_places": 12}
+from costdata.money import money_field
 
 # Empty is allowed (no role: the standard credential chain is used as it is), and the API schema says so.
 role_arn_validator = RegexValidator(
@@ -166,8 +165,8 @@ class DailyCost(models.Model):
     provider = models.CharField(max_length=50, default="AWS")
     account_id = models.CharField(max_length=100)
     service = models.CharField(max_length=255)
-    unblended = models.DecimalField(**MONEY)
-    amortized = models.DecimalField(**MONEY)
+    unblended = money_field()
+    amortized = money_field()
     currency = models.CharField(max_length=3)
     estimated = models.BooleanField(default=False)
 
@@ -201,8 +200,8 @@ class DailyTagCost(models.Model):
     account_id = models.CharField(max_length=100)
     tag_key = models.CharField(max_length=128)
     tag_value = models.CharField(max_length=256, blank=True, help_text="Empty means untagged.")
-    unblended = models.DecimalField(**MONEY)
-    amortized = models.DecimalField(**MONEY)
+    unblended = money_field()
+    amortized = money_field()
     currency = models.CharField(max_length=3)
     estimated = models.BooleanField(default=False)
 
@@ -233,8 +232,8 @@ class MonthlyCost(models.Model):
     provider = models.CharField(max_length=50, default="AWS")
     account_id = models.CharField(max_length=100)
     service = models.CharField(max_length=255)
-    unblended = models.DecimalField(**MONEY)
-    amortized = models.DecimalField(**MONEY)
+    unblended = money_field()
+    amortized = money_field()
     currency = models.CharField(max_length=3)
     estimated = models.BooleanField(default=False, help_text="True if any day in the month is estimated.")
 
@@ -266,8 +265,8 @@ class DailyAccountCost(models.Model):
     day = models.DateField()
     provider = models.CharField(max_length=50, default="AWS")
     account_id = models.CharField(max_length=100)
-    unblended = models.DecimalField(**MONEY)
-    amortized = models.DecimalField(**MONEY)
+    unblended = money_field()
+    amortized = money_field()
     currency = models.CharField(max_length=3)
     estimated = models.BooleanField(default=False, help_text="True if any of the day's rows is estimated.")
 
@@ -290,8 +289,8 @@ class DailyServiceCost(models.Model):
     day = models.DateField()
     provider = models.CharField(max_length=50, default="AWS")
     service = models.CharField(max_length=255)
-    unblended = models.DecimalField(**MONEY)
-    amortized = models.DecimalField(**MONEY)
+    unblended = money_field()
+    amortized = money_field()
     currency = models.CharField(max_length=3)
     estimated = models.BooleanField(default=False, help_text="True if any of the day's rows is estimated.")
 
@@ -316,9 +315,9 @@ class CostForecast(models.Model):
     month = models.DateField(help_text="The first of the month forecast.")
     forecast_start = models.DateField()
     forecast_end = models.DateField(help_text="Exclusive.")
-    amount = models.DecimalField(**MONEY, help_text="Forecast unblended cost of [start, end).")
-    lower = models.DecimalField(**MONEY, null=True, blank=True, help_text="80% prediction interval.")
-    upper = models.DecimalField(**MONEY, null=True, blank=True)
+    amount = money_field(help_text="Forecast unblended cost of [start, end).")
+    lower = money_field(null=True, blank=True, help_text="80% prediction interval.")
+    upper = money_field(null=True, blank=True)
     currency = models.CharField(max_length=3)
     fetched_at = models.DateTimeField(default=timezone.now)
 
@@ -341,10 +340,10 @@ class CommitmentMetric(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     coverage_percent = models.DecimalField(**PERCENT)
     utilisation_percent = models.DecimalField(**PERCENT)
-    on_demand_cost = models.DecimalField(**MONEY, null=True, blank=True)
-    covered_cost = models.DecimalField(**MONEY, null=True, blank=True)
-    total_commitment = models.DecimalField(**MONEY, null=True, blank=True)
-    unused_commitment = models.DecimalField(**MONEY, null=True, blank=True)
+    on_demand_cost = money_field(null=True, blank=True)
+    covered_cost = money_field(null=True, blank=True)
+    total_commitment = money_field(null=True, blank=True)
+    unused_commitment = money_field(null=True, blank=True)
     fetched_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -538,15 +537,15 @@ class Variance(models.Model):
     day_estimated = models.BooleanField(default=False)
     currency = models.CharField(max_length=3)
     # The figures at the latest detection (frozen once the month closes).
-    observed = models.DecimalField(**MONEY)
-    reference = models.DecimalField(**MONEY)
-    difference = models.DecimalField(**MONEY)
+    observed = money_field()
+    reference = money_field()
+    difference = money_field()
     percent = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
-    actual_to_date = models.DecimalField(**MONEY)
-    projected = models.DecimalField(**MONEY, null=True, blank=True)
-    budget = models.DecimalField(**MONEY, null=True, blank=True)
-    prior_month_actual = models.DecimalField(**MONEY, null=True, blank=True)
-    same_month_last_year = models.DecimalField(**MONEY, null=True, blank=True)
+    actual_to_date = money_field()
+    projected = money_field(null=True, blank=True)
+    budget = money_field(null=True, blank=True)
+    prior_month_actual = money_field(null=True, blank=True)
+    same_month_last_year = money_field(null=True, blank=True)
     thresholds = models.JSONField(default=dict, blank=True)
     detected_at = models.DateTimeField(default=timezone.now)
     last_detected_at = models.DateTimeField(default=timezone.now)

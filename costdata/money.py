@@ -10,13 +10,31 @@ returns the total as text; `exact_sum` picks the right one and `as_decimal` read
 from __future__ import annotations
 
 from decimal import Context, Decimal
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.db import connection
 from django.db.models import Aggregate, CharField, DecimalField, Sum
+from django.db.models.expressions import Combinable
 
-MONEY_FIELD = {"max_digits": 30, "decimal_places": 12}
+# Cost Explorer returns up to ten decimal places, FOCUS files eleven: keep twelve.
+MONEY_MAX_DIGITS = 30
+MONEY_DECIMAL_PLACES = 12
 _FIFTEEN = Context(prec=15)
+
+_MoneyIn = Decimal | int | float | str | Combinable
+
+
+@overload
+def money_field(*, null: Literal[False] = ..., **overrides: Any) -> DecimalField[_MoneyIn, Decimal]: ...
+@overload
+def money_field(
+    *, null: Literal[True], **overrides: Any
+) -> DecimalField[_MoneyIn | None, Decimal | None]: ...
+def money_field(*, null: bool = False, **overrides: Any) -> DecimalField[Any, Any]:
+    """A money column at full source precision; `overrides` are any other DecimalField options."""
+    return DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, null=null, **overrides
+    )
 
 
 class DecimalSum:
@@ -52,7 +70,7 @@ def exact_sum(field: str) -> Any:
     """An aggregate summing a money column exactly; read its value with as_decimal."""
     if connection.vendor == "sqlite":
         return SqliteDecimalSum(field, output_field=CharField())
-    return Sum(field, output_field=DecimalField(**MONEY_FIELD))
+    return Sum(field, output_field=money_field())
 
 
 def as_decimal(value: Any) -> Decimal | None:

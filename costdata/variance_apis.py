@@ -508,8 +508,12 @@ class VarianceViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         variances = permissions.visible_variances(self.request.user, variance_selectors.variance_list())
         if self.action == "retrieve":
-            explanations = variance_selectors.explanation_follow_ups(Explanation.objects.select_related("author"))
-            return variances.prefetch_related(Prefetch("explanations", queryset=explanations), "transitions__actor")
+            explanations = variance_selectors.explanation_follow_ups(
+                Explanation.objects.select_related("author")
+            )
+            return variances.prefetch_related(
+                Prefetch("explanations", queryset=explanations), "transitions__actor"
+            )
         return variances
 
     def get_serializer_class(self):

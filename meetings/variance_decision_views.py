@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
@@ -16,6 +17,7 @@ from rest_framework.response import Response
 
 from costdata import permissions as cost_permissions
 from costdata import variance_selectors
+from costdata.models import Variance
 from meetings.forms import MeetingVarianceDecisionForm
 from meetings.models import Meeting, VarianceDecision
 from meetings.permissions import can_manage_programme
@@ -45,7 +47,7 @@ def meeting_variance_decision(request: HttpRequest, meeting_pk: int) -> HttpResp
         for field, errors in form.errors.items():
             for error in errors:
                 label = form.fields[field].label or field if field in form.fields else ""
-                messages.error(request, f"{label}: {error}" if label else error)
+                messages.error(request, f"{label}: {error}" if label else str(error))
         return redirect(back)
     try:
         link = variance_decision_record(
@@ -80,7 +82,7 @@ class VarianceDecisionCreate(GenericAPIView):
     permission_classes = [cost_permissions.VariancePermission]
     serializer_class = VarianceDecisionRequestSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Variance]:
         return cost_permissions.visible_variances(self.request.user, variance_selectors.variance_list())
 
     @extend_schema(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from common import services as tokens
 from common.models import ApiToken
+from common.types import AuthenticatedHttpRequest
 from partnership import services
 from partnership.sessions import session_started
 
@@ -26,7 +30,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     locked_message = "Too many failed attempts. Wait a few minutes before trying again."
 
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         username = request.POST.get("username", "")
         if services.login_locked(username=username, address=client_address(request)):
             form = self.get_form()
@@ -36,13 +40,13 @@ class LoginView(auth_views.LoginView):
             )
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)  # logs in and rotates the session key
         services.login_success_record(username=form.get_user().get_username())
         session_started(self.request)
         return response
 
-    def form_invalid(self, form):  # type: ignore[no-untyped-def]
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         services.login_failure_record(
             username=self.request.POST.get("username", ""), address=client_address(self.request)
         )
@@ -50,7 +54,7 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthenticatedHttpRequest) -> HttpResponse:
     tokens = ApiToken.objects.filter(user=request.user)
     return render(
         request, "account.html", {"tokens": tokens, "new_key": request.session.pop("new_token_key", None)}
@@ -59,7 +63,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         issued = tokens.api_token_create(user=request.user, name=request.POST.get("name", ""))
     except ValidationError as exc:
@@ -76,7 +80,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         token = tokens.api_token_revoke(user=request.user, token_id=pk)
     except ApiToken.DoesNotExist:

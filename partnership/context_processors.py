@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from common.types import AnyUser
 from costdata import permissions as costs
 from meetings import permissions as programme
 from stakeholders import permissions as people
@@ -19,7 +20,7 @@ def organisation(request: HttpRequest) -> dict[str, str]:
     return {"organisation_name": settings.ORGANISATION_NAME}
 
 
-def _access(user: Any) -> dict[str, bool]:
+def _access(user: AnyUser) -> dict[str, bool | str]:
     return {
         "role": role_of(user).value,
         "costs": costs.may_read_costs(user),

@@ -17,7 +17,7 @@ def database_status() -> dict[str, Any]:
     return {"ok": True, "vendor": connections["default"].vendor}
 
 
-def broker_status(url: str | None = None, timeout: float = 2.0) -> dict[str, Any]:
+def broker_status(url: str | None = None, timeout: int = 2) -> dict[str, Any]:
     from partnership.celery import app
 
     try:

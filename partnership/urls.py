@@ -4,7 +4,7 @@ from importlib import import_module
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from audit import apis as audit_apis
@@ -20,7 +20,7 @@ APPS = ["stakeholders", "meetings", "costdata"]
 api_patterns = [pattern for app in APPS for pattern in import_module(f"{app}.api_urls").urlpatterns]
 api_patterns.append(path("audit/", audit_apis.AuditEntryList.as_view(), name="audit-list"))
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon (Django admin's, the API's).

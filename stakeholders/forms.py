@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -9,7 +11,14 @@ from stakeholders import scopes
 from stakeholders.models import Engagement, Group, ScopeKind, Stakeholder, Team
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+def _choices(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """A relation's field of a model form (a ModelChoiceField or ModelMultipleChoiceField)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField), f"{name} is not a relation field"
+    return field
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Put a service's errors on the form fields they name (or on the form as a whole)."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
@@ -31,7 +40,7 @@ class StakeholderForm(forms.ModelForm):
         model = Stakeholder
         fields = ["name", "email", "title", "group", "role", "active"]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["teams"].initial = list(self.instance.teams.all())
@@ -53,15 +62,15 @@ class TeamForm(forms.ModelForm):
         fields = ["name", "kind", "parent", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = Team.objects.filter(kind=Team.Kind.BUSINESS_UNIT).order_by("name")
+        _choices(self, "parent").queryset = Team.objects.filter(kind=Team.Kind.BUSINESS_UNIT).order_by("name")
         self.fields["parent"].label = "Business unit"
         if self.instance.pk:
-            self.fields["members"].queryset = Stakeholder.objects.filter(
-                active=True
-            ) | Stakeholder.objects.filter(teams=self.instance)
-            self.fields["members"].queryset = self.fields["members"].queryset.distinct().order_by("name")
+            members = Stakeholder.objects.filter(active=True) | Stakeholder.objects.filter(
+                teams=self.instance
+            )
+            _choices(self, "members").queryset = members.distinct().order_by("name")
             self.fields["members"].initial = list(self.instance.members.all())
 
     def _post_clean(self) -> None:
@@ -97,8 +106,9 @@ class OwnershipForm(forms.Form):
     )
     note = forms.CharField(required=False, max_length=300)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if bool(data.get("owner_team")) == bool(data.get("owner_stakeholder")):
             raise ValidationError("Choose exactly one owner: a team or a person.")
         return data
@@ -179,9 +189,11 @@ class EngagementForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["party"].queryset = Stakeholder.objects.filter(group=Group.THIRD_PARTY).order_by("name")
+        _choices(self, "party").queryset = Stakeholder.objects.filter(group=Group.THIRD_PARTY).order_by(
+            "name"
+        )
         if self.instance.pk:
             self.fields["scopes_text"].initial = "\n".join(
                 scopes.scope_line(scope.scope) for scope in self.instance.scopes.all()
@@ -193,7 +205,7 @@ class EngagementForm(forms.ModelForm):
             if not line.strip():
                 continue
             scope, message = scopes.parse_scope_line(line)
-            if message:
+            if scope is None:
                 errors.append(f"Line {number}: {message}")
             else:
                 parsed.append({"scope_kind": scope.kind, "scope_key": scope.key, "scope_value": scope.value})

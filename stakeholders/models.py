@@ -86,7 +86,7 @@ class Team(models.Model):
         help_text="The business unit a team belongs to.",
     )
     description = models.TextField(blank=True)
-    members = models.ManyToManyField("Stakeholder", blank=True, related_name="teams")
+    members = models.ManyToManyField("stakeholders.Stakeholder", blank=True, related_name="teams")
 
     class Meta:
         ordering = ["kind", "name"]

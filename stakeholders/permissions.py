@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from rest_framework import permissions
 
+from common.types import AnyUser
 from stakeholders.models import Engagement, Ownership, Stakeholder, Team
 from stakeholders.roles import INTERNAL, SEE_EVERYTHING, Role, my_team_ids, role_of, stakeholder_of
 
@@ -72,7 +73,7 @@ AUDIT_CAPABILITIES: list[Capability] = [
 ]
 
 
-def may_read_audit(user: Any) -> bool:
+def may_read_audit(user: AnyUser | None) -> bool:
     return bool(getattr(user, "is_active", False)) and AUDIT_CAPABILITIES[0].allows(role_of(user))
 
 
@@ -88,7 +89,7 @@ def register_capabilities(capabilities: Iterable[Capability]) -> None:
             raise ImproperlyConfigured(f"Two capabilities are keyed {capability.key!r}.")
 
 
-def may(user: Any, key: str) -> bool:
+def may(user: AnyUser, key: str) -> bool:
     return _CAPABILITIES[key].allows(role_of(user))
 
 
@@ -98,42 +99,42 @@ register_capabilities([*CAPABILITIES, *AUDIT_CAPABILITIES])
 # --- predicates ---------------------------------------------------------------------------------------
 
 
-def is_admin(user: Any) -> bool:
+def is_admin(user: AnyUser) -> bool:
     return role_of(user) is Role.ADMIN
 
 
-def is_finance(user: Any) -> bool:
+def is_finance(user: AnyUser) -> bool:
     return role_of(user) is Role.FINANCE
 
 
-def is_technology_lead(user: Any) -> bool:
+def is_technology_lead(user: AnyUser) -> bool:
     return role_of(user) is Role.TECHNOLOGY_LEAD
 
 
-def is_internal(user: Any) -> bool:
+def is_internal(user: AnyUser) -> bool:
     return role_of(user) in INTERNAL
 
 
-def sees_everything(user: Any) -> bool:
+def sees_everything(user: AnyUser) -> bool:
     return role_of(user) in SEE_EVERYTHING
 
 
-def _stakeholder(user: Any) -> Stakeholder | None:
+def _stakeholder(user: AnyUser) -> Stakeholder | None:
     return stakeholder_of(user)
 
 
-def can_read(user: Any) -> bool:
+def can_read(user: AnyUser) -> bool:
     """Read the directory of people, teams and ownership."""
     return is_internal(user)
 
 
-def can_edit_people(user: Any) -> bool:
+def can_edit_people(user: AnyUser) -> bool:
     """Add and edit stakeholders and teams."""
     return may(user, "people.manage")
 
 
 def can_manage_ownership(
-    user: Any, *, team: Team | None = None, stakeholder: Stakeholder | None = None
+    user: AnyUser, *, team: Team | None = None, stakeholder: Stakeholder | None = None
 ) -> bool:
     """Admins and finance: any claim. Technology leads: claims owned by their teams (or by a member of
     their teams), and they may open the form (no owner chosen yet)."""
@@ -151,26 +152,28 @@ def can_manage_ownership(
     return stakeholder is not None and any(t.pk in teams for t in stakeholder.teams.all())
 
 
-def can_manage_claim(user: Any, ownership: Ownership) -> bool:
+def can_manage_claim(user: AnyUser, ownership: Ownership) -> bool:
     return can_manage_ownership(user, team=ownership.owner_team, stakeholder=ownership.owner_stakeholder)
 
 
-def can_read_engagements(user: Any) -> bool:
+def can_read_engagements(user: AnyUser) -> bool:
     return may(user, "engagements.read")
 
 
-def can_manage_engagements(user: Any) -> bool:
+def can_manage_engagements(user: AnyUser) -> bool:
     return may(user, "engagements.manage")
 
 
-def can_read_readiness(user: Any) -> bool:
+def can_read_readiness(user: AnyUser) -> bool:
     return may(user, "readiness.read")
 
 
 # --- what a user may see ------------------------------------------------------------------------------
 
 
-def visible_stakeholders(user: Any, queryset: QuerySet[Stakeholder] | None = None) -> QuerySet[Stakeholder]:
+def visible_stakeholders(
+    user: AnyUser, queryset: QuerySet[Stakeholder] | None = None
+) -> QuerySet[Stakeholder]:
     queryset = Stakeholder.objects.all() if queryset is None else queryset
     if is_internal(user):
         return queryset
@@ -178,22 +181,22 @@ def visible_stakeholders(user: Any, queryset: QuerySet[Stakeholder] | None = Non
     return queryset.filter(pk=me.pk) if me is not None else queryset.none()
 
 
-def visible_teams(user: Any, queryset: QuerySet[Team] | None = None) -> QuerySet[Team]:
+def visible_teams(user: AnyUser, queryset: QuerySet[Team] | None = None) -> QuerySet[Team]:
     queryset = Team.objects.all() if queryset is None else queryset
     return queryset if is_internal(user) else queryset.none()
 
 
-def visible_ownerships(user: Any, queryset: QuerySet[Ownership] | None = None) -> QuerySet[Ownership]:
+def visible_ownerships(user: AnyUser, queryset: QuerySet[Ownership] | None = None) -> QuerySet[Ownership]:
     queryset = Ownership.objects.all() if queryset is None else queryset
     return queryset if is_internal(user) else queryset.none()
 
 
-def visible_engagements(user: Any, queryset: QuerySet[Engagement] | None = None) -> QuerySet[Engagement]:
+def visible_engagements(user: AnyUser, queryset: QuerySet[Engagement] | None = None) -> QuerySet[Engagement]:
     queryset = Engagement.objects.all() if queryset is None else queryset
     return queryset if can_read_engagements(user) else queryset.none()
 
 
-def manageable_ownerships(user: Any) -> Q:
+def manageable_ownerships(user: AnyUser) -> Q:
     """Claims the user may change, as a filter (technology leads: their teams' and members')."""
     role = role_of(user)
     if role in (Role.ADMIN, Role.FINANCE):

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
 
+from common.types import AnyUser
 from stakeholders import scopes
 from stakeholders.models import EngagementScope, Group, Ownership, Stakeholder, Team
 
@@ -55,7 +55,7 @@ ROLE_LABELS = {
     Role.NONE: "No stakeholder record",
 }
 
-ROLE_BY_GROUP = {
+ROLE_BY_GROUP: dict[str, Role] = {
     Group.FINANCE: Role.FINANCE,
     Group.TECHNOLOGY: Role.TECHNOLOGY_LEAD,
     Group.BUSINESS_UNIT: Role.BUSINESS_UNIT_OWNER,
@@ -70,12 +70,15 @@ INTERNAL = frozenset(
     {Role.ADMIN, Role.FINANCE, Role.TECHNOLOGY_LEAD, Role.BUSINESS_UNIT_OWNER, Role.ENGINEER}
 )
 
+# Per-request caches kept on the user object (a request's user lives as long as the request).
 _CACHE = "_partnership_role_cache"
+_VISIBILITY_CACHE = "_visibility_cache"
+_TEAM_IDS_CACHE = "_my_team_ids_cache"
 
 
-def stakeholder_of(user: Any) -> Stakeholder | None:
+def stakeholder_of(user: AnyUser | None) -> Stakeholder | None:
     """The active stakeholder linked to the user, or None (cached on the user object per request)."""
-    if not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return None
     cached = getattr(user, _CACHE, None)
     if cached is not None:
@@ -90,17 +93,17 @@ def stakeholder_of(user: Any) -> Stakeholder | None:
     return stakeholder
 
 
-def forget(user: Any) -> None:
+def forget(user: AnyUser | None) -> None:
     """Drop the cached stakeholder (after the user's record changed within one request or test)."""
     if hasattr(user, _CACHE):
         delattr(user, _CACHE)
-    for name in ("_visibility_cache", "_my_team_ids_cache"):
+    for name in (_VISIBILITY_CACHE, _TEAM_IDS_CACHE):
         if hasattr(user, name):
             delattr(user, name)
 
 
-def role_of(user: Any) -> Role:
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
+def role_of(user: AnyUser | None) -> Role:
+    if user is None or not user.is_authenticated or not user.is_active:
         return Role.NONE
     if user.is_staff or user.is_superuser:
         return Role.ADMIN
@@ -110,7 +113,7 @@ def role_of(user: Any) -> Role:
     return ROLE_BY_GROUP.get(stakeholder.group, Role.NONE)
 
 
-def has_role(user: Any, *roles: Role) -> bool:
+def has_role(user: AnyUser | None, *roles: Role) -> bool:
     return role_of(user) in roles
 
 
@@ -166,18 +169,18 @@ def _claimed_scopes(*, team_ids: set[int], stakeholder_id: int) -> set[scopes.Sc
     }
 
 
-def visibility_for(user: Any) -> Visibility:
+def visibility_for(user: AnyUser | None) -> Visibility:
     """What cost scopes the user sees (cached on the user object for the request)."""
-    cached = getattr(user, "_visibility_cache", None)
+    cached = getattr(user, _VISIBILITY_CACHE, None)
     if cached is not None:
         return cached
     visibility = _compute_visibility(user)
-    if getattr(user, "is_authenticated", False):
-        user._visibility_cache = visibility
+    if user is not None and user.is_authenticated:
+        setattr(user, _VISIBILITY_CACHE, visibility)
     return visibility
 
 
-def _compute_visibility(user: Any) -> Visibility:
+def _compute_visibility(user: AnyUser | None) -> Visibility:
     role = role_of(user)
     if role in SEE_EVERYTHING:
         return Visibility(role=role, everything=True, organisation_totals=True)
@@ -208,16 +211,16 @@ def _compute_visibility(user: Any) -> Visibility:
     )
 
 
-def my_team_ids(user: Any) -> set[int]:
+def my_team_ids(user: AnyUser | None) -> set[int]:
     """The teams the user answers for: those they belong to and, for a unit, its teams (cached on the
     user object for the request, as the visibility is: a page asks once per claim it lists)."""
-    cached = getattr(user, "_my_team_ids_cache", None)
+    cached = getattr(user, _TEAM_IDS_CACHE, None)
     if cached is not None:
         return set(cached)
     stakeholder = stakeholder_of(user)
     if stakeholder is None:
         return set()
     teams = _teams_with_their_units_teams(set(stakeholder.teams.values_list("pk", flat=True)))
-    if getattr(user, "is_authenticated", False):
-        user._my_team_ids_cache = frozenset(teams)
+    if user is not None and user.is_authenticated:
+        setattr(user, _TEAM_IDS_CACHE, frozenset(teams))
     return teams

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from audit.selectors import ObjectHistory, history_for
+from common.types import AnyUser
 from stakeholders import roi as roi_rules
 from stakeholders import scopes
 from stakeholders.filters import StakeholderFilter
@@ -41,8 +42,8 @@ def stakeholder_list(
     return queryset
 
 
-def stakeholder_for_user(user: object) -> Stakeholder | None:
-    return Stakeholder.objects.filter(user=user).first() if getattr(user, "is_authenticated", False) else None
+def stakeholder_for_user(user: AnyUser) -> Stakeholder | None:
+    return Stakeholder.objects.filter(user=user).first() if user.is_authenticated else None
 
 
 def team_list() -> QuerySet[Team]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.types import User
 from stakeholders.models import (
     AttributedSaving,
     Engagement,
@@ -62,7 +63,7 @@ class StakeholderInputSerializer(serializers.Serializer):
     group = serializers.ChoiceField(choices=Group.choices)
     role = serializers.ChoiceField(choices=Role.choices)
     user = serializers.PrimaryKeyRelatedField(
-        queryset=Stakeholder._meta.get_field("user").related_model.objects.all(),
+        queryset=User.objects.all(),
         required=False,
         allow_null=True,
     )
@@ -83,7 +84,10 @@ class TeamSerializer(serializers.ModelSerializer):
 class TeamInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     kind = serializers.ChoiceField(choices=Team.Kind.choices, required=False)
-    parent = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    # A declared field, not the serializer's own `parent` (DRF moves declared fields off the class).
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+        queryset=Team.objects.all(), required=False, allow_null=True
+    )
     description = serializers.CharField(required=False, allow_blank=True)
     members = serializers.PrimaryKeyRelatedField(
         queryset=Stakeholder.objects.all(), many=True, required=False
@@ -160,7 +164,7 @@ class ScopeSerializer(serializers.ModelSerializer):
 class PeriodReturnSerializer(serializers.Serializer):
     period_start = serializers.DateField()
     period_end = serializers.DateField(help_text="Exclusive.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field.label
     savings = serializers.CharField(help_text="Decimal string.")
     fee = serializers.CharField(help_text="Decimal string: the fixed fee plus any share of the savings.")
     roi = serializers.CharField(

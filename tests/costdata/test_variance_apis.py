@@ -96,7 +96,9 @@ def test_the_action_item_made_from_an_explanation_is_named_by_every_read_of_it(v
 
 
 def test_an_explanation_without_an_action_item_says_so(variance, org):
-    created = as_user(org["engineer"]).post("/api/v1/explanations/", explanation_body(variance), format="json")
+    created = as_user(org["engineer"]).post(
+        "/api/v1/explanations/", explanation_body(variance), format="json"
+    )
     assert created.status_code == 201 and created.data["action_item"] is None
 
 

@@ -36,7 +36,7 @@ def own_redis(tmp_path: Path):
 
 
 def health_of(broker_url: str) -> dict:
-    return health.broker_status(broker_url, timeout=1.0)
+    return health.broker_status(broker_url, timeout=1)
 
 
 @pytest.fixture
