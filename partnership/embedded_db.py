@@ -244,7 +244,7 @@ class EmbeddedPostgres:
         building.rename(self.data_dir)
 
     def _wait_until_it_answers(self) -> None:
-        import psycopg2
+        import psycopg2  # type: ignore[import-untyped]
 
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -259,7 +259,7 @@ class EmbeddedPostgres:
                 time.sleep(0.2)
 
     def _ensure_database(self) -> None:
-        import psycopg2
+        import psycopg2  # type: ignore[import-untyped]
 
         connection = psycopg2.connect(host=str(self.data_dir), user=SUPERUSER, dbname="postgres")
         connection.autocommit = True  # CREATE DATABASE cannot run in a transaction
@@ -281,16 +281,15 @@ class EmbeddedPostgres:
     def _run(
         self, user: pwd.struct_passwd | None, command: list[object], *, cwd: Path | None = None
     ) -> subprocess.CompletedProcess[str]:
-        as_user: dict[str, object] = {}
-        if user is not None:
-            as_user = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
         return subprocess.run(
             [str(part) for part in command],
             cwd=cwd or self.data_dir,
             capture_output=True,
             text=True,
             timeout=START_TIMEOUT + 30,
-            **as_user,  # type: ignore[arg-type]
+            user=user.pw_uid if user else None,
+            group=user.pw_gid if user else None,
+            extra_groups=[] if user else None,  # none of root's groups
         )
 
     def _log_tail(self, lines: int = 20) -> str:
