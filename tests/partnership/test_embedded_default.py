@@ -1,19 +1,22 @@
-"""The embedded default, as `make run` starts it on a fresh machine: SQLite, no Redis, demo data."""
+"""The embedded default, as `make run` starts it on a fresh machine: its own Postgres, no Redis, demo data."""
 
 from __future__ import annotations
 
 import http.cookiejar
 import json
 import re
+import shutil
 import signal
-import sqlite3
 import subprocess
+import tempfile
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import psycopg2
 import pytest
 
+from partnership.embedded_db import DATABASE, EmbeddedPostgres
 from tests.partnership.helpers import (
     PROJECT_DIR,
     PYTHON,
@@ -43,38 +46,50 @@ def log_in(base: str) -> urllib.request.OpenerDirector:
     return opener
 
 
+def query(var_dir: Path, sql: str) -> list[tuple]:
+    """Ask the embedded Postgres over its socket in var/postgres/, as the product does."""
+    connection = psycopg2.connect(host=str(var_dir / "postgres"), user="postgres", dbname=DATABASE)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall()
+    finally:
+        connection.close()
+
+
 @pytest.fixture
-def embedded(tmp_path: Path) -> dict[str, str]:
-    return embedded_environment(tmp_path / "var", DEMO_PASSWORD=PASSWORD)
+def embedded():
+    # Not under tmp_path when root: every pytest run of root resets /tmp/pytest-of-root to 0700, which
+    # would shut out the unprivileged user the embedded Postgres runs as.
+    folder = Path(tempfile.mkdtemp(prefix="partnership-embedded-"))
+    folder.chmod(0o755)
+    yield embedded_environment(folder / "var", DEMO_PASSWORD=PASSWORD)
+    EmbeddedPostgres(folder / "var" / "postgres", log=lambda _: None).stop()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_it_boots_from_nothing_seeds_the_demo_through_the_pull_and_serves_with_a_worker_and_beat(embedded):
     var_dir = Path(embedded["VAR_DIR"])
-    migrate = manage(embedded, "migrate", "--noinput", "-v", "0")
-    assert migrate.returncode == 0, migrate.stderr
-
-    seed = manage(embedded, "seed_demo")
-    assert seed.returncode == 0, seed.stderr
-    assert "Pulled demo costs" in seed.stdout
-    database = var_dir / "partnership.sqlite3"
-    assert database.exists(), "the embedded default keeps its database under var/"
-
     port = free_port()
+    log = (var_dir.parent / "rundemo.log").open("w+")  # a file, not a pipe: the seeding alone prints ~30 kB
     server = subprocess.Popen(
         [PYTHON, "manage.py", "rundemo", "--port", str(port)],
         cwd=PROJECT_DIR,
         env=embedded,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        assert wait_for_http(f"{base}/accounts/login/") == 200
+        assert wait_for_http(f"{base}/accounts/login/", timeout=180) == 200  # initdb, migrate, seed first
         with urllib.request.urlopen(f"{base}/healthz") as response:
             health = json.loads(response.read())
-        assert health["database"] == {"ok": True, "vendor": "sqlite"}
+        assert health["database"] == {"ok": True, "vendor": "postgresql"}
+        assert (var_dir / "postgres" / "PG_VERSION").exists(), (
+            "the embedded default keeps its database under var/"
+        )
         assert health["broker"]["ok"] is True and health["broker"]["transport"] == "filesystem"
 
         home = log_in(base).open(f"{base}/").read().decode()
@@ -92,34 +107,41 @@ def test_it_boots_from_nothing_seeds_the_demo_through_the_pull_and_serves_with_a
         assert queue.returncode == 0, queue.stderr
 
         def manual_run_succeeded() -> bool:
-            with sqlite3.connect(database) as db:
-                row = db.execute(
-                    "SELECT status FROM costdata_ingestionrun WHERE \"trigger\" = 'manual' ORDER BY id DESC"
-                ).fetchone()
-            return bool(row and row[0] == "succeeded")
+            rows = query(
+                var_dir,
+                "SELECT status FROM costdata_ingestionrun WHERE \"trigger\" = 'manual' ORDER BY id DESC",
+            )
+            return bool(rows and rows[0][0] == "succeeded")
 
         wait_until(manual_run_succeeded, timeout=60, interval=0.5)
     finally:
         server.send_signal(signal.SIGINT)  # what Ctrl-C sends
         try:
-            output, _ = server.communicate(timeout=30)
+            server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
-            output, _ = server.communicate()
+            server.wait()
+        log.seek(0)
+        output = log.read()
+        log.close()
     assert server.returncode == 0, output
+    assert "Pulled demo costs" in output, "the first run seeds the demo through the pull"
     assert "beat: Starting" in output, "beat ran beside the web server"
     assert "celery@" in output and "ready" in output, "a worker ran beside the web server"
+    assert "Postgres stopped." in output
+    assert not EmbeddedPostgres(var_dir / "postgres").is_running(), "Ctrl-C stops Postgres too"
 
 
 def test_a_second_run_reuses_what_the_first_created(embedded):
+    var_dir = Path(embedded["VAR_DIR"])
+    assert EmbeddedPostgres(var_dir / "postgres", log=lambda _: None).start() is True
     assert manage(embedded, "migrate", "--noinput", "-v", "0").returncode == 0
     first = manage(embedded, "seed_demo")
     second = manage(embedded, "seed_demo")
     assert first.returncode == second.returncode == 0
     assert "already in place" in second.stdout
     assert "Demo password" not in second.stdout, "a generated or given password is shown once at most"
-    with sqlite3.connect(Path(embedded["VAR_DIR"]) / "partnership.sqlite3") as db:
-        runs = db.execute("SELECT COUNT(*) FROM costdata_ingestionrun").fetchone()[0]
-        users = db.execute("SELECT COUNT(*) FROM auth_user").fetchone()[0]
-    assert runs == 1, "the second start does not pull the 13 months again"
-    assert users == 6
+    assert query(var_dir, "SELECT COUNT(*) FROM costdata_ingestionrun") == [(1,)], (
+        "the second start does not pull the 13 months again"
+    )
+    assert query(var_dir, "SELECT COUNT(*) FROM auth_user") == [(6,)]

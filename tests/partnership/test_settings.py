@@ -13,6 +13,8 @@ from tests.partnership.helpers import PROJECT_DIR, PYTHON, embedded_environment
 PRINT_SETTINGS = (
     "import django, json; django.setup(); from django.conf import settings as s; "
     "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'name': str(s.DATABASES['default']['NAME']),"
+    " 'host': s.DATABASES['default']['HOST'], 'atomic': s.DATABASES['default']['ATOMIC_REQUESTS'],"
+    " 'embedded': s.EMBEDDED_POSTGRES_DIR and str(s.EMBEDDED_POSTGRES_DIR),"
     " 'broker': s.CELERY_BROKER_URL, 'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS,"
     " 'csrf': s.CSRF_TRUSTED_ORIGINS, 'secret_len': len(s.SECRET_KEY)}))"
 )
@@ -27,10 +29,13 @@ def settings_under(env: dict[str, str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_with_nothing_set_it_runs_on_sqlite_and_the_filesystem_broker_under_var(tmp_path):
+def test_with_nothing_set_it_runs_on_the_embedded_postgres_and_the_filesystem_broker_under_var(tmp_path):
     values = settings_under(embedded_environment(tmp_path))
-    assert values["engine"] == "django.db.backends.sqlite3"
-    assert values["name"] == str(tmp_path / "partnership.sqlite3")
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["name"] == "partnership"
+    assert values["host"] == str(tmp_path / "postgres"), "over the Unix socket in var/postgres/"
+    assert values["embedded"] == str(tmp_path / "postgres")
+    assert values["atomic"] is True
     assert values["broker"] == "filesystem://"
     assert values["secret_len"] >= 50
     assert (tmp_path / "secret_key").exists(), "the generated key is kept so sessions survive a restart"
@@ -50,6 +55,8 @@ def test_the_environment_overrides_every_default(tmp_path):
     values = settings_under(env)
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["name"] == "partnership"
+    assert values["host"] == "db.internal"
+    assert values["embedded"] is None, "rundemo starts no server of its own"
     assert values["broker"] == "redis://cache.internal:6379/0"
     assert values["debug"] is False
     assert values["hosts"] == ["partnership.example.com", "www.partnership.example.com"]
