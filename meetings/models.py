@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from common.glossary_links import term_anchor
 from stakeholders.models import Group, Stakeholder, Team
 
 DEFAULT_AGENDA_TEMPLATE = "\n".join(
@@ -41,7 +42,7 @@ class GlossaryTerm(models.Model):
 
     @property
     def anchor(self) -> str:
-        return f"term-{self.slug}"
+        return term_anchor(self.slug)
 
 
 class Topic(models.Model):
