@@ -707,6 +707,3 @@ class VarianceDecision(models.Model):
 
     def __str__(self) -> str:
         return f"decision {self.decision_id} on variance {self.variance_id}"
-
-
-from costdata.dashboard_models import ReviewPack  # noqa: E402,F401  (dashboards: review packs)

@@ -17,3 +17,7 @@ class MeetingsConfig(AppConfig):
         from meetings.health import register_health_panels
 
         register_health_panels()
+
+        from meetings.review_packs import register_scope_offer_for_packs
+
+        register_scope_offer_for_packs()

@@ -358,3 +358,6 @@ class CalendarFeed(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+from meetings.review_pack_models import ReviewPack  # noqa: E402,F401  (frozen figures for a meeting)

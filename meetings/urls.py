@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views
+from meetings import review_pack_views, views
 
 urlpatterns = [
     path("glossary/", views.glossary_list, name="glossary-list"),
@@ -36,4 +36,22 @@ urlpatterns = [
     path("calendar/feeds/new/", views.feed_create, name="calendar-feed-create"),
     path("calendar/feeds/<int:pk>/<str:verb>/", views.feed_action, name="calendar-feed-action"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+    # Review packs sit beside the dashboards they freeze (their addresses predate the move to meetings).
+    path("dashboards/review-packs/", review_pack_views.review_pack_index, name="review-pack-list"),
+    path(
+        "dashboards/review-packs/<int:pk>/", review_pack_views.review_pack_detail, name="review-pack-detail"
+    ),
+    path(
+        "dashboards/review-packs/<int:pk>/xlsx/", review_pack_views.review_pack_xlsx, name="review-pack-xlsx"
+    ),
+    path(
+        "dashboards/review-packs/<int:pk>/csv/<str:key>/",
+        review_pack_views.review_pack_csv,
+        name="review-pack-csv",
+    ),
+    path(
+        "dashboards/meetings/<int:meeting_pk>/review-packs/",
+        review_pack_views.review_pack_create,
+        name="review-pack-create",
+    ),
 ]
