@@ -4,7 +4,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from costdata import services
-from costdata.dashboard_models import ReviewPack
 from costdata.models import (
     CloudAccount,
     CommitmentMetric,
@@ -328,18 +327,3 @@ class VarianceAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # detection opens variances
-
-
-@admin.register(ReviewPack)
-class ReviewPackAdmin(admin.ModelAdmin):
-    """Packs are frozen records of what a meeting saw: read-only here."""
-
-    list_display = ["meeting", "version", "generated_at", "generated_by"]
-    list_filter = ["generated_at"]
-    search_fields = ["meeting__title"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

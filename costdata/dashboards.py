@@ -53,8 +53,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from django.db.models import Case, Count, DecimalField, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils import timezone
 
+from common.glossary_links import term_anchor
 from costdata import charts, data_cache
 from costdata.forecasting import (
     CostExplorerForecast,
@@ -117,11 +119,10 @@ _BASIS_SLUGS = BASIS_TERMS
 
 def term_urls(basis: str) -> dict[str, str]:
     """Chart term keys -> glossary URLs; "cost", "actual" and "daily_cost" name the chosen basis."""
-    from meetings.glossary import term_url
-
-    urls = {key: term_url(slug) for key, slug in _TERM_SLUGS.items()}
+    glossary = reverse("glossary-list")
+    urls = {key: f"{glossary}#{term_anchor(slug)}" for key, slug in _TERM_SLUGS.items()}
     for key in ("cost", "actual", "daily_cost"):
-        urls[key] = term_url(_BASIS_SLUGS[basis])
+        urls[key] = f"{glossary}#{term_anchor(_BASIS_SLUGS[basis])}"
     return urls
 
 

@@ -691,6 +691,3 @@ class VarianceTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.variance_id} {self.from_status or '-'} -> {self.to_status} ({self.action})"
-
-
-from costdata.dashboard_models import ReviewPack  # noqa: E402,F401  (dashboards: review packs)

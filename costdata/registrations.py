@@ -1,4 +1,4 @@
-"""What costdata tells the other apps through their registries (it may depend on them, not they on it)."""
+"""What costdata tells the layers below it through their registries (and the dashboards' own hooks)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,9 @@ def cloud_accounts_for_stakeholders() -> list[KnownAccount]:
 
 
 def register_all() -> None:
-    from costdata.agenda_providers import OverdueVariances, VariancesAwaitingReview
-    from meetings.agenda import register_provider
     from stakeholders import known_accounts
 
     known_accounts.register("costdata", cloud_accounts_for_stakeholders)
-    register_provider(VariancesAwaitingReview())
-    register_provider(OverdueVariances())
 
     from costdata import dashboards
     from costdata.dashboard_providers import BudgetsFromPlans, VariancePanels

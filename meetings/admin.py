@@ -11,6 +11,7 @@ from meetings.models import (
     Decision,
     GlossaryTerm,
     Meeting,
+    ReviewPack,
     Topic,
 )
 
@@ -178,3 +179,18 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for feed in queryset:
             services.calendar_feed_revoke(feed=feed)
+
+
+@admin.register(ReviewPack)
+class ReviewPackAdmin(admin.ModelAdmin):
+    """Packs are frozen records of what a meeting saw: read-only here."""
+
+    list_display = ["meeting", "version", "generated_at", "generated_by"]
+    list_filter = ["generated_at"]
+    search_fields = ["meeting__title"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,7 +1,8 @@
 """Pluggable agenda providers.
 
 A meeting's agenda is built by asking each registered provider, in order, what it proposes for that
-meeting. Another app adds a provider without meetings depending on it, e.g. in its AppConfig.ready():
+meeting. A provider is registered in an AppConfig.ready(), as meetings' own cost items are
+(meetings/cost_items.py):
 
     from meetings.agenda import AgendaProvider, ProposedItem, register_provider
 

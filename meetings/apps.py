@@ -9,9 +9,11 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from meetings.agenda import register_builtin_providers
+        from meetings.cost_items import register_cost_items
         from meetings.sections import register_stakeholder_sections
 
         register_builtin_providers()
+        register_cost_items()
         register_stakeholder_sections()
 
         from meetings.health import register_health_panels
@@ -32,3 +34,7 @@ class MeetingsConfig(AppConfig):
         from meetings.selectors import explanation_action_items
 
         register_explanation_follow_ups(explanation_action_items)
+
+        from meetings.review_packs import register_scope_offer_for_packs
+
+        register_scope_offer_for_packs()

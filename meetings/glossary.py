@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from common.glossary_links import term_anchor
 
-def term_anchor(slug: str) -> str:
-    return f"term-{slug}"
+__all__ = ["term_anchor", "term_url"]
 
 
 def term_url(slug: str, *, absolute_base: str = "") -> str:

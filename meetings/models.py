@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from common.glossary_links import term_anchor
 from stakeholders.models import Group, Stakeholder, Team
 
 DEFAULT_AGENDA_TEMPLATE = "\n".join(
@@ -41,7 +42,7 @@ class GlossaryTerm(models.Model):
 
     @property
     def anchor(self) -> str:
-        return f"term-{self.slug}"
+        return term_anchor(self.slug)
 
 
 class Topic(models.Model):
@@ -378,3 +379,6 @@ class VarianceDecision(models.Model):
 
     def __str__(self) -> str:
         return f"decision {self.decision_id} on variance {self.variance_id}"
+
+
+from meetings.review_pack_models import ReviewPack  # noqa: E402,F401  (frozen figures for a meeting)

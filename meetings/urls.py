@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import variance_decision_views, views
+from meetings import review_pack_views, variance_decision_views, views
 
 urlpatterns = [
     path("glossary/", views.glossary_list, name="glossary-list"),
@@ -41,5 +41,23 @@ urlpatterns = [
         "costs/meetings/<int:meeting_pk>/variance-decision/",
         variance_decision_views.meeting_variance_decision,
         name="meeting-variance-decision",
+    ),
+    # Review packs sit beside the dashboards they freeze (their addresses predate the move to meetings).
+    path("dashboards/review-packs/", review_pack_views.review_pack_index, name="review-pack-list"),
+    path(
+        "dashboards/review-packs/<int:pk>/", review_pack_views.review_pack_detail, name="review-pack-detail"
+    ),
+    path(
+        "dashboards/review-packs/<int:pk>/xlsx/", review_pack_views.review_pack_xlsx, name="review-pack-xlsx"
+    ),
+    path(
+        "dashboards/review-packs/<int:pk>/csv/<str:key>/",
+        review_pack_views.review_pack_csv,
+        name="review-pack-csv",
+    ),
+    path(
+        "dashboards/meetings/<int:meeting_pk>/review-packs/",
+        review_pack_views.review_pack_create,
+        name="review-pack-create",
     ),
 ]

@@ -39,6 +39,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *[path("", include(f"{app}.urls")) for app in APPS],
     path("", include("costdata.dashboard_urls")),
     re_path(r"^admin/partnership/auditlogentry/(?P<rest>.*)$", views.moved_admin),
+    re_path(r"^admin/costdata/reviewpack/(?P<rest>.*)$", views.moved_admin, {"to": "meetings/reviewpack"}),
     path("admin/", admin.site.urls),
 ]
 # Writes run in one transaction per request (ATOMIC_REQUESTS); reads open none (partnership/transactions.py).

@@ -68,8 +68,9 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return render(request, "403.html", status=403)
 
 
-def moved_admin(request: HttpRequest, rest: str) -> HttpResponse:
-    """The audit trail's admin moved from /admin/partnership/ with its app: old bookmarks still land."""
+def moved_admin(request: HttpRequest, rest: str, to: str = "audit/auditlogentry") -> HttpResponse:
+    """An admin page whose model moved to another app (the audit trail from /admin/partnership/, review
+    packs from /admin/costdata/): old bookmarks still land."""
     query = request.META.get("QUERY_STRING", "")
-    target = f"/admin/audit/auditlogentry/{rest}" + (f"?{query}" if query else "")
+    target = f"/admin/{to}/{rest}" + (f"?{query}" if query else "")
     return HttpResponsePermanentRedirect(target)

@@ -68,3 +68,18 @@ def _outbox_delivers_in_process(request, monkeypatch):
         return self.apply(args, kwargs, **options)
 
     monkeypatch.setattr(type(deliver._get_current_object()), "apply_async", run_here)
+
+
+@pytest.fixture
+def no_dashboard_providers():
+    """The dashboards alone, as if no app had plugged budgets or panels in (costdata registers both;
+    meetings adds the programme health panel)."""
+    from costdata import dashboards
+
+    budgets, panels = list(dashboards._budget_providers), dict(dashboards._panel_providers)
+    dashboards._budget_providers.clear()
+    dashboards._panel_providers.clear()
+    yield
+    dashboards._budget_providers[:] = budgets
+    dashboards._panel_providers.clear()
+    dashboards._panel_providers.update(panels)

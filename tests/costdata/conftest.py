@@ -131,17 +131,3 @@ def decimal_sum(values: list[str]) -> Decimal:
 
 # Budget and variance fixtures (people, teams, ownership, a source): defined beside their helpers.
 from tests.costdata.variance_fixtures import cost_source, org  # noqa: E402, F401
-
-
-@pytest.fixture
-def no_dashboard_providers():
-    """The dashboards alone, as if no app had plugged budgets or panels in (costdata registers both)."""
-    from costdata import dashboards
-
-    budgets, panels = list(dashboards._budget_providers), dict(dashboards._panel_providers)
-    dashboards._budget_providers.clear()
-    dashboards._panel_providers.clear()
-    yield
-    dashboards._budget_providers[:] = budgets
-    dashboards._panel_providers.clear()
-    dashboards._panel_providers.update(panels)

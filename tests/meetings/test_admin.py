@@ -5,7 +5,7 @@ from meetings.models import Meeting
 
 @pytest.mark.parametrize(
     "model",
-    ["glossaryterm", "topic", "cadence", "meeting", "actionitem", "decision", "calendarfeed"],
+    ["glossaryterm", "topic", "cadence", "meeting", "actionitem", "decision", "calendarfeed", "reviewpack"],
 )
 def test_every_admin_list_renders_with_search_and_filters(client, people, monthly, model):
     client.force_login(people["admin"].user)
@@ -42,3 +42,10 @@ def test_the_cadence_admin_refuses_a_malformed_rule(client, people, monthly):
         },
     )
     assert response.status_code == 200 and "FREQ=OFTEN is not allowed" in response.content.decode()
+
+
+def test_the_review_pack_admin_at_its_old_address_redirects_to_meetings(client, people):
+    client.force_login(people["admin"].user)
+    response = client.get("/admin/costdata/reviewpack/3/change/?q=x")
+    assert response.status_code == 301
+    assert response["Location"] == "/admin/meetings/reviewpack/3/change/?q=x"

@@ -10,8 +10,9 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from costdata import dashboards, review_packs
+from costdata import dashboards
 from costdata.programme_health import ActionRecord, CadenceMonth
+from meetings import review_packs
 from meetings.health import ProgrammeHealthPanels, action_records, cadence_months
 from meetings.models import ActionItem, Meeting
 
@@ -141,7 +142,7 @@ def test_variance_measures_come_from_the_procedures_own_record(procedure, org, m
 
 
 def test_the_pack_freezes_the_programme_health_panel(procedure, org):  # noqa: F811
-    from costdata.models import ReviewPack
+    from meetings.models import ReviewPack
 
     meeting = Meeting.objects.create(
         title="Monthly cost review", starts_at=datetime(2026, 11, 24, 10, 0, tzinfo=UTC), timezone="UTC"

@@ -51,7 +51,6 @@ def _person(name: str, group: str, role: str, user: Any = None) -> Any:
 
 
 def build_world() -> World:
-    from costdata.dashboard_models import ReviewPack
     from costdata.models import (
         Budget,
         BudgetLine,
@@ -72,6 +71,7 @@ def build_world() -> World:
         Decision,
         GlossaryTerm,
         Meeting,
+        ReviewPack,
         Topic,
     )
     from stakeholders.models import (

@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
 
-    dependencies = [("costdata", "0012_build_daily_rollups")]
+    dependencies = [("costdata", "0013_review_pack_moves_to_meetings")]
 
     operations = [
         migrations.SeparateDatabaseAndState(

@@ -14,11 +14,10 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from costdata import review_packs
-from costdata.dashboard_models import ReviewPack
 from costdata.models import CostSource, DailyCost
 from costdata.services.facts import daily_rollup_rebuild, monthly_rollup_rebuild
-from meetings.models import AgendaItem, Meeting, Topic
+from meetings import review_packs
+from meetings.models import AgendaItem, Meeting, ReviewPack, Topic
 from stakeholders.models import Group, Role, Stakeholder
 from tests.costdata.test_dashboards import (
     COMPUTE,

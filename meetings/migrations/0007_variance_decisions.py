@@ -19,8 +19,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("meetings", "0005_audit_trail_moves_to_auditlog"),
-        ("costdata", "0013_variance_decision_moves_to_meetings"),
+        ("meetings", "0006_review_packs"),
+        ("costdata", "0014_variance_decision_moves_to_meetings"),
     ]
 
     operations = [

@@ -1,6 +1,7 @@
 """Review packs: what a review meeting looked at, frozen when the pack was generated.
 
-Imported at the end of costdata/models.py so Django finds the model in the costdata app.
+Imported at the end of meetings/models.py so Django finds the model in the meetings app. The table keeps
+the name it had when the packs lived with the dashboards (costdata_reviewpack).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ class ReviewPack(models.Model):
     Regenerating adds a new version; earlier versions stay readable.
     """
 
-    meeting = models.ForeignKey("meetings.Meeting", on_delete=models.CASCADE, related_name="review_packs")
+    meeting = models.ForeignKey("Meeting", on_delete=models.CASCADE, related_name="review_packs")
     version = models.PositiveIntegerField()
     generated_at = models.DateTimeField(default=timezone.now)
     generated_by = models.ForeignKey(
@@ -32,7 +33,7 @@ class ReviewPack(models.Model):
     content = models.JSONField(default=dict)
 
     class Meta:
-        app_label = "costdata"
+        db_table = "costdata_reviewpack"
         ordering = ["meeting", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "version"], name="uniq_review_pack_version")

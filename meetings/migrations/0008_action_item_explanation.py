@@ -1,6 +1,6 @@
 """The link between a variance explanation and the action item made from its planned action is kept by
 the action item (meetings sit above costdata): each existing link is copied over before costdata drops
-its column (costdata 0014)."""
+its column (costdata 0015)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -27,8 +27,8 @@ def copy_links_back(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("meetings", "0006_variance_decisions"),
-        ("costdata", "0013_variance_decision_moves_to_meetings"),
+        ("meetings", "0007_variance_decisions"),
+        ("costdata", "0014_variance_decision_moves_to_meetings"),
     ]
 
     operations = [

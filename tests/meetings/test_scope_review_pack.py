@@ -11,11 +11,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from costdata import review_packs
-from costdata.dashboard_models import ReviewPack
-from meetings.models import Meeting
+from meetings import review_packs
+from meetings.models import Meeting, ReviewPack
 from tests.costdata.test_dashboards import build_costs, build_organisation
-from tests.costdata.test_review_packs import PASSWORD, make_user
+from tests.meetings.test_review_packs import PASSWORD, make_user
 
 pytestmark = pytest.mark.usefixtures("no_dashboard_providers")
 

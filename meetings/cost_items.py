@@ -1,4 +1,6 @@
-"""What the variance procedure puts on a meeting's agenda (registered with meetings.agenda).
+"""Cost items on a meeting's agenda: the variances awaiting review and the overdue ones.
+
+Registered with meetings.agenda by MeetingsConfig.ready() (register_cost_items).
 
 A cadence scoped to a team sees its team's variances and those of the team's units and teams (a
 business unit's meeting sees its teams'); an organisation-wide cadence sees them all.
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from meetings.agenda import ProposedItem
+from meetings.agenda import ProposedItem, register_provider
 
 if TYPE_CHECKING:
     from costdata.models import Variance
@@ -80,3 +82,8 @@ class OverdueVariances:
                 detail=f"{owner}, due {variance.due_day:%d %b %Y}. {_money(variance)}",
                 url=variance.get_absolute_url(),
             )
+
+
+def register_cost_items() -> None:
+    register_provider(VariancesAwaitingReview())
+    register_provider(OverdueVariances())

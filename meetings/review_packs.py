@@ -30,8 +30,9 @@ from django.utils import timezone
 
 from costdata import charts, dashboards
 from costdata.charts import table_cells
-from costdata.dashboard_models import ReviewPack
+from costdata.scope_offers import ScopeOffer, register_scope_offer
 from costdata.spreadsheets import decimal_text, neutralise_text
+from meetings.models import Meeting, ReviewPack
 from stakeholders import permissions as people_permissions
 from stakeholders.models import Team
 
@@ -209,8 +210,6 @@ def review_pack_generate(
     *, meeting: Any, user: Any, filters: dashboards.DashboardFilters | None = None, today: date | None = None
 ) -> ReviewPack:
     """Freeze the meeting's dashboard as the next version of its review pack."""
-    from meetings.models import Meeting
-
     # Lock the meeting so two people generating at once get versions n and n+1, not a clash.
     Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
     filters = filters or dashboards.DashboardFilters()
@@ -245,13 +244,32 @@ def _pack_currency(content: dict) -> str:
 
 def review_pack_meetings_upcoming(*, limit: int = 3) -> list[Any]:
     """The next planned meetings, which a scope page offers to freeze its view into a pack for."""
-    from meetings.models import Meeting
-
     return list(
         Meeting.objects.filter(status=Meeting.Status.PLANNED, starts_at__gte=timezone.now())
         .select_related("cadence")
         .order_by("starts_at")[:limit]
     )
+
+
+class ReviewPackScopeOffer:
+    """On a dashboard scope page: freeze the view as shown into an upcoming meeting's review pack
+    (registered with costdata.scope_offers by MeetingsConfig.ready())."""
+
+    key = "review-pack"
+    order = 10
+    template = "meetings/review_packs/_scope_pack.html"
+
+    def offer(self, *, user: Any, view: dashboards.DashboardView) -> ScopeOffer | None:
+        if not may_generate_review_pack(user):
+            return None
+        meetings = review_pack_meetings_upcoming()
+        if not meetings or not view.currency:
+            return None
+        return ScopeOffer(template=self.template, context={"meetings": meetings})
+
+
+def register_scope_offer_for_packs() -> None:
+    register_scope_offer(ReviewPackScopeOffer())
 
 
 def review_pack_list(*, meeting: Any) -> list[ReviewPack]:
