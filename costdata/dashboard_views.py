@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from costdata import charts, dashboards, permissions, review_packs
 from costdata.dashboard_models import ReviewPack
-from costdata.spreadsheets import csv_cell
+from costdata.planning.spreadsheets import csv_cell
 
 
 def _bad_request(request: HttpRequest, errors: dict[str, str], *, title: str = "Dashboards") -> HttpResponse:

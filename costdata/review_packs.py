@@ -31,7 +31,7 @@ from django.utils import timezone
 from costdata import charts, dashboards
 from costdata.charts import table_cells
 from costdata.dashboard_models import ReviewPack
-from costdata.spreadsheets import decimal_text, neutralise_text
+from costdata.planning.spreadsheets import decimal_text, neutralise_text
 from stakeholders import permissions as people_permissions
 from stakeholders.models import Team
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from costdata.models import Holiday, Variance
-from costdata.services import variances as sop
+from costdata.variances import services as sop
 from tests.costdata.variance_fixtures import ACCOUNT, facts
 
 FRIDAY = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from costdata import review_packs
 from costdata.dashboard_models import ReviewPack
+from costdata.facts.services import daily_rollup_rebuild, monthly_rollup_rebuild
 from costdata.models import CostSource, DailyCost
-from costdata.services.facts import daily_rollup_rebuild, monthly_rollup_rebuild
 from meetings.models import AgendaItem, Meeting, Topic
 from stakeholders.models import Group, Role, Stakeholder
 from tests.costdata.test_dashboards import (

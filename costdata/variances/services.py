@@ -39,17 +39,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.recording import acting_as_actor, update_audited
-from costdata import business_days, permissions, windows
-from costdata.forecasting import (
-    CostExplorerForecast,
-    DailyFigure,
-    Projection,
-    choose_projection,
-    first_of_month,
-    month_end,
-    project_month_end,
-    quantize_for_storage,
-)
+from costdata import permissions
+from costdata.ingestion import windows
 from costdata.models import (
     Budget,
     BudgetLine,
@@ -65,8 +56,19 @@ from costdata.models import (
     VarianceTransition,
 )
 from costdata.money import as_decimal, exact_sum
-from costdata.services.budgets import fiscal_year_for
-from costdata.variance_rules import (
+from costdata.planning.forecasting import (
+    CostExplorerForecast,
+    DailyFigure,
+    Projection,
+    choose_projection,
+    first_of_month,
+    month_end,
+    project_month_end,
+    quantize_for_storage,
+)
+from costdata.planning.services import fiscal_year_for
+from costdata.variances import business_days
+from costdata.variances.rules import (
     Finding,
     ScopeFigures,
     ScopeKey,
