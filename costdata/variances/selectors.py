@@ -414,7 +414,7 @@ def scope_forecast(*, scope_type: str, scope_value: str, month: date) -> ScopeFo
     from costdata.planning.services import fiscal_year_for
     from costdata.variances.rules import ScopeKey
     from costdata.variances.rules import ScopeType as RuleScope
-    from costdata.variances.services import _budget_lines, _currency, data_through, scope_projection
+    from costdata.variances.services.detection import _budget_lines, _currency, data_through, scope_projection
 
     through = data_through()
     if through is None:
