@@ -12,7 +12,7 @@ business units and five teams claims most accounts, and then, in this process wi
 
 each requested `BENCH_REPEAT` times (default 60) after two warm-up requests, in turn (one of each, then
 again: a burst of load from the machine's neighbours hits them alike), reporting p50 and p95.
-That is the steady state: the dashboards keep their aggregates per data version (costdata.data_cache)
+That is the steady state: the dashboards keep their aggregates per data version (costdata.facts.data_cache)
 and the worker warms the default views after each pull (costdata.services.warming), so everyone
 opening a view of the same data gets it from the cache. The overview and the scope page are also timed
 *cold* (`overview_cold`, `scope_cold`): every cache emptied before each request, as for the first
@@ -145,7 +145,8 @@ def _forget() -> None:
     """Empty every cache a dashboard request reads: aggregates (this process and shared), figures."""
     from django.core.cache import cache
 
-    from costdata import charts, data_cache
+    from costdata import charts
+    from costdata.facts import data_cache
 
     data_cache.clear_local()
     charts.clear_figure_cache()

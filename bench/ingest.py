@@ -1,6 +1,6 @@
 """Ingest benchmark: a million Cost Explorer-shaped rows into Postgres, three ways, side by side.
 
-1. the product's path: costdata.services.source_pull reading GetCostAndUsage pages (JSON, decoded with
+1. the product's path: costdata.ingestion.services.source_pull reading GetCostAndUsage pages (JSON, decoded with
    json.loads as botocore does after reading the HTTP body) through the page normaliser, spooling, COPY
    into the indexed fact table, the monthly rollup, one transaction;
 2. the ceiling: a plain COPY of the same rows, already as CSV, into an unlogged table with no index;
@@ -206,7 +206,7 @@ def measure(kind: str) -> dict[str, Any]:
     _setup_django()
     from django.db import connection, transaction
 
-    from costdata import services
+    from costdata.ingestion import services
     from costdata.models import CostSource, DailyCost, IngestionRun
 
     start, end = window()
@@ -247,7 +247,7 @@ def measure(kind: str) -> dict[str, Any]:
         if kind != "product":
             pull(PagesFromFile(OUT / "pages.jsonl"))  # untimed: the timed pull replaces this window
         if kind == "product_replace_reload":
-            from costdata.services import facts
+            from costdata.facts import services as facts
 
             facts.MERGE_HELD_WINDOWS = False  # the delete-and-COPY the merge replaced, for comparison
         client = PagesFromFile(OUT / "pages.jsonl")
@@ -338,8 +338,8 @@ def floor_load(client: PagesFromFile, *, source_id: int, start: date, end: date)
     """
     from django.db import connection, transaction
 
-    from costdata.cost_explorer import PageNormaliser
-    from costdata.services.facts import csv_line_parts
+    from costdata.facts.services import csv_line_parts
+    from costdata.ingestion.cost_explorer import PageNormaliser
 
     normaliser = PageNormaliser(start=start, end=end)
     parts = csv_line_parts(source_id=source_id, provider="AWS", tag_key=None)

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
-from costdata import services
+from costdata.ingestion import services
 from costdata.models import (
     CloudAccount,
     CommitmentMetric,
@@ -220,7 +220,7 @@ class CommitmentMetricAdmin(FactAdmin):
 
 # --- budgets and variances ----------------------------------------------------------------------------
 # Budgets change through their services (imports are all or nothing, locked versions are read-only);
-# the procedure's steps go through costdata.services.variances so each one is audited. The admin shows
+# the procedure's steps go through costdata.variances.services so each one is audited. The admin shows
 # both and edits only what has no rule: draft versions' lines and the thresholds.
 from costdata import models as variance_models  # noqa: E402
 
@@ -270,7 +270,7 @@ class BudgetVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Lock the selected versions (read-only from now on)")
     def lock_versions(self, request, queryset) -> None:
-        from costdata.services import budgets as budget_services
+        from costdata.planning import services as budget_services
 
         for version in queryset:
             try:

@@ -1,11 +1,13 @@
 from rest_framework.routers import SimpleRouter
 
-from costdata import apis, variance_apis
+from costdata.facts import apis as cost_apis
+from costdata.ingestion import apis
+from costdata.variances import apis as variance_apis
 
 router = SimpleRouter()
 router.register("sources", apis.CostSourceViewSet, basename="api-source")
 router.register("runs", apis.IngestionRunViewSet, basename="api-run")
-router.register("costs", apis.CostViewSet, basename="api-cost")
+router.register("costs", cost_apis.CostViewSet, basename="api-cost")
 router.register("budgets", variance_apis.BudgetViewSet, basename="api-budget")
 router.register("budget-versions", variance_apis.BudgetVersionViewSet, basename="api-budget-version")
 router.register("budget-lines", variance_apis.BudgetLineViewSet, basename="api-budget-line")

@@ -36,7 +36,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from common.lru import LRU
-from costdata.spreadsheets import csv_cell, decimal_text
+from costdata.planning.spreadsheets import csv_cell, decimal_text
 
 TEMPLATE = "plotly_white"
 FINAL_COLOUR = "#2f6db5"

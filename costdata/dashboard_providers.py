@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from costdata import charts, dashboards, permissions
 from costdata.models import Budget, BudgetLine, Variance
-from costdata.variance_selectors import variance_status_counts
+from costdata.variances.selectors import variance_status_counts
 
 # Kept here for the callers that import it from the provider; the rule lives with the dashboards.
 budget_scope_key = dashboards.budget_scope_key

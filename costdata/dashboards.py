@@ -57,17 +57,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common.glossary_links import term_anchor
-from costdata import charts, data_cache
-from costdata.forecasting import (
-    CostExplorerForecast,
-    DailyFigure,
-    ForecastBasis,
-    Projection,
-    choose_projection,
-    forecast_days,
-    month_end,
-    project_month_end,
-)
+from costdata import charts
+from costdata.facts import data_cache
+from costdata.facts.selectors import condition_fields, facts_version
 from costdata.models import (
     CloudAccount,
     CommitmentMetric,
@@ -79,7 +71,16 @@ from costdata.models import (
     MonthlyCost,
 )
 from costdata.money import as_decimal, exact_sum
-from costdata.selectors import condition_fields, facts_version
+from costdata.planning.forecasting import (
+    CostExplorerForecast,
+    DailyFigure,
+    ForecastBasis,
+    Projection,
+    choose_projection,
+    forecast_days,
+    month_end,
+    project_month_end,
+)
 from stakeholders import scopes
 from stakeholders.models import Ownership, Team
 
@@ -749,7 +750,7 @@ def daily_frames_by_part(
 
 
 def _cached(namespace: str, version: str | None, compute: Any, **arguments: Any) -> Any:
-    """compute(**arguments), kept per facts version when one is given (see costdata.data_cache)."""
+    """compute(**arguments), kept per facts version when one is given (see costdata.facts.data_cache)."""
     if version is None:
         return compute(**arguments)
     return data_cache.facts_cached(namespace, arguments, lambda: compute(**arguments), version=version)
@@ -970,7 +971,7 @@ def movers_frames(
     With `limit`, only the rows that can be among charts.top_movers(frame, limit=limit): the `limit`
     largest absolute changes and every row tied with the last of them (top_movers breaks ties by
     name, which for accounts is only known after naming). The sums are kept per data version when
-    `version` is given (costdata.data_cache); account names are read each time (an admin may rename
+    `version` is given (costdata.facts.data_cache); account names are read each time (an admin may rename
     an account between pulls), for the rows kept only.
     """
     sums = _cached(

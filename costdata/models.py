@@ -153,7 +153,7 @@ class CloudAccount(models.Model):
 # The fact tables' link to their source is not a database foreign key: checking one per loaded row
 # costs about 4 s of Postgres CPU per million rows (see bench/README.md). The same guarantee is kept for
 # their only writers: a window replace takes FOR KEY SHARE on the source row before it writes
-# (costdata.services.facts.source_lock_for_facts), and deleting a source first locks that row FOR
+# (costdata.facts.services.source_lock_for_facts), and deleting a source first locks that row FOR
 # UPDATE (costdata.signals), so one of the two waits for the other: a pull never commits facts for a
 # deleted source, and Django's cascade deletes every fact of a source it deletes.
 FACT_SOURCE = {"on_delete": models.CASCADE, "related_name": "+", "db_constraint": False, "db_index": False}
@@ -256,7 +256,7 @@ class MonthlyCost(models.Model):
 class DailyAccountCost(models.Model):
     """DailyCost rolled up to the (source, day, account, currency) grain, for the dashboards' daily reads.
 
-    Rebuilt for the days a pull or import touched, in its transaction (costdata.services.facts.
+    Rebuilt for the days a pull or import touched, in its transaction (costdata.facts.services.
     daily_rollup_rebuild), so it always equals the facts exactly. 90 days of 300 accounts are 27,000
     rows here instead of 1.2 million facts.
     """
@@ -356,7 +356,7 @@ class CommitmentMetric(models.Model):
 
 
 # --- budgets, thresholds and variances (issue 5) ------------------------------------------------------
-# Scope of a budget line, a threshold or a variance: costdata.variance_rules.ScopeType; a tag value is
+# Scope of a budget line, a threshold or a variance: costdata.variances.rules.ScopeType; a tag value is
 # written `key=value`, an organisation's value is empty.
 
 
@@ -485,7 +485,7 @@ class Holiday(models.Model):
     """A day the organisation does not work: not counted when a variance's due date is set.
 
     Edited by admins (Django admin), one row a day, judged in the organisation's time zone like the
-    due dates themselves (costdata.business_days).
+    due dates themselves (costdata.variances.business_days).
     """
 
     day = models.DateField(unique=True)
@@ -609,7 +609,7 @@ class Variance(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        from costdata.business_days import is_overdue
+        from costdata.variances.business_days import is_overdue
 
         if self.status not in self.AWAITING_OWNER:
             return False

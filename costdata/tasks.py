@@ -11,10 +11,10 @@ from django import db
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from costdata import services
+from costdata.ingestion import services
+from costdata.ingestion.services import deliveries
+from costdata.ingestion.services.errors import PullTimedOut
 from costdata.models import IngestionRun
-from costdata.services import deliveries
-from costdata.services.errors import PullTimedOut
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def _database_lost(*, source_id: int, task_id: str, exc: Exception) -> None:
 @shared_task(name="costdata.detect_variances", acks_late=True, reject_on_worker_lost=True)
 def detect_variances(months: list[str] | None = None) -> dict[str, Any]:
     """Detection is an upsert by natural key: running it twice, or again after a crash, is safe."""
-    from costdata.services.variances import variances_detect
+    from costdata.variances.services import variances_detect
 
     result = variances_detect(months=[date.fromisoformat(m) for m in months] if months else None)
     return {
@@ -128,14 +128,14 @@ def detect_variances(months: list[str] | None = None) -> dict[str, Any]:
 
 @shared_task(name="costdata.escalate_overdue_variances")
 def escalate_overdue_variances() -> list[int]:
-    from costdata.services.variances import variances_escalate_overdue
+    from costdata.variances.services import variances_escalate_overdue
 
     return variances_escalate_overdue()
 
 
 @shared_task(name="costdata.send_variance_digest")
 def send_variance_digest() -> int:
-    from costdata.services.variances import variance_digest_send
+    from costdata.variances.services import variance_digest_send
 
     return variance_digest_send()
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from costdata import variance_views, views
+from costdata.ingestion import views
+from costdata.variances import views as variance_views
 
 urlpatterns = [
     path("costs/sources/", views.source_index, name="source-list"),

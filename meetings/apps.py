@@ -20,17 +20,17 @@ class MeetingsConfig(AppConfig):
 
         register_health_panels()
 
-        from costdata.variance_selectors import register_timeline_source
+        from costdata.variances.selectors import register_timeline_source
         from meetings.variance_decisions import decision_timeline_entries
 
         register_timeline_source(decision_timeline_entries)
 
-        from costdata.services.variances import register_action_item_maker
+        from costdata.variances.services import register_action_item_maker
         from meetings.services import action_item_create
 
         register_action_item_maker(functools.partial(action_item_create, notify=False))
 
-        from costdata.variance_selectors import register_explanation_follow_ups
+        from costdata.variances.selectors import register_explanation_follow_ups
         from meetings.selectors import explanation_action_items
 
         register_explanation_follow_ups(explanation_action_items)

@@ -3,7 +3,7 @@
 costdata knows nothing of meetings (dependencies point from meetings to costdata), so the programme
 health panel is provided from here through costdata's panel registry: the variance measures come from
 costdata's selectors, the meeting and action-item measures from this app, and the arithmetic from
-costdata.programme_health (pure functions). Registered in MeetingsConfig.ready().
+costdata.variances.programme_health (pure functions). Registered in MeetingsConfig.ready().
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 from django.utils import timezone
 
 from costdata import charts, dashboards
-from costdata.programme_health import (
+from costdata.variances.programme_health import (
     HEALTH_COLUMNS,
     ActionRecord,
     CadenceMonth,
@@ -26,7 +26,7 @@ from costdata.programme_health import (
     last_months,
     overdue_by_team,
 )
-from costdata.variance_selectors import timeline_holidays, variance_timelines
+from costdata.variances.selectors import timeline_holidays, variance_timelines
 from meetings import permissions as meeting_permissions
 from meetings import recurrence
 from meetings.models import ActionItem, Cadence, Meeting

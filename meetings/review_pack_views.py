@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from costdata import dashboards, permissions
 from costdata.dashboard_views import bad_request
-from costdata.spreadsheets import csv_cell
+from costdata.planning.spreadsheets import csv_cell
 from meetings import review_packs
 from meetings.models import Meeting, ReviewPack
 

@@ -30,8 +30,8 @@ from django.utils import timezone
 
 from costdata import charts, dashboards
 from costdata.charts import table_cells
+from costdata.planning.spreadsheets import decimal_text, neutralise_text
 from costdata.scope_offers import ScopeOffer, register_scope_offer
-from costdata.spreadsheets import decimal_text, neutralise_text
 from meetings.models import Meeting, ReviewPack
 from stakeholders import permissions as people_permissions
 from stakeholders.models import Team

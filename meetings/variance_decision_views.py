@@ -16,8 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from costdata import permissions as cost_permissions
-from costdata import variance_selectors
 from costdata.models import Variance
+from costdata.variances import selectors as variance_selectors
 from meetings.forms import MeetingVarianceDecisionForm
 from meetings.models import Meeting, VarianceDecision
 from meetings.permissions import can_manage_programme

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from costdata.models import Variance
-from costdata.variance_selectors import TimelineEntry
+from costdata.variances.selectors import TimelineEntry
 from meetings.models import Meeting, VarianceDecision
 from meetings.permissions import can_manage_programme
 from meetings.services import decision_create

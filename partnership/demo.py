@@ -1,6 +1,6 @@
 """The demo organisation the embedded default starts with: people in every role and a demo cost source.
 
-Its 13 months of cost data arrive through the same pull the AWS source uses (costdata.services.source_pull
+Its 13 months of cost data arrive through the same pull the AWS source uses (costdata.ingestion.services.source_pull
 against the demo Cost Explorer), never written straight into tables. Safe to run again: what exists is kept.
 """
 
@@ -13,9 +13,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from costdata.demo_budgets import demo_budgets_and_variances_seed
+from costdata.ingestion.services import source_create, source_pull
 from costdata.models import CostSource, DailyCost, IngestionRun
-from costdata.services import source_create, source_pull
+from costdata.planning.demo import demo_budgets_and_variances_seed
 from meetings.demo import demo_programme_meetings_seed
 from stakeholders.demo import demo_programme_people_seed
 from stakeholders.models import Group, Role, Stakeholder, Team

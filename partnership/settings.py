@@ -290,9 +290,9 @@ OUTBOX_MAX_RETRIES = env_int("OUTBOX_MAX_RETRIES", 5)
 # Small lists are page-numbered with a count; the large ones (costs, runs, variances) use
 # common.pagination.KeysetPagination, which caches a page whose view versions its data (the costs
 # API) for at most this long (0: never). The costs API also keeps each page's rendered JSON (per reader
-# visibility and facts version, costdata.data_cache.response_cached) for at most this long.
+# visibility and facts version, costdata.facts.data_cache.response_cached) for at most this long.
 API_PAGE_CACHE_SECONDS = env_int("API_PAGE_CACHE_SECONDS", 600)
-# Dashboards' aggregates over the cost facts, kept per data version (costdata.data_cache): new data
+# Dashboards' aggregates over the cost facts, kept per data version (costdata.facts.data_cache): new data
 # makes new keys, so this only bounds how long an unused entry stays in the shared cache.
 FACTS_CACHE_SECONDS = env_int("FACTS_CACHE_SECONDS", 2 * 24 * 3600)
 REST_FRAMEWORK = {

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from costdata import permissions as cost_permissions
-from costdata import selectors as cost_selectors
+from costdata.facts import selectors as cost_selectors
 from partnership import health
 from stakeholders.selectors import stakeholder_for_user
 

@@ -76,7 +76,7 @@ def main() -> int:
             for s in range(5)
         )
         # As every writer of the facts does: the dashboards and the costs API read the rollups.
-        from costdata.services.facts import daily_rollup_rebuild, monthly_rollup_rebuild
+        from costdata.facts.services import daily_rollup_rebuild, monthly_rollup_rebuild
 
         daily_rollup_rebuild(source=source, start=start, end=start + timedelta(days=90))
         monthly_rollup_rebuild(source=source, start=start, end=start + timedelta(days=90))

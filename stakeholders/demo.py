@@ -5,7 +5,7 @@
 records the consultant's and a tool vendor's engagements with savings so their ROI shows. Safe to run
 again: it only adds what is missing and never changes what someone has edited since.
 
-The account ids and tag values mirror costdata/demo_source.py's DEMO_ACCOUNTS; they are written out here
+The account ids and tag values mirror costdata/ingestion/demo_source.py's DEMO_ACCOUNTS; they are written out here
 because stakeholders does not depend on costdata.
 """
 
@@ -118,7 +118,7 @@ PEOPLE: tuple[ProgrammePerson, ...] = (
     ),
 )
 
-# (scope kind, key, value, owning team); mirrors costdata/demo_source.py DEMO_ACCOUNTS.
+# (scope kind, key, value, owning team); mirrors costdata/ingestion/demo_source.py DEMO_ACCOUNTS.
 TEAM_CLAIMS: tuple[tuple[str, str, str, str], ...] = (
     (scopes.ACCOUNT, "", "210987654321", "Payments"),  # payments-prod
     (scopes.ACCOUNT, "", "210987654322", "Payments"),  # payments-staging

@@ -35,11 +35,11 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Login and API throttles count in the shared cache, dashboards keep aggregates per data version
-    (costdata.data_cache; a rolled-back test can leave the next one the same version): each test starts
+    (costdata.facts.data_cache; a rolled-back test can leave the next one the same version): each test starts
     from nothing."""
     from django.core.cache import cache
 
-    from costdata import data_cache
+    from costdata.facts import data_cache
 
     cache.clear()
     data_cache.clear_local()

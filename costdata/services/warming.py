@@ -1,6 +1,6 @@
 """Warming the dashboards after new cost data, so the first person to open them does not wait.
 
-The dashboards keep their aggregates per data version (costdata.data_cache): a pull or an import
+The dashboards keep their aggregates per data version (costdata.facts.data_cache): a pull or an import
 commits a new version, and the first request after it reads the facts again (up to about a second
 for a business unit at ten million rows). Computing the views everyone opens first (the
 organisation's overview and each business unit's and team's page, default filters, both bases) in
@@ -52,7 +52,8 @@ def _restricted_viewers() -> list[dict[str, Any]]:
     read some costs but not all (as costdata.dashboard_views fills them)."""
     from django.contrib.auth import get_user_model
 
-    from costdata import data_cache, permissions
+    from costdata import permissions
+    from costdata.facts import data_cache
     from stakeholders.roles import role_of
 
     people = (

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from costdata.variance_selectors import variances_for_meeting_decision
+from costdata.variances.selectors import variances_for_meeting_decision
 
 register = template.Library()
 

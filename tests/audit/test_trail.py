@@ -10,8 +10,8 @@ import pytest
 from audit.models import AuditLogEntry
 from audit.recording import audit_context
 from costdata.models import Variance
-from costdata.services import budgets
-from costdata.services import variances as sop
+from costdata.planning import services as budgets
+from costdata.variances import services as sop
 from meetings import services as meetings
 from meetings.models import Attendance
 from stakeholders import services as people

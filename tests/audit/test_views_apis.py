@@ -195,7 +195,7 @@ def test_a_meetings_page_shows_its_history(browser, users):
 
 
 def test_variance_and_budget_pages_link_finance_to_their_history(browser, users):
-    from costdata.services import budgets
+    from costdata.planning import services as budgets
 
     budget = budgets.budget_create(name="FY2027", fiscal_year=2027)
     version = budgets.budget_version_create(budget=budget, name="Original")

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from costdata import services
+from costdata.ingestion import services
 from costdata.models import CostSource, DailyCost
 from tests.browser.conftest import log_in, screenshot
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from costdata.models import CostSource, DailyCost, IngestionRun, Variance
-from costdata.services import variances as sop
+from costdata.variances import services as sop
 from meetings import services as meeting_services
 from meetings.models import ActionItem, Attendance, Meeting
 from partnership.demo import demo_organisation_seed

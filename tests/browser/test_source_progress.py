@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from costdata import services
+from costdata.ingestion import services
 from costdata.models import CostSource, IngestionRun
 from stakeholders.models import Group, Role, Stakeholder
 from tests.browser.conftest import log_in

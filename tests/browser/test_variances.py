@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from costdata.models import Variance
-from costdata.services import variances as sop
+from costdata.variances import services as sop
 from tests.browser.conftest import log_in, screenshot
 from tests.costdata import variance_fixtures
 from tests.costdata.variance_fixtures import ACCOUNT, facts

@@ -102,7 +102,7 @@ def stubbed() -> Iterator[tuple[Any, Stubber]]:
 
 @pytest.fixture
 def aws_source(db) -> CostSource:
-    from costdata.services import source_create
+    from costdata.ingestion.services import source_create
 
     return source_create(name="Payer 1", kind=CostSource.Kind.AWS_COST_EXPLORER)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from costdata import services
+from costdata.ingestion import services
 from costdata.models import CostSource, IngestionRun
 
 

@@ -9,10 +9,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from costdata import selectors, services, tasks
-from costdata.cost_explorer import CostRow, NormalisedResult
+from costdata import tasks
+from costdata.facts import selectors
+from costdata.facts.serializers import CostQuerySerializer
+from costdata.ingestion import services
+from costdata.ingestion.cost_explorer import CostRow, NormalisedResult
 from costdata.models import CostSource, IngestionRun, MonthlyCost
-from costdata.serializers import CostQuerySerializer
 from tests.costdata.conftest import finance_reader
 
 A1, A2 = "111111111111", "222222222222"

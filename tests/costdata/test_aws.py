@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from costdata.aws import cost_explorer_client
+from costdata.ingestion.aws import cost_explorer_client
 from tests.costdata.test_endpoint import FakeCostExplorer, endpoint  # noqa: F401 (the fixture)
 
 

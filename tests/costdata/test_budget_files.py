@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from costdata.budget_files import (
+from costdata.planning.budget_files import (
     COLUMNS,
     MAX_ERRORS,
     BudgetFileError,
@@ -27,8 +27,8 @@ from costdata.budget_files import (
     fiscal_year_start,
     parse_budget_file,
 )
-from costdata.spreadsheets import csv_cell, neutralise_text, restore_text
-from costdata.variance_rules import ScopeKey, ScopeType
+from costdata.planning.spreadsheets import csv_cell, neutralise_text, restore_text
+from costdata.variances.rules import ScopeKey, ScopeType
 
 D = Decimal
 FY2027 = date(2027, 1, 1)

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from costdata.budget_files import BudgetFileError
 from costdata.models import BudgetLine
-from costdata.services import budgets
-from costdata.services.budgets import BudgetLocked
+from costdata.planning import services as budgets
+from costdata.planning.budget_files import BudgetFileError
+from costdata.planning.services import BudgetLocked
 
 GOOD_CSV = (
     b"scope_type,scope_value,month,amount,currency\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from costdata.services import budgets
+from costdata.planning import services as budgets
 
 CSV = b"scope_type,scope_value,month,amount,currency\norganisation,,2026-11,5,USD\n"
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from costdata.business_days import (
+from costdata.variances.business_days import (
     add_business_days,
     business_days_between,
     due_at,

@@ -28,7 +28,7 @@ from costdata.charts import (
     top_movers_figure,
     variance_funnel_figure,
 )
-from costdata.forecasting import DailyFigure, forecast_days, project_month_end
+from costdata.planning.forecasting import DailyFigure, forecast_days, project_month_end
 
 D = Decimal
 

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from costdata.ingestion.windows import first_of_month
 from costdata.models import CostSource, DailyCost, DailyTagCost, IngestionRun
-from costdata.windows import first_of_month
 
 
 def run(*args: str) -> tuple[str, str]:

@@ -7,7 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from costdata.cost_explorer import MalformedResponse, PageNormaliser, normalise_pages, tag_value_from_key
+from costdata.ingestion.cost_explorer import (
+    MalformedResponse,
+    PageNormaliser,
+    normalise_pages,
+    tag_value_from_key,
+)
 from tests.costdata.conftest import day_result, group, page
 
 D1 = date(2026, 11, 1)
@@ -124,7 +129,7 @@ def test_amounts_within_twelve_places_are_kept_exactly_whatever_their_spelling(a
 
 
 def test_the_amount_limits_are_the_fact_tables_own():
-    from costdata.cost_explorer import AMOUNT_DECIMAL_PLACES, AMOUNT_INTEGER_DIGITS
+    from costdata.ingestion.cost_explorer import AMOUNT_DECIMAL_PLACES, AMOUNT_INTEGER_DIGITS
     from costdata.models import DailyCost, DailyTagCost
 
     for model in (DailyCost, DailyTagCost):

@@ -1,4 +1,4 @@
-"""The costs API's cached pages (costdata.data_cache.response_cached): a repeated page is answered with
+"""The costs API's cached pages (costdata.facts.data_cache.response_cached): a repeated page is answered with
 the bytes rendered before, for a reader with the same visibility, at the same facts version, and is
 still authenticated, permitted and throttled like any other request.
 
@@ -22,7 +22,7 @@ from rest_framework.throttling import UserRateThrottle
 
 from common.models import ApiToken
 from common.services import api_token_create
-from costdata import data_cache
+from costdata.facts import data_cache
 from costdata.models import CostSource, IngestionRun, MonthlyCost
 from stakeholders.models import Group, Role, Stakeholder
 from tests.security.conftest import MONTH, PAY, PLATFORM, SEARCH, World, build_world
@@ -256,7 +256,7 @@ def test_pages_are_not_kept_when_the_page_cache_is_off(client, tokens, settings)
 
 def renderings(monkeypatch) -> list[int]:
     """Counts the pages the costs API validates, aggregates and serializes (cache misses)."""
-    from costdata.apis import CostViewSet
+    from costdata.facts.apis import CostViewSet
 
     made: list[int] = []
     page = CostViewSet._page

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 
-from costdata import services
+from costdata.ingestion import services
 from costdata.models import CostSource, DailyAccountCost, DailyCost, DailyServiceCost
 from costdata.money import as_decimal
 from tests.costdata.conftest import TODAY, day_result, group, page, request

@@ -1,4 +1,4 @@
-"""The dashboards keep their aggregates per data version (costdata.data_cache): exact until new data,
+"""The dashboards keep their aggregates per data version (costdata.facts.data_cache): exact until new data,
 never shared between conditions that select differently, and warmed after a pull."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.test.utils import CaptureQueriesContext
 
-from costdata import dashboards, data_cache
+from costdata import dashboards
+from costdata.facts import data_cache
 from costdata.models import CloudAccount
 from costdata.services.warming import dashboards_warm
 from costdata.tasks import warm_dashboards

@@ -23,7 +23,7 @@ import pytest
 from django.utils import timezone
 
 from costdata import dashboards
-from costdata.forecasting import ForecastBasis
+from costdata.planning.forecasting import ForecastBasis
 from tests.security.conftest import PAY, PLATFORM, SEARCH, World, build_world
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ import pytest
 from django.db.models import Q
 
 from costdata import dashboards
+from costdata.facts.services import daily_rollup_rebuild, monthly_rollup_rebuild
 from costdata.models import CloudAccount, CommitmentMetric, CostSource, DailyCost
-from costdata.services.facts import daily_rollup_rebuild, monthly_rollup_rebuild
 from stakeholders.models import Ownership, Team
 
 # These tests are about the dashboards themselves: no budget or panel provider plugged in.

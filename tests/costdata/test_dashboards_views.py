@@ -182,7 +182,7 @@ def test_figure_json_is_escaped_for_the_page(reader, data):
         amortized=Decimal("5000"),
         currency="USD",
     )
-    from costdata.services.facts import daily_rollup_rebuild, monthly_rollup_rebuild
+    from costdata.facts.services import daily_rollup_rebuild, monthly_rollup_rebuild
 
     monthly_rollup_rebuild(source=source, start=DATA_THROUGH, end=DATA_THROUGH + timedelta(days=1))
     daily_rollup_rebuild(source=source, start=DATA_THROUGH, end=DATA_THROUGH + timedelta(days=1))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from costdata.demo_budgets import demo_budgets_and_variances_seed
 from costdata.models import Budget, Explanation, Variance, VarianceTransition
+from costdata.planning.demo import demo_budgets_and_variances_seed
 
 
 def test_the_demo_has_a_locked_original_an_active_reforecast_and_variances_in_every_state(demo_organisation):

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from costdata.demo_source import DEMO_ACCOUNTS, GROUPS_PER_PAGE, MONTHLY_GROWTH, DemoCostExplorer
+from costdata.ingestion.demo_source import DEMO_ACCOUNTS, GROUPS_PER_PAGE, MONTHLY_GROWTH, DemoCostExplorer
 from tests.costdata.conftest import SERVICE, ce_client, request, tag
 
 TODAY = date(2026, 11, 20)

@@ -26,7 +26,7 @@ import pytest
 from botocore import xform_name
 from botocore.exceptions import ClientError
 
-from costdata.demo_source import DemoCostExplorer
+from costdata.ingestion.demo_source import DemoCostExplorer
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET_PREFIX = "AWSInsightsIndexService."
@@ -405,7 +405,7 @@ def test_no_secret_reaches_any_output_log_line_table_or_file(install, endpoint):
 
     # The output and log lines of every command (the log goes to stderr), at DEBUG.
     logged = "\n".join(done.stdout + done.stderr for done in install.outputs)
-    assert " DEBUG " in logged and " WARNING costdata.services.pull " in logged, (
+    assert " DEBUG " in logged and " WARNING costdata.ingestion.services.pull " in logged, (
         "the commands logged at DEBUG, the failed pulls' warnings included"
     )
     # Every table of the database, the audit log and django-celery-beat's schedules included.

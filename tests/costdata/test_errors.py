@@ -16,9 +16,15 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from costdata import services
+from costdata.ingestion import services
+from costdata.ingestion.services.errors import (
+    PullFailed,
+    PullThrottled,
+    PullTimedOut,
+    classify_error,
+    describe_error,
+)
 from costdata.models import CostSource, DailyCost, IngestionRun
-from costdata.services.errors import PullFailed, PullThrottled, PullTimedOut, classify_error, describe_error
 from tests.costdata.conftest import finance_reader
 
 ROLE_ARN = "arn:aws:iam::210987654321:role/CostExplorerReader"
@@ -185,7 +191,7 @@ def test_a_failed_pull_names_the_sources_own_role_when_sts_does_not(aws_source_u
 
     refusal = sts_error("AccessDenied", "Access denied")
     today = timezone.localdate()
-    with mock.patch("costdata.services.pull.cost_explorer_for", side_effect=refusal):
+    with mock.patch("costdata.ingestion.services.pull.cost_explorer_for", side_effect=refusal):
         with pytest.raises(PullFailed, match=ROLE_ARN):
             services.source_pull(
                 source_id=aws_source_unreachable.pk, start=today - timedelta(days=3), end=today

@@ -2,7 +2,7 @@
 
 Deleting a source deletes every fact it has (Django's cascade), and a delete racing a pull's commit
 leaves no orphan either way round: the pull's FOR KEY SHARE lock and the delete's FOR UPDATE lock make
-one wait for the other (costdata.services.facts.source_lock_for_facts, costdata.signals).
+one wait for the other (costdata.facts.services.source_lock_for_facts, costdata.signals).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections, transaction
 
-from costdata.cost_explorer import CostRow, NormalisedResult
+from costdata.facts import services as facts_module
+from costdata.facts.services import SourceDeleted
+from costdata.ingestion.cost_explorer import CostRow, NormalisedResult
+from costdata.ingestion.services import cost_window_replace, pull_result_from_rows
 from costdata.models import CostSource, DailyCost, DailyTagCost, MonthlyCost
-from costdata.services import cost_window_replace, pull_result_from_rows
-from costdata.services import facts as facts_module
-from costdata.services.facts import SourceDeleted
 
 START, END = date(2026, 10, 1), date(2026, 10, 4)
 

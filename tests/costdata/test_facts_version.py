@@ -1,4 +1,4 @@
-"""costdata.selectors.facts_version: one statement, read on every cached request, that changes whenever
+"""costdata.facts.selectors.facts_version: one statement, read on every cached request, that changes whenever
 the cost facts may have (new rows, a new or finished run, a source renamed or deleted)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from costdata.facts.selectors import facts_version
 from costdata.models import CostSource, DailyCost, IngestionRun
-from costdata.selectors import facts_version
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from costdata import services
-from costdata.focus import FocusFileRefused
+from costdata.ingestion import services
+from costdata.ingestion.focus import FocusFileRefused
 from costdata.models import CloudAccount, CostSource, DailyCost, DailyTagCost, IngestionRun, MonthlyCost
 from costdata.money import as_decimal, exact_sum
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from costdata.forecasting import (
+from costdata.planning.forecasting import (
     CostExplorerForecast,
     DailyFigure,
     ForecastBasis,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from costdata.models import Holiday, Variance
-from costdata.services import variances as sop
+from costdata.variances import services as sop
 from tests.costdata.variance_fixtures import ACCOUNT, facts
 
 FRIDAY = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -66,7 +67,7 @@ def test_a_sent_back_explanation_gets_a_due_date_that_skips_holidays(detected, o
         expected_duration="one_off",
     )
     Holiday.objects.create(day=date(2026, 12, 1), name="A holiday")
-    monkeypatch.setattr(sop.timezone, "now", lambda: datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
     sent_back = sop.variance_send_back(variance=variance, actor=org["finance"], comment="Which job?")
     # Friday 27: Mon 30, (Tue 1 holiday), Wed 2, Thu 3, Fri 4, Mon 7 December.
     assert sent_back.due_day == date(2026, 12, 7)

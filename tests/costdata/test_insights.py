@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from botocore.stub import Stubber
 
-from costdata import services
-from costdata.demo_source import DemoCostExplorer
-from costdata.insights import commitment_requests, forecast_request
+from costdata.commitments.insights import commitment_requests, forecast_request
+from costdata.ingestion import services
+from costdata.ingestion.demo_source import DemoCostExplorer
 from costdata.models import CommitmentMetric, CostForecast
 from tests.costdata.conftest import TODAY, ce_client, day_result, group, page, request
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from costdata.programme_health import (
+from costdata.variances.programme_health import (
     ActionRecord,
     CadenceMonth,
     VarianceTimeline,

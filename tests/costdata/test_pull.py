@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from costdata import services
+from costdata.ingestion import services
 from costdata.models import CloudAccount, CostSource, DailyCost, DailyTagCost, IngestionRun
 from costdata.money import as_decimal, exact_sum
 from tests.costdata.conftest import TODAY, day_result, group, page, request, requires_postgres, tag

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from costdata import services
+from costdata.ingestion import services
 from costdata.models import CostSource, DailyCost, IngestionRun
 from tests.costdata.conftest import TODAY, day_result, group, page, request
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from costdata.cost_explorer import PageNormaliser, RollupSums
-from costdata.demo_source import DemoCostExplorer
+from costdata.facts.services import monthly_rollup_rebuild
+from costdata.ingestion.cost_explorer import PageNormaliser, RollupSums
+from costdata.ingestion.demo_source import DemoCostExplorer
+from costdata.ingestion.services import source_pull
 from costdata.models import CostSource, DailyCost, MonthlyCost
-from costdata.services import source_pull
-from costdata.services.facts import monthly_rollup_rebuild
 from tests.costdata.conftest import day_result, group, page
 
 PARTS = {"line_start": "1,", "after_day": ",AWS,", "after_first": ""}

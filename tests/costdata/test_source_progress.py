@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from costdata import services
+from costdata.ingestion import services
 from costdata.models import CostSource, IngestionRun
 from stakeholders.models import Group, Role, Stakeholder
 

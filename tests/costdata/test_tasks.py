@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from costdata import services, tasks
+from costdata import tasks
+from costdata.ingestion import services
 from costdata.models import DailyCost, IngestionRun
 from tests.costdata.conftest import day_result, group, page, request
 

@@ -9,8 +9,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from costdata.models import BudgetVersion, Variance
-from costdata.services import budgets
-from costdata.services import variances as sop
+from costdata.planning import services as budgets
+from costdata.variances import services as sop
 from tests.costdata.variance_fixtures import ACCOUNT, facts
 
 NOV = date(2026, 11, 1)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from costdata import permissions
 from costdata.models import Variance
-from costdata.variance_selectors import page_window, variance_list, variance_status_facets
+from costdata.variances.selectors import page_window, variance_list, variance_status_facets
 from tests.costdata.variance_fixtures import ACCOUNT, OTHER_ACCOUNT
 
 URL = "/costs/variances/"

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from costdata.forecasting import DailyFigure
-from costdata.variance_rules import (
+from costdata.planning.forecasting import DailyFigure
+from costdata.variances.rules import (
     Comparison,
     ScopeFigures,
     ScopeKey,

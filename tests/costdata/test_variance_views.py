@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from costdata.models import Variance
-from costdata.services import budgets
-from costdata.services import variances as sop
+from costdata.planning import services as budgets
+from costdata.variances import services as sop
 from tests.costdata.variance_fixtures import ACCOUNT, facts
 
 NOV = date(2026, 11, 1)

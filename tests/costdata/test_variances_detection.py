@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from costdata.models import DetectionMonth, Variance, VarianceThreshold, VarianceTransition
-from costdata.services import budgets
-from costdata.services.variances import route_scope, variances_detect
-from costdata.variance_rules import ScopeKey, ScopeType
+from costdata.planning import services as budgets
+from costdata.variances.rules import ScopeKey, ScopeType
+from costdata.variances.services import route_scope, variances_detect
 from stakeholders import services as stakeholder_services
 from stakeholders.models import Stakeholder
 from tests.costdata.variance_fixtures import ACCOUNT, OTHER_ACCOUNT, SERVICE, facts

@@ -8,10 +8,10 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from costdata import variance_selectors
 from costdata.models import Explanation, Variance
-from costdata.services import variances as sop
-from costdata.services.variances import TransitionRefused
+from costdata.variances import selectors as variance_selectors
+from costdata.variances import services as sop
+from costdata.variances.services import TransitionRefused
 from meetings.models import ActionItem
 from stakeholders.models import Stakeholder
 from tests.costdata.variance_fixtures import ACCOUNT, facts
@@ -254,7 +254,7 @@ def test_no_digest_on_a_day_with_nothing_to_review(org):
 
 
 def test_a_meeting_records_a_decision_about_a_variance(variance, org):
-    from costdata.variance_selectors import variance_timeline
+    from costdata.variances.selectors import variance_timeline
     from meetings.models import Meeting, VarianceDecision
     from meetings.variance_decisions import variance_decision_record
 

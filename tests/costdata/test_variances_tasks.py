@@ -8,9 +8,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from costdata import services, tasks
+from costdata import tasks
+from costdata.ingestion import services
 from costdata.models import CostSource, Variance
-from costdata.services.variances import months_to_detect
+from costdata.variances.services import months_to_detect
 from tests.costdata.variance_fixtures import facts
 
 
@@ -62,7 +63,7 @@ def test_the_escalation_task_escalates_overdue_variances(
     cost_source, org, django_capture_on_commit_callbacks
 ):
     facts(cost_source, start=date(2026, 9, 1), end=date(2026, 11, 16), overrides={date(2026, 11, 10): "400"})
-    from costdata.services.variances import variances_detect
+    from costdata.variances.services import variances_detect
 
     variances_detect(months=[date(2026, 11, 1)], now=datetime(2026, 10, 1, tzinfo=UTC))  # long overdue
     mail.outbox.clear()

@@ -13,7 +13,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from costdata import selectors, services
+from costdata.facts import selectors
+from costdata.ingestion import services
 from costdata.models import CostSource, DailyCost, IngestionRun
 from tests.costdata.conftest import finance_reader
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from costdata.cost_explorer import CostRow, NormalisedResult
+from costdata.ingestion.cost_explorer import CostRow, NormalisedResult
+from costdata.ingestion.services import cost_window_replace, pull_result_from_rows
 from costdata.models import CostSource, DailyCost, DailyTagCost, MonthlyCost
-from costdata.services import cost_window_replace, pull_result_from_rows
 
 START, END = date(2026, 10, 1), date(2026, 10, 4)
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from costdata.windows import (
+from costdata.ingestion.windows import (
     add_months,
     earliest_history_day,
     first_of_month,

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 
+from costdata.facts.services import daily_rollup_rebuild, monthly_rollup_rebuild
 from costdata.models import CostSource, DailyCost, MonthlyCost
-from costdata.services.facts import daily_rollup_rebuild, monthly_rollup_rebuild
 from stakeholders import services as stakeholder_services
 from stakeholders.models import Group, Role, Team
 

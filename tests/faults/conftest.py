@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.db import connection
 
-from costdata import windows
+from costdata.ingestion import windows
 from tests.faults.fake_cost_explorer import FakeCostExplorer
 from tests.partnership.helpers import BIN_DIR, PROJECT_DIR, PYTHON
 
@@ -230,7 +230,7 @@ def facts(source: Any) -> dict[str, list[tuple[str, ...]]]:
 
 def clean_pull(fake: FakeCostExplorer, *, name: str, start: date, end: date) -> Any:
     """A source pulled once, undisturbed, in this process: what every faulted pull must end equal to."""
-    from costdata import services
+    from costdata.ingestion import services
     from costdata.models import CostSource
 
     delay, fake.delay = fake.delay, 0.0
@@ -248,7 +248,7 @@ def window() -> tuple[date, date]:
 
 @pytest.fixture
 def aws_source(transactional_db) -> Any:
-    from costdata import services
+    from costdata.ingestion import services
     from costdata.models import CostSource
 
     return services.source_create(name="Faulted", kind=CostSource.Kind.AWS_COST_EXPLORER, tag_keys=["team"])

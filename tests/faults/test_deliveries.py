@@ -10,8 +10,8 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from costdata import tasks
+from costdata.ingestion.services import deliveries, pull
 from costdata.models import CostSource, IngestionRun
-from costdata.services import deliveries, pull
 from tests.faults.conftest import clean_pull, facts
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ import pytest
 from celery.result import AsyncResult
 from django.db import connection
 
-from costdata import services
+from costdata.ingestion import services
 from costdata.models import IngestionRun
 from tests.faults.conftest import clean_pull, facts, requires_services, wait_for
 

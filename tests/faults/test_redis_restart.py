@@ -15,7 +15,7 @@ import redis
 from celery.result import AsyncResult
 from django.conf import settings
 
-from costdata import services
+from costdata.ingestion import services
 from costdata.models import IngestionRun
 from tests.faults.conftest import clean_pull, facts, requires_services, wait_for
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from celery.result import AsyncResult
 
-from costdata import services
+from costdata.ingestion import services
+from costdata.ingestion.services.errors import PullTimedOut
 from costdata.models import IngestionRun
-from costdata.services.errors import PullTimedOut
 from tests.faults.conftest import clean_pull, facts, requires_services, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ import pytest
 from celery.result import AsyncResult
 from django.utils import timezone
 
-from costdata import services
+from costdata.ingestion import services
 from costdata.models import CostSource, IngestionRun
 from tests.faults.conftest import clean_pull, facts, requires_services, wait_for
 

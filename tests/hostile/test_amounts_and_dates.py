@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from costdata.models import BudgetLine
-from costdata.services import budgets
+from costdata.planning import services as budgets
 from stakeholders.models import Engagement, Group, Role, Stakeholder
 
 

@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from costdata import budget_files
 from costdata.models import BudgetLine, CostSource, DailyCost, IngestionRun
-from costdata.services import budgets
+from costdata.planning import budget_files
+from costdata.planning import services as budgets
 
 GOOD = b"scope_type,scope_value,month,amount,currency\norganisation,,2027-01,100,USD\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

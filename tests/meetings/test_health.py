@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from costdata import dashboards
-from costdata.programme_health import ActionRecord, CadenceMonth
+from costdata.variances.programme_health import ActionRecord, CadenceMonth
 from meetings import review_packs
 from meetings.health import ProgrammeHealthPanels, action_records, cadence_months
 from meetings.models import ActionItem, Meeting
@@ -93,7 +93,7 @@ def procedure(cost_source, org, settings, django_capture_on_commit_callbacks):  
     """A spike detected on Friday 20 November 2026 for the Payments team, explained Tuesday 24th (on
     time: due the 27th), accepted Thursday 26th; a second one left unexplained past its due day."""
     from costdata.models import Variance
-    from costdata.services import variances as sop
+    from costdata.variances import services as sop
     from tests.costdata.variance_fixtures import ACCOUNT, facts
 
     settings.TIME_ZONE = "UTC"

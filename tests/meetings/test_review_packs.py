@@ -14,8 +14,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from costdata.facts.services import daily_rollup_rebuild, monthly_rollup_rebuild
 from costdata.models import CostSource, DailyCost
-from costdata.services.facts import daily_rollup_rebuild, monthly_rollup_rebuild
 from meetings import review_packs
 from meetings.models import AgendaItem, Meeting, ReviewPack, Topic
 from stakeholders.models import Group, Role, Stakeholder

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from costdata.models import Variance
-from costdata.services import variances as sop
+from costdata.variances import services as sop
 from meetings.models import AgendaItem, Meeting, VarianceDecision
 from tests.costdata.variance_fixtures import ACCOUNT, facts
 

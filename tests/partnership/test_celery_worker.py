@@ -66,8 +66,8 @@ def test_a_task_round_trips_through_a_real_worker_on_redis(celery_worker):
 
 
 def test_a_pull_queued_on_redis_is_run_by_the_worker_and_recorded(celery_worker):
+    from costdata.ingestion.services import source_create
     from costdata.models import CostSource, DailyCost, IngestionRun
-    from costdata.services import source_create
     from costdata.tasks import pull_source
 
     source = source_create(name="Worker demo", kind=CostSource.Kind.DEMO, tag_keys=["team"])

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.contrib.auth import get_user_model
 
-from costdata import windows
+from costdata.ingestion import windows
 from costdata.models import DailyCost, DailyTagCost, IngestionRun
 from costdata.money import as_decimal, exact_sum
 from partnership.demo import DEMO_PEOPLE, demo_organisation_seed

@@ -46,14 +46,14 @@ def test_an_unsafe_incoming_request_id_is_replaced(client):
 
 @pytest.mark.django_db
 def test_worker_lines_carry_the_task_id(captured):
+    from costdata.ingestion.services import source_create
     from costdata.models import CostSource
-    from costdata.services import source_create
     from costdata.tasks import pull_source
 
     source = source_create(name="Logged demo", kind=CostSource.Kind.DEMO)
     result = pull_source.apply(args=[source.pk], task_id="task-42")
     assert result.successful()
-    pull_lines = [line for line in captured.getvalue().splitlines() if "costdata.services" in line]
+    pull_lines = [line for line in captured.getvalue().splitlines() if "costdata.ingestion.services" in line]
     assert pull_lines and all("task_id=task-42" in line for line in pull_lines)
 
 

@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from costdata.facts.services import daily_rollup_rebuild
 from costdata.models import CostSource, DailyCost, IngestionRun, Variance
-from costdata.services.facts import daily_rollup_rebuild
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,7 @@ def fact_reads(queries: CaptureQueriesContext) -> list[str]:
 
 
 def rollups_rebuilt(source: CostSource) -> None:
-    """What every writer of the facts does in the same transaction (costdata.services.facts)."""
+    """What every writer of the facts does in the same transaction (costdata.facts.services)."""
     daily_rollup_rebuild(source=source, start=DAYS[0], end=DAYS[-1] + timedelta(days=1))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from costdata.cost_explorer import PageNormaliser, normalise_pages
+from costdata.ingestion.cost_explorer import PageNormaliser, normalise_pages
 from tests.costdata.conftest import group
 from tests.property.conftest import PROPERTY
 

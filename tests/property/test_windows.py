@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from costdata.windows import add_months, earliest_history_day, first_of_month, refresh_window
+from costdata.ingestion.windows import add_months, earliest_history_day, first_of_month, refresh_window
 from tests.property.conftest import PROPERTY
 
 days = st.dates(min_value=date(2021, 1, 1), max_value=date(2035, 12, 31))

@@ -51,6 +51,7 @@ def _person(name: str, group: str, role: str, user: Any = None) -> Any:
 
 
 def build_world() -> World:
+    from costdata.facts.services import daily_rollup_rebuild
     from costdata.models import (
         Budget,
         BudgetLine,
@@ -61,7 +62,6 @@ def build_world() -> World:
         MonthlyCost,
         Variance,
     )
-    from costdata.services.facts import daily_rollup_rebuild
     from meetings import services as meeting_services
     from meetings.models import (
         ActionItem,

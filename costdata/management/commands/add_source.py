@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 
 from audit.recording import AuditedCommand
+from costdata.ingestion.services import source_create
 from costdata.models import CostSource
-from costdata.services import source_create
 
 
 class Command(AuditedCommand):  # changes are audited as channel 'command'

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from audit.recording import AuditedCommand
-from costdata.services.variances import variances_detect
+from costdata.variances.services import variances_detect
 
 
 def _month(text: str) -> date:

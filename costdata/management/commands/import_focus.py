@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 
 from audit.recording import AuditedCommand
-from costdata import services
-from costdata.focus import FocusFileRefused
+from costdata.ingestion import services
+from costdata.ingestion.focus import FocusFileRefused
 from costdata.models import CostSource
 
 

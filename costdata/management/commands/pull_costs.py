@@ -14,9 +14,9 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from audit.recording import AuditedCommand
-from costdata import services
+from costdata.ingestion import services
+from costdata.ingestion.services.errors import PullTimedOut
 from costdata.models import CostSource, IngestionRun
-from costdata.services.errors import PullTimedOut
 
 BAR_WIDTH = 30
 # sysexits' EX_TEMPFAIL: another pull holds the source; try again later (a cron job can tell it apart).

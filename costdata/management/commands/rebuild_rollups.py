@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Max, Min
 
+from costdata.facts.services import daily_rollup_rebuild, monthly_rollup_rebuild
 from costdata.models import CostSource, DailyCost
-from costdata.services.facts import daily_rollup_rebuild, monthly_rollup_rebuild
 
 
 class Command(BaseCommand):

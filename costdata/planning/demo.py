@@ -14,14 +14,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from costdata import budget_files, permissions, windows
+from costdata import permissions
+from costdata.ingestion import windows
 from costdata.models import Budget, Explanation, Variance
-from costdata.services import budgets as budget_services
-from costdata.services import variances as sop
-from costdata.variance_rules import ScopeKey, ScopeType
+from costdata.planning import budget_files
+from costdata.planning import services as budget_services
+from costdata.variances import services as sop
+from costdata.variances.rules import ScopeKey, ScopeType
 from stakeholders.models import Team
 
-# Demo accounts (costdata.demo_source) and the units and teams of partnership/demo.py.
+# Demo accounts (costdata.ingestion.demo_source) and the units and teams of partnership/demo.py.
 DEMO_ACCOUNTS = (
     "210987654321",
     "210987654322",

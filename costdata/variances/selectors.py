@@ -13,7 +13,6 @@ from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet
 from django.db.models.functions import Abs
 from django.utils import timezone
 
-from costdata.forecasting import Projection, first_of_month
 from costdata.models import (
     Budget,
     BudgetLine,
@@ -23,7 +22,8 @@ from costdata.models import (
     Variance,
     VarianceTransition,
 )
-from costdata.spreadsheets import csv_cell
+from costdata.planning.forecasting import Projection, first_of_month
+from costdata.planning.spreadsheets import csv_cell
 from stakeholders.models import Stakeholder, Team
 
 
@@ -322,7 +322,7 @@ def variance_csv_rows(
     queryset: QuerySet[Variance], *, link: Any, chunk_size: int = 1000
 ) -> Iterator[list[str]]:
     """The header and one row per variance of `queryset` (already filtered, visible and sorted), as
-    spreadsheet-safe cells (costdata.spreadsheets.csv_cell). Months are YYYY-MM, money plain digits,
+    spreadsheet-safe cells (costdata.planning.spreadsheets.csv_cell). Months are YYYY-MM, money plain digits,
     times ISO 8601 in the organisation's time zone. `link(variance)` gives the variance page's URL.
     Rows are read in chunks, so a long list never sits in memory whole."""
     yield list(VARIANCE_CSV_COLUMNS)
@@ -411,10 +411,10 @@ class ScopeForecast:
 def scope_forecast(*, scope_type: str, scope_value: str, month: date) -> ScopeForecast | None:
     """Month-end projection (Cost Explorer's forecast for the organisation where a source gives one,
     else the run rate of docs/variance-method.md) with its range, and the active budget if any."""
-    from costdata.services.budgets import fiscal_year_for
-    from costdata.services.variances import _budget_lines, _currency, data_through, scope_projection
-    from costdata.variance_rules import ScopeKey
-    from costdata.variance_rules import ScopeType as RuleScope
+    from costdata.planning.services import fiscal_year_for
+    from costdata.variances.rules import ScopeKey
+    from costdata.variances.rules import ScopeType as RuleScope
+    from costdata.variances.services.detection import _budget_lines, _currency, data_through, scope_projection
 
     through = data_through()
     if through is None:
@@ -500,8 +500,8 @@ def variance_timelines(
 
     from django.conf import settings
 
-    from costdata import business_days
-    from costdata.programme_health import NO_TEAM, VarianceTimeline
+    from costdata.variances import business_days
+    from costdata.variances.programme_health import NO_TEAM, VarianceTimeline
 
     zone = timezone.get_default_timezone()
     since_at = timezone.make_aware(datetime.combine(since, time(0)), zone)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from costdata.business_days import business_days_between
+from costdata.variances.business_days import business_days_between
 
 ONE_PLACE = Decimal("0.1")
 NO_TEAM = "No team"

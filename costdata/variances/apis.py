@@ -30,7 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.pagination import KeysetPagination
-from costdata import budget_files, permissions, variance_selectors
+from costdata import permissions
 from costdata.models import (
     Budget,
     BudgetLine,
@@ -40,8 +40,10 @@ from costdata.models import (
     Variance,
     VarianceTransition,
 )
-from costdata.services import budgets as budget_services
-from costdata.services import variances as sop
+from costdata.planning import budget_files
+from costdata.planning import services as budget_services
+from costdata.variances import selectors as variance_selectors
+from costdata.variances import services as sop
 from stakeholders.models import Stakeholder, Team
 
 

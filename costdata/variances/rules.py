@@ -31,7 +31,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
-from costdata.forecasting import DailyFigure, filled_series, first_of_month, month_end
+from costdata.planning.forecasting import DailyFigure, filled_series, first_of_month, month_end
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)

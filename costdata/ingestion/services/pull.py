@@ -18,24 +18,8 @@ from django.conf import settings
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from costdata import windows
-from costdata.cost_explorer import METRICS, PageNormaliser, RollupSums
-from costdata.models import (
-    CostSource,
-    DailyCost,
-    DailyTagCost,
-    IngestionRun,
-)
-from costdata.services.commitments import source_insights_pull
-from costdata.services.errors import (
-    RESTART_ERRORS,
-    PullFailed,
-    SourceBusy,
-    classify_error,
-    describe_error,
-    error_code,
-)
-from costdata.services.facts import (
+from costdata.commitments.services import source_insights_pull
+from costdata.facts.services import (
     SERVICE_COLUMNS,
     TAG_COLUMNS,
     PullResult,
@@ -45,8 +29,24 @@ from costdata.services.facts import (
     cost_window_replace,
     csv_line_parts,
 )
-from costdata.services.variances import months_to_detect, variances_detect_enqueue
+from costdata.ingestion import windows
+from costdata.ingestion.cost_explorer import METRICS, PageNormaliser, RollupSums
+from costdata.ingestion.services.errors import (
+    RESTART_ERRORS,
+    PullFailed,
+    SourceBusy,
+    classify_error,
+    describe_error,
+    error_code,
+)
+from costdata.models import (
+    CostSource,
+    DailyCost,
+    DailyTagCost,
+    IngestionRun,
+)
 from costdata.services.warming import dashboards_warm_enqueue
+from costdata.variances.services import months_to_detect, variances_detect_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def source_lease_release(source_id: int, run: IngestionRun) -> None:
 
 # --- the window ----------------------------------------------------------------------------------
 def source_refresh_window(*, source: CostSource, today: date) -> tuple[date, date]:
-    """The window a scheduled pull reads: see costdata.windows.refresh_window.
+    """The window a scheduled pull reads: see costdata.ingestion.windows.refresh_window.
 
     What the source has read is the union of its successful runs' windows (not the days it holds rows
     for: a day without any cost has no row, and was read all the same).
@@ -254,10 +254,10 @@ def fetch_cost_explorer(
 
 def cost_explorer_for(source: CostSource, *, today: date) -> Any:
     if source.kind == CostSource.Kind.DEMO:
-        from costdata.demo_source import DemoCostExplorer
+        from costdata.ingestion.demo_source import DemoCostExplorer
 
         return DemoCostExplorer(today=today)
-    from costdata.aws import cost_explorer_client
+    from costdata.ingestion.aws import cost_explorer_client
 
     return cost_explorer_client(role_arn=source.role_arn, external_id=source.external_id)
 

@@ -9,15 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from costdata.focus import FocusFileRefused, FocusRows, iter_records, read_focus
-from costdata.models import (
-    CostSource,
-    DailyCost,
-    DailyTagCost,
-    IngestionRun,
-)
-from costdata.services.errors import SourceBusy
-from costdata.services.facts import (
+from costdata.facts.services import (
     SERVICE_COLUMNS,
     TAG_COLUMNS,
     accounts_upsert,
@@ -26,9 +18,17 @@ from costdata.services.facts import (
     rows_insert,
     source_lock_for_facts,
 )
-from costdata.services.pull import source_lease_claim, source_lease_release
-from costdata.services.variances import months_to_detect, variances_detect_enqueue
+from costdata.ingestion.focus import FocusFileRefused, FocusRows, iter_records, read_focus
+from costdata.ingestion.services.errors import SourceBusy
+from costdata.ingestion.services.pull import source_lease_claim, source_lease_release
+from costdata.models import (
+    CostSource,
+    DailyCost,
+    DailyTagCost,
+    IngestionRun,
+)
 from costdata.services.warming import dashboards_warm_enqueue
+from costdata.variances.services import months_to_detect, variances_detect_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def focus_window_replace(*, source: CostSource, rows: FocusRows) -> int:
     """Replace the source's facts for the days the file speaks for, with the file's sums, all or nothing.
 
     The charges go to DailyCost; their Tags to DailyTagCost for the source's configured tag keys (every
-    key the file uses if it has none; see costdata.focus). Replace scope: every day from the file's earliest billing period start (or earlier charge) to its
+    key the file uses if it has none; see costdata.ingestion.focus). Replace scope: every day from the file's earliest billing period start (or earlier charge) to its
     latest billing period end (or later charge). Importing the same file again, or a corrected export of
     the same billing periods, replaces those days and never adds to them.
     """

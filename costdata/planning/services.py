@@ -19,9 +19,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from audit.recording import acting_as_actor, log_bulk_created
-from costdata import budget_files
 from costdata.models import Budget, BudgetLine, BudgetVersion
-from costdata.variance_rules import ScopeKey, ScopeType
+from costdata.planning import budget_files
+from costdata.variances.rules import ScopeKey, ScopeType
 
 
 class BudgetLocked(ValidationError):

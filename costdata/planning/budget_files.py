@@ -35,8 +35,8 @@ from enum import StrEnum
 from pathlib import PurePath
 from typing import TypeVar
 
-from costdata.spreadsheets import decimal_text, neutralise_text, restore_text
-from costdata.variance_rules import ScopeKey, ScopeType
+from costdata.planning.spreadsheets import decimal_text, neutralise_text, restore_text
+from costdata.variances.rules import ScopeKey, ScopeType
 
 COLUMNS = ("scope_type", "scope_value", "month", "amount", "currency")
 MAX_ERRORS = 50

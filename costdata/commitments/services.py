@@ -10,13 +10,13 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from django.utils import timezone
 
-from costdata import insights
+from costdata.commitments import insights
+from costdata.ingestion.services.errors import describe_error, error_code
 from costdata.models import (
     CommitmentMetric,
     CostForecast,
     CostSource,
 )
-from costdata.services.errors import describe_error, error_code
 
 logger = logging.getLogger(__name__)
 

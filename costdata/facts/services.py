@@ -16,8 +16,15 @@ from django.db.models import DateField, IntegerField, Max
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
-from costdata import windows
-from costdata.cost_explorer import CostRow, MalformedResponse, NormalisedResult, RollupSums, csv_field
+from costdata.ingestion import windows
+from costdata.ingestion.cost_explorer import (
+    CostRow,
+    MalformedResponse,
+    NormalisedResult,
+    RollupSums,
+    csv_field,
+)
+from costdata.ingestion.services.errors import PullFailed
 from costdata.models import (
     CloudAccount,
     CostSource,
@@ -28,7 +35,6 @@ from costdata.models import (
     MonthlyCost,
 )
 from costdata.money import as_decimal, exact_sum
-from costdata.services.errors import PullFailed
 
 logger = logging.getLogger(__name__)
 

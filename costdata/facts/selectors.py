@@ -99,7 +99,7 @@ BASES = ("unblended", "amortized")
 
 @dataclass(frozen=True)
 class CostQuery:
-    """A validated read: [start, end) grouped by up to two keys (see costdata.apis.CostQuerySerializer)."""
+    """A validated read: [start, end) grouped by up to two keys (see costdata.facts.serializers.CostQuerySerializer)."""
 
     start: date
     end: date
@@ -193,7 +193,7 @@ def facts_version() -> str:
     """Changes whenever the cost facts may have: a replace writes new rows (new ids), every pull and import
     records a run, and deleting or renaming a source shows in the sources' digest. One statement (index
     ends and a few small tables), for caches of what the facts aggregate to (the costs API's pages,
-    costdata.data_cache); read on every cached request, so it is kept to a single round trip. On Postgres
+    costdata.facts.data_cache); read on every cached request, so it is kept to a single round trip. On Postgres
     it also names the database (its oid: a database dropped and created again gets a new one), so two
     databases sharing one cache never share an entry."""
     from django.db import connection

@@ -15,11 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from costdata import budget_files, permissions, variance_selectors
+from costdata import permissions
 from costdata.models import Budget, BudgetLine, BudgetVersion, Variance
-from costdata.services import budgets as budget_services
-from costdata.services import variances as sop
-from costdata.variance_forms import (
+from costdata.planning import budget_files
+from costdata.planning import services as budget_services
+from costdata.variances import selectors as variance_selectors
+from costdata.variances import services as sop
+from costdata.variances.forms import (
     BudgetCreateForm,
     BudgetImportForm,
     ExplanationForm,

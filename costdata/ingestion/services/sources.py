@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from costdata import windows
+from costdata.ingestion import windows
 from costdata.models import (
     CostSource,
     IngestionRun,

@@ -1,7 +1,7 @@
 """Aggregates over the cost facts, kept per data version.
 
 The facts change only when a pull or an import commits, or a source is deleted or renamed, and
-`costdata.selectors.facts_version()` changes with each of those. An aggregate over the facts is a
+`costdata.facts.selectors.facts_version()` changes with each of those. An aggregate over the facts is a
 function of its arguments and the facts, so kept under a key made of both it stays exact until the
 next write, and nothing ever has to be invalidated: new data makes new keys, and old entries age out
 (least recently used in this process, FACTS_CACHE_SECONDS in the shared cache).

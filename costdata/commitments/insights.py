@@ -1,6 +1,6 @@
 """Month forecast and commitment (Savings Plans, Reserved Instances) figures from Cost Explorer. Pure.
 
-Requests are built and responses read here; costdata.services calls the client and stores the result.
+Requests are built and responses read here; costdata.ingestion.services calls the client and stores the result.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from costdata.windows import add_months, first_of_month
+from costdata.ingestion.windows import add_months, first_of_month
 
 PERCENT_PLACES = Decimal("0.0000000001")
 

@@ -10,9 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from costdata import selectors, services
-from costdata.focus import FocusFileRefused
-from costdata.forms import FocusUploadForm
+from costdata.facts import selectors
+from costdata.ingestion import services
+from costdata.ingestion.focus import FocusFileRefused
+from costdata.ingestion.forms import FocusUploadForm
 from costdata.models import CostSource
 from costdata.permissions import may_manage_sources, may_read_sources
 
