@@ -24,6 +24,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from common.types import AnyUser
 from stakeholders.permissions import A, Capability, F, T, _all, may, register_capabilities
 from stakeholders.roles import SEE_EVERYTHING, Role, Visibility, role_of, stakeholder_of, visibility_for
 
@@ -62,41 +63,41 @@ CAPABILITIES: list[Capability] = [
 register_capabilities(CAPABILITIES)
 
 
-def may_read_costs(user: Any) -> bool:
+def may_read_costs(user: AnyUser) -> bool:
     return may(user, "costs.read")
 
 
-def may_read_all_costs(user: Any) -> bool:
+def may_read_all_costs(user: AnyUser) -> bool:
     return role_of(user) in SEE_EVERYTHING
 
 
-def may_read_sources(user: Any) -> bool:
+def may_read_sources(user: AnyUser) -> bool:
     return may(user, "sources.read")
 
 
-def may_manage_sources(user: Any) -> bool:
+def may_manage_sources(user: AnyUser) -> bool:
     return may(user, "sources.manage")
 
 
-def may_read_budgets(user: Any) -> bool:
+def may_read_budgets(user: AnyUser) -> bool:
     return may(user, "budgets.read")
 
 
-def may_manage_budgets(user: Any) -> bool:
+def may_manage_budgets(user: AnyUser) -> bool:
     """Create budgets and versions, import lines, lock, activate."""
     return may(user, "budgets.manage")
 
 
-def may_run_detection(user: Any) -> bool:
+def may_run_detection(user: AnyUser) -> bool:
     return may(user, "variances.detect")
 
 
-def may_review_variances(user: Any) -> bool:
+def may_review_variances(user: AnyUser) -> bool:
     """Accept, send back and close explanations (the service also refuses an author's own)."""
     return may(user, "variances.review")
 
 
-def may_read_review_packs(user: Any) -> bool:
+def may_read_review_packs(user: AnyUser) -> bool:
     return may(user, "review_packs.read")
 
 
@@ -108,7 +109,7 @@ def _team_ids(variance: Any) -> set[int]:
     return {team.pk} | ({team.parent_id} if team.parent_id else set())
 
 
-def may_explain_variance(user: Any, variance: Any) -> bool:
+def may_explain_variance(user: AnyUser, variance: Any) -> bool:
     """Admins; the assignee; engineers and technology leads of the owning team (or its unit); a third
     party on a variance of a scope its engagement covers. Without an owning team the organisation's
     technology leads answer (the fallback the variance was routed to)."""
@@ -130,7 +131,7 @@ def may_explain_variance(user: Any, variance: Any) -> bool:
     return stakeholder.teams.filter(pk__in=teams).exists()
 
 
-def may_reassign_variance(user: Any, variance: Any) -> bool:
+def may_reassign_variance(user: AnyUser, variance: Any) -> bool:
     """Admins, and technology leads of the owning team or unit (any technology lead for unowned scopes)."""
     role = role_of(user)
     if role is Role.ADMIN:
@@ -141,7 +142,7 @@ def may_reassign_variance(user: Any, variance: Any) -> bool:
     return not teams or stakeholder_of(user).teams.filter(pk__in=teams).exists()
 
 
-def may_comment_on_variance(user: Any, variance: Any) -> bool:
+def may_comment_on_variance(user: AnyUser, variance: Any) -> bool:
     """Admins, finance and technology leads; a business-unit owner on their unit's variances."""
     role = role_of(user)
     if role in SEE_EVERYTHING:
@@ -183,7 +184,7 @@ def _scoped_fact_filter(visibility: Visibility) -> CostFilter:
     return CostFilter(facts=facts, tag_facts=tag_facts)
 
 
-def cost_filter(user: Any) -> CostFilter:
+def cost_filter(user: AnyUser) -> CostFilter:
     """The cost rows the user may read (None: all of them)."""
     if not may_read_costs(user):
         return CostFilter(facts=NOTHING, tag_facts=NOTHING)
@@ -216,7 +217,7 @@ def _scope_values_q(visibility: Visibility, *, with_owner: bool) -> Q:
     return condition
 
 
-def visible_variances(user: Any, queryset: QuerySet) -> QuerySet:
+def visible_variances(user: AnyUser, queryset: QuerySet) -> QuerySet:
     if not may(user, "variances.read"):
         return queryset.none()
     visibility = visibility_for(user)
@@ -225,13 +226,13 @@ def visible_variances(user: Any, queryset: QuerySet) -> QuerySet:
     return queryset.filter(_scope_values_q(visibility, with_owner=True))
 
 
-def variance_visible(user: Any, variance: Any) -> bool:
+def variance_visible(user: AnyUser, variance: Any) -> bool:
     from costdata.models import Variance
 
     return visible_variances(user, Variance.objects.filter(pk=variance.pk)).exists()
 
 
-def visible_explanations(user: Any, queryset: QuerySet) -> QuerySet:
+def visible_explanations(user: AnyUser, queryset: QuerySet) -> QuerySet:
     from costdata.models import Variance
 
     if visibility_for(user).everything:
@@ -239,7 +240,7 @@ def visible_explanations(user: Any, queryset: QuerySet) -> QuerySet:
     return queryset.filter(variance__in=visible_variances(user, Variance.objects.all()))
 
 
-def visible_budget_lines(user: Any, queryset: QuerySet) -> QuerySet:
+def visible_budget_lines(user: AnyUser, queryset: QuerySet) -> QuerySet:
     if not may_read_budgets(user):
         return queryset.none()
     visibility = visibility_for(user)
@@ -248,7 +249,7 @@ def visible_budget_lines(user: Any, queryset: QuerySet) -> QuerySet:
     return queryset.filter(_scope_values_q(visibility, with_owner=False))
 
 
-def budget_scope_visible(user: Any, *, scope_type: str, scope_value: str) -> bool:
+def budget_scope_visible(user: AnyUser, *, scope_type: str, scope_value: str) -> bool:
     """May the user read budget lines of this scope? The rule of visible_budget_lines, for one scope
     (the dashboards' budget column asks it; a line need not exist)."""
     if not may_read_budgets(user):
@@ -277,12 +278,12 @@ def _scope_listed(visibility: Visibility, *, scope_type: str, scope_value: str) 
     return False
 
 
-def visible_budgets(user: Any, queryset: QuerySet) -> QuerySet:
+def visible_budgets(user: AnyUser, queryset: QuerySet) -> QuerySet:
     """Budgets and versions are shells: whoever reads budgets sees them; their lines are filtered."""
     return queryset if may_read_budgets(user) else queryset.none()
 
 
-def scope_visible(user: Any, *, scope_type: str, scope_value: str) -> bool:
+def scope_visible(user: AnyUser, *, scope_type: str, scope_value: str) -> bool:
     """May the user read figures (forecasts, dashboards) of this variance-style scope?"""
     if not may_read_costs(user):
         return False
@@ -301,7 +302,7 @@ def _account_owned_by(visibility: Visibility, account_id: str) -> bool:
     return ownership_map().accounts.get(account_id) in visibility.team_ids
 
 
-def dashboard_scope_visible(user: Any, *, kind: str, value: str, team_id: int | None = None) -> bool:
+def dashboard_scope_visible(user: AnyUser, *, kind: str, value: str, team_id: int | None = None) -> bool:
     """A dashboard scope page: organisation, business_unit/team (by id), account or service."""
     if kind in ("business_unit", "team"):
         visibility = visibility_for(user)

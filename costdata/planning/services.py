@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from audit.recording import acting_as_actor, log_bulk_created
+from common.types import User
 from costdata.models import Budget, BudgetLine, BudgetVersion
 from costdata.planning import budget_files
 from costdata.variances.rules import ScopeKey, ScopeType
@@ -55,7 +56,9 @@ def _refuse_locked(version: BudgetVersion) -> None:
 
 @acting_as_actor
 @transaction.atomic
-def budget_create(*, name: str, fiscal_year: int, currency: str = "USD", actor: Any = None) -> Budget:
+def budget_create(
+    *, name: str, fiscal_year: int, currency: str = "USD", actor: User | None = None
+) -> Budget:
     currency = currency.upper()
     errors = {}
     if not name.strip():
@@ -76,7 +79,12 @@ def budget_create(*, name: str, fiscal_year: int, currency: str = "USD", actor: 
 @acting_as_actor
 @transaction.atomic
 def budget_version_create(
-    *, budget: Budget, name: str, note: str = "", copy_from: BudgetVersion | None = None, actor: Any = None
+    *,
+    budget: Budget,
+    name: str,
+    note: str = "",
+    copy_from: BudgetVersion | None = None,
+    actor: User | None = None,
 ) -> BudgetVersion:
     """A new version, optionally starting from another's lines (a reforecast starts from the original)."""
     if not name.strip():
@@ -106,7 +114,7 @@ def budget_version_create(
 
 @acting_as_actor
 @transaction.atomic
-def budget_version_activate(*, version: BudgetVersion, actor: Any = None) -> Budget:
+def budget_version_activate(*, version: BudgetVersion, actor: User | None = None) -> Budget:
     """Judge variances against this version from now on (locked or not)."""
     budget = version.budget
     budget.active_version = version
@@ -116,7 +124,7 @@ def budget_version_activate(*, version: BudgetVersion, actor: Any = None) -> Bud
 
 @acting_as_actor
 @transaction.atomic
-def budget_version_lock(*, version: BudgetVersion, actor: Any = None) -> BudgetVersion:
+def budget_version_lock(*, version: BudgetVersion, actor: User | None = None) -> BudgetVersion:
     version = BudgetVersion.objects.select_for_update().get(pk=version.pk)
     if version.is_locked:
         raise BudgetLocked({"version": f"{version.name} (v{version.number}) is already locked."})
@@ -153,7 +161,9 @@ def _check_lines(version: BudgetVersion, lines: Iterable[budget_files.BudgetLine
 
 @acting_as_actor
 @transaction.atomic
-def budget_version_import(*, version: BudgetVersion, data: bytes, filename: str, actor: Any = None) -> int:
+def budget_version_import(
+    *, version: BudgetVersion, data: bytes, filename: str, actor: User | None = None
+) -> int:
     """Replace the version's lines with the file's. BudgetFileError (every bad row) or nothing changes."""
     version = BudgetVersion.objects.select_for_update().select_related("budget").get(pk=version.pk)
     _refuse_locked(version)
@@ -176,7 +186,7 @@ def budget_line_set(
     scope_value: str,
     month: date,
     amount: Decimal,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> BudgetLine:
     """Add or change one line of an unlocked version."""
     version = BudgetVersion.objects.select_for_update().select_related("budget").get(pk=version.pk)
@@ -201,7 +211,7 @@ def budget_line_set(
 
 @acting_as_actor
 @transaction.atomic
-def budget_line_delete(*, line: BudgetLine, actor: Any = None) -> None:
+def budget_line_delete(*, line: BudgetLine, actor: User | None = None) -> None:
     _refuse_locked(line.version)
     line.delete()
 

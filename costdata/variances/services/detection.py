@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from audit.recording import acting_as_actor, update_audited
+from common.types import User
 from costdata import permissions
 from costdata.ingestion import windows
 from costdata.models import (
@@ -377,7 +378,7 @@ def _detection_summary(variance: Variance) -> str:
 
 @acting_as_actor
 def variances_detect(
-    *, months: Iterable[date] | None = None, now: datetime | None = None, actor: Any = None
+    *, months: Iterable[date] | None = None, now: datetime | None = None, actor: User | None = None
 ) -> DetectionResult:
     """Run detection for `months` (default: the month of the latest data and the one before)."""
     if actor is not None and not permissions.may_run_detection(actor):

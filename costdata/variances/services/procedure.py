@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.recording import acting_as_actor, update_audited
+from common.types import User
 from costdata import permissions
 from costdata.models import (
     Explanation,
@@ -33,7 +34,7 @@ def _transition(
     variance: Variance,
     action: str,
     *,
-    actor: Any,
+    actor: User,
     from_status: str,
     comment: str = "",
     at: datetime | None = None,
@@ -104,7 +105,7 @@ class ActionItemMaker(Protocol):
         owner: Stakeholder | None,
         due_on: date | None,
         description: str,
-        created_by: Any,
+        created_by: User,
     ) -> Any: ...
 
 
@@ -126,7 +127,7 @@ def _action_item_maker() -> ActionItemMaker:
 def variance_explain(
     *,
     variance: Variance,
-    actor: Any,
+    actor: User,
     category: str,
     narrative: str,
     expected_duration: str,
@@ -194,7 +195,7 @@ def _pending_explanation(variance: Variance) -> Explanation:
 
 @acting_as_actor
 @transaction.atomic
-def variance_accept(*, variance: Variance, actor: Any, comment: str = "") -> Variance:
+def variance_accept(*, variance: Variance, actor: User, comment: str = "") -> Variance:
     """explained -> accepted, by finance; never by the explanation's author."""
     variance = _locked(variance)
     if not permissions.may_review_variances(actor):
@@ -220,7 +221,7 @@ def variance_accept(*, variance: Variance, actor: Any, comment: str = "") -> Var
 
 @acting_as_actor
 @transaction.atomic
-def variance_send_back(*, variance: Variance, actor: Any, comment: str) -> Variance:
+def variance_send_back(*, variance: Variance, actor: User, comment: str) -> Variance:
     """explained -> assigned again with a new due date and finance's question; the assignee is told."""
     variance = _locked(variance)
     if not permissions.may_review_variances(actor):
@@ -252,7 +253,7 @@ def variance_send_back(*, variance: Variance, actor: Any, comment: str) -> Varia
 
 @acting_as_actor
 @transaction.atomic
-def variance_close(*, variance: Variance, actor: Any, comment: str = "") -> Variance:
+def variance_close(*, variance: Variance, actor: User, comment: str = "") -> Variance:
     """accepted -> closed, by finance: nothing more to follow up."""
     variance = _locked(variance)
     if not permissions.may_review_variances(actor):
@@ -269,7 +270,7 @@ def variance_close(*, variance: Variance, actor: Any, comment: str = "") -> Vari
 def variance_reassign(
     *,
     variance: Variance,
-    actor: Any,
+    actor: User,
     team: Team | None = None,
     assignee: Stakeholder | None = None,
     comment: str = "",
@@ -359,7 +360,7 @@ def variances_escalate_overdue(*, now: datetime | None = None) -> list[int]:
 
 @acting_as_actor
 @transaction.atomic
-def variance_comment(*, variance: Variance, actor: Any, comment: str) -> VarianceTransition:
+def variance_comment(*, variance: Variance, actor: User, comment: str) -> VarianceTransition:
     """A remark on the variance's timeline (its status stays): finance, leads, admins, and the owner of
     the business unit it belongs to."""
     if not permissions.may_comment_on_variance(actor, variance):
