@@ -65,10 +65,6 @@ class AuditContext:
 _context: ContextVar[AuditContext | None] = ContextVar("audit_context", default=None)
 
 
-def current_context() -> AuditContext | None:
-    return _context.get()
-
-
 def current_cid() -> str | None:
     """AUDITLOG_CID_GETTER: the correlation id of the request or task now running."""
     context = _context.get()

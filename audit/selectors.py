@@ -19,11 +19,6 @@ def audit_entries() -> QuerySet[AuditLogEntry]:
     return AuditLogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk")
 
 
-def entries_for(obj: Model) -> QuerySet[AuditLogEntry]:
-    content_type = ContentType.objects.get_for_model(type(obj))
-    return audit_entries().filter(content_type=content_type, object_pk=str(obj.pk))
-
-
 def object_history_url(obj: Model) -> str:
     """The audit page filtered to this object."""
     content_type = ContentType.objects.get_for_model(type(obj))

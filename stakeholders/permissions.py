@@ -18,13 +18,13 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from rest_framework import permissions
 
 from common.types import AnyUser
 from stakeholders.models import Engagement, Ownership, Stakeholder, Team
-from stakeholders.roles import INTERNAL, SEE_EVERYTHING, Role, my_team_ids, role_of, stakeholder_of
+from stakeholders.roles import INTERNAL, Role, my_team_ids, role_of, stakeholder_of
 
 A, F, T, B, E, P = (
     Role.ADMIN,
@@ -115,14 +115,6 @@ def is_internal(user: AnyUser) -> bool:
     return role_of(user) in INTERNAL
 
 
-def sees_everything(user: AnyUser) -> bool:
-    return role_of(user) in SEE_EVERYTHING
-
-
-def _stakeholder(user: AnyUser) -> Stakeholder | None:
-    return stakeholder_of(user)
-
-
 def can_read(user: AnyUser) -> bool:
     """Read the directory of people, teams and ownership."""
     return is_internal(user)
@@ -194,17 +186,6 @@ def visible_ownerships(user: AnyUser, queryset: QuerySet[Ownership] | None = Non
 def visible_engagements(user: AnyUser, queryset: QuerySet[Engagement] | None = None) -> QuerySet[Engagement]:
     queryset = Engagement.objects.all() if queryset is None else queryset
     return queryset if can_read_engagements(user) else queryset.none()
-
-
-def manageable_ownerships(user: AnyUser) -> Q:
-    """Claims the user may change, as a filter (technology leads: their teams' and members')."""
-    role = role_of(user)
-    if role in (Role.ADMIN, Role.FINANCE):
-        return Q()
-    if role is not Role.TECHNOLOGY_LEAD:
-        return Q(pk__in=[])
-    teams = my_team_ids(user)
-    return Q(owner_team_id__in=teams) | Q(owner_stakeholder__teams__in=teams)
 
 
 # --- pages and the API --------------------------------------------------------------------------------

@@ -113,10 +113,6 @@ def role_of(user: AnyUser | None) -> Role:
     return ROLE_BY_GROUP.get(stakeholder.group, Role.NONE)
 
 
-def has_role(user: AnyUser | None, *roles: Role) -> bool:
-    return role_of(user) in roles
-
-
 @dataclass(frozen=True)
 class Visibility:
     """The cost scopes a user may see. `everything` overrides the rest."""

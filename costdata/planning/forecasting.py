@@ -23,12 +23,11 @@ precision; `quantize_for_display` is for screens only.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Any
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -112,33 +111,6 @@ class CostExplorerForecast:
             raise ValueError(
                 f"a forecast needs lower <= mean <= upper, got {self.lower} <= {self.mean} <= {self.upper}"
             )
-
-
-def cost_explorer_forecast_from_response(response: Mapping[str, Any]) -> CostExplorerForecast | None:
-    """A CostExplorerForecast from a boto3 `get_cost_forecast` response, or None when it holds none.
-
-    The amounts are strings in the response and are read straight into Decimal. With one result per
-    period (MONTHLY granularity, the request the product makes) its mean and interval are taken as
-    they are; with several (DAILY) the means and the bounds are summed, which widens the interval a
-    little (bounds of daily forecasts do not add exactly) and so errs on the side of a wider range.
-    Without a prediction interval in the response, the bounds equal the mean.
-    """
-    results = response.get("ForecastResultsByTime") or []
-    if not results:
-        total = (response.get("Total") or {}).get("Amount")
-        if total is None:
-            return None
-        amount = Decimal(str(total))
-        return CostExplorerForecast(mean=amount, lower=amount, upper=amount)
-    mean_total = lower_total = upper_total = ZERO
-    for result in results:
-        mean_value = Decimal(str(result["MeanValue"]))
-        mean_total += mean_value
-        lower_total += Decimal(str(result.get("PredictionIntervalLowerBound", mean_value)))
-        upper_total += Decimal(str(result.get("PredictionIntervalUpperBound", mean_value)))
-    return CostExplorerForecast(
-        mean=mean_total, lower=min(lower_total, mean_total), upper=max(upper_total, mean_total)
-    )
 
 
 @dataclass(frozen=True)

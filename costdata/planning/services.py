@@ -56,9 +56,7 @@ def _refuse_locked(version: BudgetVersion) -> None:
 
 @acting_as_actor
 @transaction.atomic
-def budget_create(
-    *, name: str, fiscal_year: int, currency: str = "USD", actor: User | None = None
-) -> Budget:
+def budget_create(*, name: str, fiscal_year: int, currency: str = "USD", actor: User | None = None) -> Budget:
     currency = currency.upper()
     errors = {}
     if not name.strip():

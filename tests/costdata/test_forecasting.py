@@ -15,7 +15,6 @@ from costdata.planning.forecasting import (
     ForecastBasis,
     RunRateSettings,
     choose_projection,
-    cost_explorer_forecast_from_response,
     forecast_days,
     is_spike,
     median,
@@ -362,43 +361,6 @@ def test_the_actual_to_date_is_the_exact_sum_of_the_months_figures(daily: list[D
         D(0),
     )
     assert p.actual_to_date == expected
-
-
-def test_a_monthly_cost_explorer_response_is_read_exactly() -> None:
-    response = {
-        "Total": {"Amount": "2500.1234567891", "Unit": "USD"},
-        "ForecastResultsByTime": [
-            {
-                "TimePeriod": {"Start": "2026-11-11", "End": "2026-12-01"},
-                "MeanValue": "2500.1234567891",
-                "PredictionIntervalLowerBound": "2200.5",
-                "PredictionIntervalUpperBound": "2900.75",
-            }
-        ],
-    }
-    assert cost_explorer_forecast_from_response(response) == CostExplorerForecast(
-        mean=D("2500.1234567891"), lower=D("2200.5"), upper=D("2900.75")
-    )
-
-
-def test_daily_cost_explorer_results_are_summed() -> None:
-    response = {
-        "ForecastResultsByTime": [
-            {"MeanValue": "10", "PredictionIntervalLowerBound": "8", "PredictionIntervalUpperBound": "13"},
-            {"MeanValue": "12.5", "PredictionIntervalLowerBound": "9", "PredictionIntervalUpperBound": "15"},
-        ]
-    }
-    assert cost_explorer_forecast_from_response(response) == CostExplorerForecast(D("22.5"), D(17), D(28))
-
-
-def test_a_response_without_an_interval_or_results() -> None:
-    assert cost_explorer_forecast_from_response({"ForecastResultsByTime": [{"MeanValue": "5"}]}) == (
-        CostExplorerForecast(D(5), D(5), D(5))
-    )
-    assert cost_explorer_forecast_from_response({"Total": {"Amount": "7"}}) == CostExplorerForecast(
-        D(7), D(7), D(7)
-    )
-    assert cost_explorer_forecast_from_response({}) is None
 
 
 def test_storage_rounding_keeps_ten_places_half_even() -> None:
