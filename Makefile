@@ -26,7 +26,7 @@ install-dev: $(VENV)/.installed-dev
 # rundemo starts the embedded Postgres (var/postgres/, created once), migrates, seeds the demo once, and
 # serves with a Celery worker and beat; Ctrl-C stops them all, Postgres included.
 run: $(VENV)/.installed-run
-	PORT=$(PORT) $(PY) manage.py rundemo --port $(PORT)
+	DEBUG=true PORT=$(PORT) $(PY) manage.py rundemo --port $(PORT)
 
 test: $(VENV)/.installed-dev
 	bash scripts/with-services.sh $(PY) -m pytest $(PYTEST_ARGS)

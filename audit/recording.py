@@ -21,7 +21,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
-import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
@@ -39,6 +38,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from audit.models import AuditLogEntry, Channel
+from common.client import client_address
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -182,9 +182,6 @@ def channel_for_path(path: str) -> str:
     return Channel.PAGE.value
 
 
-_IP = re.compile(r"^[0-9A-Fa-f:.]{2,45}$")
-
-
 class AuditMiddleware:
     """Opens the audit context of each request. Goes after AuthenticationMiddleware."""
 
@@ -192,11 +189,11 @@ class AuditMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        address = request.META.get("REMOTE_ADDR") or ""
+        address = client_address(request)
         with audit_context(
             channel_for_path(request.path_info),
             request=request,
-            remote_addr=address if _IP.match(address) else None,
+            remote_addr=address if address != "unknown" else None,
             cid=getattr(request, "request_id", None),
         ):
             return self.get_response(request)

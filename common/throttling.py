@@ -24,6 +24,8 @@ from django.core.cache import cache as default_cache
 from django.core.cache.backends.redis import RedisCache
 from rest_framework import throttling
 
+from common.client import client_address
+
 # KEYS[1]: the client's set. ARGV: now, window seconds, allowed requests, this request's member.
 # Returns {allowed (0/1), requests in the window (this one included when allowed), oldest time or false}.
 _SLIDING_WINDOW = """
@@ -107,7 +109,9 @@ class RedisSlidingWindowMixin:
 
 
 class AnonRateThrottle(RedisSlidingWindowMixin, throttling.AnonRateThrottle):
-    pass
+    def get_ident(self, request: Any) -> str:
+        """The client as TRUSTED_PROXY_HOPS says to read it (DRF's own reading trusts any header)."""
+        return client_address(request)
 
 
 class UserRateThrottle(RedisSlidingWindowMixin, throttling.UserRateThrottle):

@@ -19,7 +19,8 @@ from partnership.env import env_bool, env_int, env_list, env_str, persistent_sec
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: `make run` (on loopback) turns it on; the image, compose and a bare `docker run` never do.
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY") or persistent_secret_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -190,9 +191,17 @@ AUTHENTICATION_BACKENDS = ["common.authentication.ModelBackend"]
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 3600)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+# Failed logins per account and per client address: past the limit, each further failure doubles the
+# wait before the next try (LOGIN_BACKOFF_SECONDS, 2x, 4x...), up to LOGIN_LOCKOUT_SECONDS; counts are
+# forgotten LOGIN_LOCKOUT_SECONDS after the last failure (partnership/services.py).
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
+LOGIN_BACKOFF_SECONDS = env_int("LOGIN_BACKOFF_SECONDS", 30)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# How many reverse proxies stand in front of the product, each appending to X-Forwarded-For: the client's
+# address is read that many entries from the end (common/client.py), for the login lock, the API's
+# throttles and the audit trail. 0 (the default): X-Forwarded-For is ignored, REMOTE_ADDR is the client.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -319,6 +328,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.api_errors.exception_handler",
+    "NUM_PROXIES": TRUSTED_PROXY_HOPS,  # DRF's own reading of the client agrees with common/client.py
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import IsAuthenticated
 
 from audit import apis as audit_apis
 from audit import views as audit_views
@@ -31,14 +32,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("account/tokens/", account_views.token_create, name="token-create"),
     path("account/tokens/<int:pk>/revoke/", account_views.token_revoke, name="token-revoke"),
     path("audit/", audit_views.audit_list, name="audit-list"),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # The schema and its docs are for signed-in people and token holders: they map every endpoint.
+    path("api/v1/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="schema"),
+    path(
+        "api/v1/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", permission_classes=[IsAuthenticated]),
+        name="api-docs",
+    ),
     # The API before the apps' pages: an API request then skips the pages' patterns (no page lives under
     # /api/), which took a quarter of a millisecond of every API request to try one by one.
     path("api/v1/", include((api_patterns, "api"))),
     *[path("", include(f"{app}.urls")) for app in APPS],
     path("", include("costdata.dashboard_urls")),
     re_path(r"^admin/partnership/auditlogentry/(?P<rest>.*)$", views.moved_admin),
+    # The admin's login goes through the same backoff as every other login.
+    path("admin/login/", account_views.AdminLoginView.as_view(), name="admin-login"),
     re_path(r"^admin/costdata/reviewpack/(?P<rest>.*)$", views.moved_admin, {"to": "meetings/reviewpack"}),
     path("admin/", admin.site.urls),
 ]

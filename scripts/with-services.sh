@@ -74,6 +74,9 @@ redis-server "$REDIS_DIR/redis.conf"
 for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/partnership"
+# The suite runs the product as `make run` does (plain HTTP on loopback); DEBUG defaults to off, and the
+# production posture has tests of its own (tests/partnership/test_deploy.py) with DEBUG=false.
+export DEBUG="${DEBUG:-true}"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export CELERY_BROKER_URL="$REDIS_URL"
 export CELERY_RESULT_BACKEND="redis://127.0.0.1:$REDIS_PORT/1"

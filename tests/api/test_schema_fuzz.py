@@ -181,7 +181,7 @@ def other_processes(request) -> list[tuple[int, subprocess.Popen, Path]]:
 
 
 @pytest.fixture
-def api_schema(db, other_processes):
+def api_schema(db, other_processes, django_user_model):
     from django.core import signals
     from django.db import close_old_connections
 
@@ -193,7 +193,13 @@ def api_schema(db, other_processes):
     for signal in (signals.request_started, signals.request_finished):
         signal.disconnect(close_old_connections)
     try:
-        yield schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+        # The schema is for signed-in people and token holders: any account may read it.
+        reader = django_user_model.objects.create_user(
+            "schema-reader", "schema@example.com", "pw-schema-1234"
+        )
+        key = api_token_create(user=reader, name="schema").key
+        headers = {"Authorization": f"Token {key}"}
+        yield schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application, headers=headers)
     finally:
         for signal in (signals.request_started, signals.request_finished):
             signal.connect(close_old_connections)

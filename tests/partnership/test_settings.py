@@ -37,6 +37,7 @@ def test_with_nothing_set_it_runs_on_the_embedded_postgres_and_the_filesystem_br
     assert values["embedded"] == str(tmp_path / "postgres")
     assert values["atomic"] is True
     assert values["broker"] == "filesystem://"
+    assert values["debug"] is False, "debug pages only when asked for (make run asks, on loopback)"
     assert values["secret_len"] >= 50
     assert (tmp_path / "secret_key").exists(), "the generated key is kept so sessions survive a restart"
     assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
@@ -88,6 +89,7 @@ def test_celery_has_soft_and_hard_time_limits_and_a_visibility_timeout_beyond_th
 
 
 def test_the_idempotent_pull_is_acknowledged_late_and_requeued_if_its_worker_dies():
+    celery_app.loader.import_default_modules()  # the tasks modules, as a worker imports them at start
     task = celery_app.tasks["costdata.pull_source"]
     assert task.acks_late is True
     assert task.reject_on_worker_lost is True

@@ -17,6 +17,8 @@ from django.db import connections
 from audit.recording import AuditedCommand
 from partnership.embedded_db import EmbeddedDatabaseError, EmbeddedPostgres
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
 
 class Command(AuditedCommand):  # changes are audited as channel 'command'
     help = (
@@ -101,7 +103,8 @@ class Command(AuditedCommand):  # changes are audited as channel 'command'
         # gunicorn worker hit by the terminal's SIGINT and its master's shutdown at once could hang on exit
         # and keep the port), and whatever a group leaves behind can be killed with it.
         processes = {
-            name: subprocess.Popen(command, start_new_session=True) for name, command in commands.items()
+            name: subprocess.Popen(command, start_new_session=True, env=self._environment(host))
+            for name, command in commands.items()
         }
         self.stdout.write(
             self.style.SUCCESS(
@@ -125,6 +128,15 @@ class Command(AuditedCommand):  # changes are audited as channel 'command'
                 time.sleep(0.5)
         finally:
             self._stop_all(processes)
+
+    @staticmethod
+    def _environment(host: str) -> dict[str, str]:
+        """DEBUG is off by default everywhere; the demo served on loopback turns it on (plain HTTP, the
+        debug pages) unless DEBUG was set. On any other address it stays as the environment says."""
+        environment = dict(os.environ)
+        if host in LOOPBACK_HOSTS:
+            environment.setdefault("DEBUG", "true")
+        return environment
 
     @staticmethod
     def _stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
