@@ -14,7 +14,8 @@ What cost scopes a role sees (`Visibility`):
     person themself, and the organisation's totals (organisation-wide budget lines and variances).
   - engineer: the teams they are a member of (a business unit they belong to brings its teams, as a
     unit answers for its teams), the scopes those teams claim and scopes claimed by themself.
-  - third party: exactly the scopes its active engagements cover (EngagementScope), nothing else.
+  - third party: exactly the scopes its engagements in force today cover (EngagementScope: active,
+    started, not ended), nothing else; with none in force, no role at all.
   - none: nothing.
 
 A claim is enough to see a scope (primary or not); which cost rows a claimed scope covers is the cost
@@ -25,6 +26,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q
+from django.utils import timezone
 
 from common.types import AnyUser
 from stakeholders import scopes
@@ -74,6 +79,7 @@ INTERNAL = frozenset(
 _CACHE = "_partnership_role_cache"
 _VISIBILITY_CACHE = "_visibility_cache"
 _TEAM_IDS_CACHE = "_my_team_ids_cache"
+_ENGAGED_CACHE = "_engaged_today_cache"
 
 
 def stakeholder_of(user: AnyUser | None) -> Stakeholder | None:
@@ -97,12 +103,32 @@ def forget(user: AnyUser | None) -> None:
     """Drop the cached stakeholder (after the user's record changed within one request or test)."""
     if hasattr(user, _CACHE):
         delattr(user, _CACHE)
-    for name in (_VISIBILITY_CACHE, _TEAM_IDS_CACHE):
+    for name in (_VISIBILITY_CACHE, _TEAM_IDS_CACHE, _ENGAGED_CACHE):
         if hasattr(user, name):
             delattr(user, name)
 
 
+def engagements_in_force(*, on: date, prefix: str = "") -> Q:
+    """Engagements that grant access on a day: active, started (starts_on <= day) and not ended
+    (ends_on, exclusive, after the day or empty). `prefix` reaches them through a relation."""
+    return Q(**{f"{prefix}active": True, f"{prefix}starts_on__lte": on}) & (
+        Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gt": on})
+    )
+
+
+def _engaged_today(user: AnyUser, stakeholder: Stakeholder) -> bool:
+    """Whether a third party has an engagement in force today (cached on the user object per request)."""
+    cached = getattr(user, _ENGAGED_CACHE, None)
+    if cached is None:
+        today = timezone.localdate()
+        cached = stakeholder.engagements.filter(engagements_in_force(on=today)).exists()
+        setattr(user, _ENGAGED_CACHE, cached)
+    return bool(cached)
+
+
 def role_of(user: AnyUser | None) -> Role:
+    """The user's role. A third party whose engagements are none in force today (ended, not started or
+    inactive) has no role: the home and account pages only, on every page, API token and feed alike."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Role.NONE
     if user.is_staff or user.is_superuser:
@@ -110,7 +136,10 @@ def role_of(user: AnyUser | None) -> Role:
     stakeholder = stakeholder_of(user)
     if stakeholder is None:
         return Role.NONE
-    return ROLE_BY_GROUP.get(stakeholder.group, Role.NONE)
+    role = ROLE_BY_GROUP.get(stakeholder.group, Role.NONE)
+    if role is Role.THIRD_PARTY and not _engaged_today(user, stakeholder):
+        return Role.NONE
+    return role
 
 
 @dataclass(frozen=True)
@@ -184,9 +213,10 @@ def _compute_visibility(user: AnyUser | None) -> Visibility:
     if role is Role.NONE or stakeholder is None:
         return Visibility(role=role)
     if role is Role.THIRD_PARTY:
-        rows = EngagementScope.objects.filter(
-            engagement__party=stakeholder, engagement__active=True
-        ).values_list("scope_kind", "scope_key", "scope_value")
+        in_force = engagements_in_force(on=timezone.localdate(), prefix="engagement__")
+        rows = EngagementScope.objects.filter(in_force, engagement__party=stakeholder).values_list(
+            "scope_kind", "scope_key", "scope_value"
+        )
         return Visibility(
             role=role,
             scopes=frozenset(scopes.Scope(k, key, v) for k, key, v in rows),

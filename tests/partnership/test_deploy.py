@@ -403,7 +403,9 @@ def test_shared_environment_points_at_the_compose_services_with_debug_off(compos
         parts = urlsplit(shared[name])
         assert (parts.scheme, parts.hostname, parts.port) == ("redis", "redis", 6379), name
     assert shared["DEBUG"] == "false"
-    assert shared["TRUSTED_PROXY_HOPS"] == "1", "web is behind the host's proxy: its address is not the client"
+    assert shared["TRUSTED_PROXY_HOPS"] == "1", (
+        "web is behind the host's proxy: its address is not the client"
+    )
     assert shared["STATICFILES_STORAGE"] == MANIFEST_STORAGE
     assert shared["WHITENOISE_USE_FINDERS"] == "false"
     for required in ("SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"):

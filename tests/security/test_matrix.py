@@ -506,9 +506,10 @@ PUBLIC_PAGES = {
     "healthz": "the load balancer's probe: no data",
     "": "favicon.ico redirects to a static file",
     "login": "the sign-in form",
+    "admin-login": "the admin's sign-in form (staff only, counted as every sign-in is)",
     "logout": "signing out",
-    "schema": "the OpenAPI document: describes endpoints, holds no data",
-    "api-docs": "the API browser over the schema",
+    "schema": "the OpenAPI document, the same for any signed-in account (anonymous: refused)",
+    "api-docs": "the API browser over the schema, the same for any signed-in account",
 }
 
 
