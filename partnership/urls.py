@@ -37,7 +37,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # /api/), which took a quarter of a millisecond of every API request to try one by one.
     path("api/v1/", include((api_patterns, "api"))),
     *[path("", include(f"{app}.urls")) for app in APPS],
-    path("", include("costdata.dashboard_urls")),
+    path("", include("costdata.dashboards.urls")),
     re_path(r"^admin/partnership/auditlogentry/(?P<rest>.*)$", views.moved_admin),
     re_path(r"^admin/costdata/reviewpack/(?P<rest>.*)$", views.moved_admin, {"to": "meetings/reviewpack"}),
     path("admin/", admin.site.urls),
