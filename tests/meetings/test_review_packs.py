@@ -19,7 +19,7 @@ from costdata.models import CostSource, DailyCost
 from meetings import review_packs
 from meetings.models import AgendaItem, Meeting, ReviewPack, Topic
 from stakeholders.models import Group, Role, Stakeholder
-from tests.costdata.test_dashboards import (
+from tests.costdata.dashboards.test_dashboards import (
     COMPUTE,
     DATA_THROUGH,
     PAYMENTS_PROD,

@@ -18,7 +18,7 @@ from costdata.dashboards.scopes import NO_BUSINESS_UNIT, ORGANISATION, breakdown
 from costdata.dashboards.selectors import daily_frames_by_part, daily_rollup_for
 from costdata.models import DailyAccountCost, DailyCost, DailyServiceCost
 from costdata.money import as_decimal
-from tests.costdata.test_dashboards import (
+from tests.costdata.dashboards.test_dashboards import (
     CONFIG,
     DATA_LAKE,
     DATA_THROUGH,
