@@ -13,7 +13,7 @@ business units and five teams claims most accounts, and then, in this process wi
 each requested `BENCH_REPEAT` times (default 60) after two warm-up requests, in turn (one of each, then
 again: a burst of load from the machine's neighbours hits them alike), reporting p50 and p95.
 That is the steady state: the dashboards keep their aggregates per data version (costdata.facts.data_cache)
-and the worker warms the default views after each pull (costdata.services.warming), so everyone
+and the worker warms the default views after each pull (costdata.dashboards.warming), so everyone
 opening a view of the same data gets it from the cache. The overview and the scope page are also timed
 *cold* (`overview_cold`, `scope_cold`): every cache emptied before each request, as for the first
 person to open an unwarmed view (e.g. unusual filters) after new data (`BENCH_COLD_REPEAT`, 20).
@@ -145,11 +145,11 @@ def _forget() -> None:
     """Empty every cache a dashboard request reads: aggregates (this process and shared), figures."""
     from django.core.cache import cache
 
-    from costdata import charts
+    from costdata.dashboards.figures import clear_figure_cache
     from costdata.facts import data_cache
 
     data_cache.clear_local()
-    charts.clear_figure_cache()
+    clear_figure_cache()
     cache.clear()
 
 
@@ -224,7 +224,7 @@ def main() -> int:
             "scope": f"/dashboards/scope/business_unit/{filled['unit']}/",
             "costs_api": f"/api/v1/costs/?group_by=month,service&start={year_ago}&end={this_month}",
         }
-        from costdata.services.warming import dashboards_warm
+        from costdata.dashboards.warming import dashboards_warm
 
         _forget()
         dashboards_warm()  # what the worker does after a pull commits

@@ -66,7 +66,7 @@ class SqliteDecimalSum(Aggregate):
     name = "DecimalSum"
 
 
-def exact_sum(field: str) -> Any:
+def exact_sum(field: str | Combinable) -> Any:
     """An aggregate summing a money column exactly; read its value with as_decimal."""
     if connection.vendor == "sqlite":
         return SqliteDecimalSum(field, output_field=CharField())

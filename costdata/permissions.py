@@ -10,7 +10,7 @@ Pages, the API and the admin ask these. Roles and visibility come from stakehold
 A forbidden object is filtered out of lists and answers 404 on its own; a write the role may not make on
 an object it can see answers 403.
 
-Which cost rows a team owns follows the dashboards' rule (costdata.dashboards.OwnershipMap): a row
+Which cost rows a team owns follows the dashboards' rule (costdata.dashboards.scopes.OwnershipMap): a row
 belongs to the team with the primary claim on its account, else (in unclaimed accounts) on its service.
 A scope claimed directly by a person or covered by an engagement adds its rows: an account its
 account's rows, a service its service's rows, a tag key=value its tag rows (tag grain only).
@@ -165,7 +165,7 @@ NOTHING = Q(pk__in=[])
 
 
 def _scoped_fact_filter(visibility: Visibility) -> CostFilter:
-    from costdata.dashboards import ownership_map
+    from costdata.dashboards.scopes import ownership_map
 
     owners = ownership_map()
     facts = owners.team_q(set(visibility.team_ids)) if visibility.team_ids else NOTHING
@@ -297,7 +297,7 @@ def scope_visible(user: AnyUser, *, scope_type: str, scope_value: str) -> bool:
 
 
 def _account_owned_by(visibility: Visibility, account_id: str) -> bool:
-    from costdata.dashboards import ownership_map
+    from costdata.dashboards.scopes import ownership_map
 
     return ownership_map().accounts.get(account_id) in visibility.team_ids
 

@@ -20,8 +20,8 @@ def register_all() -> None:
 
     known_accounts.register("costdata", cloud_accounts_for_stakeholders)
 
-    from costdata import dashboards
-    from costdata.dashboard_providers import BudgetsFromPlans, VariancePanels
+    from costdata.dashboards.providers import BudgetsFromPlans, VariancePanels
+    from costdata.dashboards.registries import register_budget_provider, register_panel_provider
 
-    dashboards.register_budget_provider(BudgetsFromPlans())
-    dashboards.register_panel_provider(VariancePanels())
+    register_budget_provider(BudgetsFromPlans())
+    register_panel_provider(VariancePanels())

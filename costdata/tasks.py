@@ -144,6 +144,6 @@ def send_variance_digest() -> int:
 def warm_dashboards() -> int:
     """After new data: fill the dashboards' cache for the views people open first (a later request
     for the same data version reads it instead of the facts)."""
-    from costdata.services.warming import dashboards_warm
+    from costdata.dashboards.warming import dashboards_warm
 
     return dashboards_warm()

@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from django.utils import timezone
 
-from costdata import charts, dashboards
+from costdata.dashboards.figures import cached_figure
+from costdata.dashboards.programme_charts import programme_health_figure
+from costdata.dashboards.registries import Panel, PanelItem, register_panel_provider
 from costdata.variances.programme_health import (
     HEALTH_COLUMNS,
     ActionRecord,
@@ -119,7 +121,7 @@ class ProgrammeHealthPanels:
     key = "programme-health"
     order = 20
 
-    def panels(self, *, view: Any) -> Iterator[dashboards.Panel]:
+    def panels(self, *, view: Any) -> Iterator[Panel]:
         now = timezone.now()
         today = timezone.localdate()
         last = min(view.month, today.replace(day=1))
@@ -144,14 +146,14 @@ class ProgrammeHealthPanels:
             holidays=holidays,
         )
         frame = pd.DataFrame(rows, columns=HEALTH_COLUMNS)
-        yield dashboards.Panel(
+        yield Panel(
             key="programme-health",
             title="Programme health",
-            figure=charts.cached_figure(charts.programme_health_figure, frame, term_urls=view.term_urls),
+            figure=cached_figure(programme_health_figure, frame, term_urls=view.term_urls),
             frame=frame,
         )
         overdue = overdue_by_team(timelines, today=today)
-        yield dashboards.Panel(
+        yield Panel(
             key="overdue-by-team",
             title="Overdue variances by team",
             frame=pd.DataFrame(
@@ -159,13 +161,12 @@ class ProgrammeHealthPanels:
                 columns=["team", "overdue"],
             ),
             items=[
-                dashboards.PanelItem(text=f"{team}: {count} overdue", overdue=True)
-                for team, count in overdue.items()
+                PanelItem(text=f"{team}: {count} overdue", overdue=True) for team, count in overdue.items()
             ],
             term="variance",
         )
         if with_meetings:
-            yield dashboards.Panel(
+            yield Panel(
                 key="meetings-by-cadence",
                 title="Meetings held against planned, by cadence",
                 frame=pd.DataFrame(
@@ -175,4 +176,4 @@ class ProgrammeHealthPanels:
 
 
 def register_health_panels() -> None:
-    dashboards.register_panel_provider(ProgrammeHealthPanels())
+    register_panel_provider(ProgrammeHealthPanels())

@@ -3,7 +3,7 @@
 A pack freezes the organisation's figures for a meeting, so it is for those who read every cost
 (costdata.permissions.may_read_review_packs); generating one is for admins, finance and technology
 leads (meetings.review_packs.may_generate_review_pack). A generate request takes the dashboards'
-filters (from a scope page's offer, see costdata.scope_offers).
+filters (from a scope page's offer, see costdata.dashboards.registries).
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from costdata import dashboards, permissions
-from costdata.dashboard_views import bad_request
+from costdata import permissions
+from costdata.dashboards.filters import FilterErrors, parse_filters
+from costdata.dashboards.views import bad_request
 from costdata.planning.spreadsheets import csv_cell
 from meetings import review_packs
 from meetings.models import Meeting, ReviewPack
@@ -52,9 +53,9 @@ def review_pack_create(request: HttpRequest, meeting_pk: int) -> HttpResponse:
         raise PermissionDenied("Only admins, finance and technology leads generate review packs.")
     meeting = get_object_or_404(Meeting, pk=meeting_pk)
     try:
-        filters = dashboards.parse_filters(request.POST)
+        filters = parse_filters(request.POST)
         pack = review_packs.review_pack_generate(meeting=meeting, user=request.user, filters=filters)
-    except dashboards.FilterErrors as exc:
+    except FilterErrors as exc:
         return bad_request(request, exc.errors, title="Review pack")
     messages.success(request, f"Review pack version {pack.version} generated; its figures are now frozen.")
     return redirect(pack)

@@ -28,10 +28,15 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from costdata import charts, dashboards
-from costdata.charts import table_cells
+from costdata.dashboards.content import Chart, DashboardView
+from costdata.dashboards.figures import figure_json
+from costdata.dashboards.filters import DashboardFilters
+from costdata.dashboards.pages import commitments_chart, dashboard_view
+from costdata.dashboards.registries import ScopeOffer, register_scope_offer
+from costdata.dashboards.scopes import ORGANISATION, CostScope
+from costdata.dashboards.selectors import freshness
+from costdata.dashboards.tables import table_cells
 from costdata.planning.spreadsheets import decimal_text, neutralise_text
-from costdata.scope_offers import ScopeOffer, register_scope_offer
 from meetings.models import Meeting, ReviewPack
 from stakeholders import permissions as people_permissions
 from stakeholders.models import Team
@@ -53,7 +58,7 @@ TEMPLATE_WORDS = (
     ("workload", ("movers-account",)),
 )
 
-ItemCharts = Callable[[Any, dashboards.DashboardView], Iterable[dashboards.Chart]]
+ItemCharts = Callable[[Any, DashboardView], Iterable[Chart]]
 _item_chart_providers: dict[str, ItemCharts] = {}
 
 
@@ -102,7 +107,7 @@ def _column_kind(values: Iterable[object]) -> str:
     return kinds.pop() if len(kinds) == 1 else "text"
 
 
-def frozen_chart(chart: dashboards.Chart) -> dict[str, Any]:
+def frozen_chart(chart: Chart) -> dict[str, Any]:
     """A chart as stored in a pack: figure JSON, columns with their kinds, rows of exact text."""
     frame = chart.frame
     return {
@@ -110,7 +115,7 @@ def frozen_chart(chart: dashboards.Chart) -> dict[str, Any]:
         "title": chart.title,
         "note": chart.note,
         "term": chart.term,
-        "figure": charts.figure_json(chart.figure) if chart.figure is not None else None,
+        "figure": figure_json(chart.figure) if chart.figure is not None else None,
         "columns": chart.columns,
         "kinds": [_column_kind(frame[c]) for c in frame.columns],
         "rows": [[row[c] for c in chart.columns] for row in chart.table],
@@ -120,18 +125,18 @@ def frozen_chart(chart: dashboards.Chart) -> dict[str, Any]:
     }
 
 
-def _scope_label(view: dashboards.DashboardView) -> str:
+def _scope_label(view: DashboardView) -> str:
     """The scope with the filters it was frozen under, e.g. "Organisation (team Payments)"."""
     described = view.filters.describe()
     return f"{view.scope.title} ({', '.join(described)})" if described else view.scope.title
 
 
-def pack_scope(meeting: Any) -> dashboards.CostScope:
+def pack_scope(meeting: Any) -> CostScope:
     team = meeting.cadence.scope_team if meeting.cadence_id else None
     if team is None:
-        return dashboards.ORGANISATION
+        return ORGANISATION
     kind = "business_unit" if team.kind == Team.Kind.BUSINESS_UNIT else "team"
-    return dashboards.CostScope(kind, str(team.pk), team.name, team)
+    return CostScope(kind, str(team.pk), team.name, team)
 
 
 def item_chart_keys(item: Any) -> tuple[str, ...]:
@@ -147,11 +152,11 @@ def item_chart_keys(item: Any) -> tuple[str, ...]:
     return ()
 
 
-def pack_content(*, meeting: Any, filters: dashboards.DashboardFilters, today: date | None = None) -> dict:
+def pack_content(*, meeting: Any, filters: DashboardFilters, today: date | None = None) -> dict:
     """Compute everything the pack shows, as JSON-ready data (see the module docstring)."""
-    view = dashboards.dashboard_view(scope=pack_scope(meeting), filters=filters, today=today)
+    view = dashboard_view(scope=pack_scope(meeting), filters=filters, today=today)
     all_charts = {c.key: c for c in view.charts}
-    all_charts["commitments"] = dashboards.commitments_chart(basis=filters.basis, today=today)
+    all_charts["commitments"] = commitments_chart(basis=filters.basis, today=today)
     frozen: dict[str, dict[str, Any]] = {}
     sections = []
     used: set[str] = set()
@@ -207,14 +212,14 @@ def pack_content(*, meeting: Any, filters: dashboards.DashboardFilters, today: d
 
 @transaction.atomic
 def review_pack_generate(
-    *, meeting: Any, user: Any, filters: dashboards.DashboardFilters | None = None, today: date | None = None
+    *, meeting: Any, user: Any, filters: DashboardFilters | None = None, today: date | None = None
 ) -> ReviewPack:
     """Freeze the meeting's dashboard as the next version of its review pack."""
     # Lock the meeting so two people generating at once get versions n and n+1, not a clash.
     Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
-    filters = filters or dashboards.DashboardFilters()
+    filters = filters or DashboardFilters()
     content = pack_content(meeting=meeting, filters=filters, today=today)
-    fresh = dashboards.freshness()
+    fresh = freshness()
     view_month = filters.period or (fresh.data_up_to or timezone.localdate()).replace(day=1)
     latest = ReviewPack.objects.filter(meeting=meeting).aggregate(v=Max("version"))["v"] or 0
     return ReviewPack.objects.create(
@@ -253,13 +258,13 @@ def review_pack_meetings_upcoming(*, limit: int = 3) -> list[Any]:
 
 class ReviewPackScopeOffer:
     """On a dashboard scope page: freeze the view as shown into an upcoming meeting's review pack
-    (registered with costdata.scope_offers by MeetingsConfig.ready())."""
+    (registered with costdata.dashboards.registries by MeetingsConfig.ready())."""
 
     key = "review-pack"
     order = 10
     template = "meetings/review_packs/_scope_pack.html"
 
-    def offer(self, *, user: Any, view: dashboards.DashboardView) -> ScopeOffer | None:
+    def offer(self, *, user: Any, view: DashboardView) -> ScopeOffer | None:
         if not may_generate_review_pack(user):
             return None
         meetings = review_pack_meetings_upcoming()

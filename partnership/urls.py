@@ -43,7 +43,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # /api/), which took a quarter of a millisecond of every API request to try one by one.
     path("api/v1/", include((api_patterns, "api"))),
     *[path("", include(f"{app}.urls")) for app in APPS],
-    path("", include("costdata.dashboard_urls")),
+    path("", include("costdata.dashboards.urls")),
     re_path(r"^admin/partnership/auditlogentry/(?P<rest>.*)$", views.moved_admin),
     # The admin's login goes through the same backoff as every other login.
     path("admin/login/", account_views.AdminLoginView.as_view(), name="admin-login"),

@@ -5,7 +5,7 @@ line to its last line, decorators excluded; every module by its line count. Offe
 the limit was introduced are listed in scripts/size_baseline.txt with their length then. The check fails
 when an offender is not in the baseline or has grown beyond its recorded length, and names the baseline
 entries that are now within the limit, so that the baseline only ever shrinks. Entries are keyed by path
-and qualified name (`costdata/charts.py::Chart.render`), not line numbers, which move.
+and qualified name (`costdata/dashboards/content.py::Chart.csv`), not line numbers, which move.
 
     python scripts/check_sizes.py                   # check; exit 1 on a new or grown offender
     python scripts/check_sizes.py --write-baseline  # record today's offenders (after fixing some)

@@ -74,12 +74,12 @@ def _outbox_delivers_in_process(request, monkeypatch):
 def no_dashboard_providers():
     """The dashboards alone, as if no app had plugged budgets or panels in (costdata registers both;
     meetings adds the programme health panel)."""
-    from costdata import dashboards
+    from costdata.dashboards import registries
 
-    budgets, panels = list(dashboards._budget_providers), dict(dashboards._panel_providers)
-    dashboards._budget_providers.clear()
-    dashboards._panel_providers.clear()
+    budgets, panels = list(registries._budget_providers), dict(registries._panel_providers)
+    registries._budget_providers.clear()
+    registries._panel_providers.clear()
     yield
-    dashboards._budget_providers[:] = budgets
-    dashboards._panel_providers.clear()
-    dashboards._panel_providers.update(panels)
+    registries._budget_providers[:] = budgets
+    registries._panel_providers.clear()
+    registries._panel_providers.update(panels)

@@ -23,9 +23,9 @@ _BODIES: LRU[SafeString] = LRU(BODIES_KEPT)
 
 @register.simple_tag
 def table_body(cells: Sequence[Sequence[tuple[str, bool]]], columns: int, key: str = "") -> SafeString:
-    """<tr> rows from charts.table_cells (text, reads as a number); "No rows." when there are none.
+    """<tr> rows from tables.table_cells (text, reads as a number); "No rows." when there are none.
 
-    `key` (charts.page_table's digest of the cells) lets the same table's markup be reused."""
+    `key` (costdata.dashboards.tables.page_table's digest of the cells) lets the same table's markup be reused."""
     if not cells:
         return mark_safe(f'<tr><td colspan="{int(columns)}" class="muted">No rows.</td></tr>')
     if key:

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from costdata import dashboards
+from costdata.dashboards.scopes import ORGANISATION
 from costdata.variances.programme_health import ActionRecord, CadenceMonth
 from meetings import review_packs
 from meetings.health import ProgrammeHealthPanels, action_records, cadence_months
@@ -71,7 +71,7 @@ def test_the_panel_measures_the_programme_by_month(monthly, people, settings, mo
         status=ActionItem.Status.DONE, closed_at=datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
     )
     ActionItem.objects.create(title="Open, due later", owner=owner, due_on=date(2026, 3, 30))
-    view = SimpleNamespace(scope=dashboards.ORGANISATION, month=MAR, owners=None, term_urls={})
+    view = SimpleNamespace(scope=ORGANISATION, month=MAR, owners=None, term_urls={})
 
     panels = {p.key: p for p in ProgrammeHealthPanels().panels(view=view)}
 
@@ -126,7 +126,7 @@ def test_variance_measures_come_from_the_procedures_own_record(procedure, org, m
     variance.transitions.filter(action="accept").update(at=tuesday + timedelta(days=2))
     others = Variance.objects.exclude(pk=variance.pk).filter(status__in=Variance.AWAITING_OWNER)
     monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
-    view = SimpleNamespace(scope=dashboards.ORGANISATION, month=date(2026, 12, 1), owners=None, term_urls={})
+    view = SimpleNamespace(scope=ORGANISATION, month=date(2026, 12, 1), owners=None, term_urls={})
 
     panels = {p.key: p for p in ProgrammeHealthPanels().panels(view=view)}
 

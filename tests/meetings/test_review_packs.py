@@ -19,7 +19,7 @@ from costdata.models import CostSource, DailyCost
 from meetings import review_packs
 from meetings.models import AgendaItem, Meeting, ReviewPack, Topic
 from stakeholders.models import Group, Role, Stakeholder
-from tests.costdata.test_dashboards import (
+from tests.costdata.dashboards.test_dashboards import (
     COMPUTE,
     DATA_THROUGH,
     PAYMENTS_PROD,
@@ -216,7 +216,8 @@ def test_anonymous_users_are_sent_to_log_in(meeting, client):
 def test_a_registered_item_chart_provider_adds_frozen_charts_to_its_items(meeting):
     import pandas as pd
 
-    from costdata import charts, dashboards
+    from costdata.dashboards.content import Chart
+    from costdata.dashboards.programme_charts import variance_funnel_figure
 
     AgendaItem.objects.create(
         meeting=meeting, position=4, key="variances:7", source="variances", title="Variance: compute spike"
@@ -224,7 +225,7 @@ def test_a_registered_item_chart_provider_adds_frozen_charts_to_its_items(meetin
 
     def variance_charts(item, view):
         frame = pd.DataFrame([{"status": "open", "count": 2}])
-        yield dashboards.Chart("funnel", "Variances", charts.variance_funnel_figure(frame), frame)
+        yield Chart("funnel", "Variances", variance_funnel_figure(frame), frame)
 
     review_packs.register_item_charts("variances", variance_charts)
     try:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from meetings import review_packs
 from meetings.models import Meeting, ReviewPack
-from tests.costdata.test_dashboards import build_costs, build_organisation
+from tests.costdata.dashboards.test_dashboards import build_costs, build_organisation
 from tests.meetings.test_review_packs import PASSWORD, make_user
 
 pytestmark = pytest.mark.usefixtures("no_dashboard_providers")

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from costdata.dashboards.warming import dashboards_warm_enqueue
 from costdata.facts.services import (
     SERVICE_COLUMNS,
     TAG_COLUMNS,
@@ -27,7 +28,6 @@ from costdata.models import (
     DailyTagCost,
     IngestionRun,
 )
-from costdata.services.warming import dashboards_warm_enqueue
 from costdata.variances.services import months_to_detect, variances_detect_enqueue
 
 logger = logging.getLogger(__name__)

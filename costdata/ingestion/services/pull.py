@@ -19,6 +19,7 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from costdata.commitments.services import source_insights_pull
+from costdata.dashboards.warming import dashboards_warm_enqueue
 from costdata.facts.services import (
     SERVICE_COLUMNS,
     TAG_COLUMNS,
@@ -45,7 +46,6 @@ from costdata.models import (
     DailyTagCost,
     IngestionRun,
 )
-from costdata.services.warming import dashboards_warm_enqueue
 from costdata.variances.services import months_to_detect, variances_detect_enqueue
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from costdata import dashboard_views as views
+from costdata.dashboards import views
 
 urlpatterns = [
     path("dashboards/", views.overview, name="dashboard-overview"),

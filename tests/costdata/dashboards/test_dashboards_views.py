@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from costdata.models import CommitmentMetric
 from tests.costdata.conftest import finance_reader
-from tests.costdata.test_dashboards import (
+from tests.costdata.dashboards.test_dashboards import (
     COMPUTE,
     DATA_THROUGH,
     PAYMENTS_PROD,

@@ -22,7 +22,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from costdata import dashboards
+from costdata.dashboards.content import DashboardView, SummaryRow
+from costdata.dashboards.filters import DashboardFilters
+from costdata.dashboards.pages import VISIBLE_TOTAL_LABEL, VISIBLE_TOTAL_NOTE
+from costdata.dashboards.registries import budget_for
+from costdata.dashboards.scopes import NO_BUSINESS_UNIT, ORGANISATION
 from costdata.planning.forecasting import ForecastBasis
 from tests.security.conftest import PAY, PLATFORM, SEARCH, World, build_world
 
@@ -57,14 +61,14 @@ def forecast(world: World):
     )
 
 
-def _view(client, world: World, role: str, url: str = OVERVIEW) -> dashboards.DashboardView:
+def _view(client, world: World, role: str, url: str = OVERVIEW) -> DashboardView:
     client.force_login(world.users[role])
     response = client.get(url)
     assert response.status_code == 200, response.content[:500]
     return response.context["view"]
 
 
-def _rows(view: dashboards.DashboardView) -> dict[str, dashboards.SummaryRow]:
+def _rows(view: DashboardView) -> dict[str, SummaryRow]:
     return {row.scope.label: row for row in view.summary}
 
 
@@ -140,12 +144,12 @@ def test_a_business_unit_owner_sees_their_unit_and_its_budget_and_no_other_unit(
 @pytest.mark.parametrize("role", ["engineer", "thirdparty"])
 def test_an_engineer_or_third_party_gets_the_sum_they_see_labelled_so_with_no_budget(client, world, role):
     view = _view(client, world, role)
-    assert [row.scope.label for row in view.summary] == [dashboards.VISIBLE_TOTAL_LABEL]
+    assert [row.scope.label for row in view.summary] == [VISIBLE_TOTAL_LABEL]
     total = view.summary[0]
     assert total.actual == {"engineer": Decimal("100.00"), "thirdparty": Decimal("50.00")}[role]
     assert total.budget is None
     assert total.budget_hidden
-    assert view.summary_note == dashboards.VISIBLE_TOTAL_NOTE
+    assert view.summary_note == VISIBLE_TOTAL_NOTE
 
 
 def test_the_overview_page_says_what_the_first_row_is_and_hides_budgets(client, world):
@@ -159,7 +163,7 @@ def test_the_overview_page_says_what_the_first_row_is_and_hides_budgets(client, 
 
 def test_finance_still_sees_every_unit_and_the_remainder_with_their_budgets(client, world):
     rows = _rows(_view(client, world, "finance"))
-    assert list(rows) == ["Organisation", "North", "South", dashboards.NO_BUSINESS_UNIT]
+    assert list(rows) == ["Organisation", "North", "South", NO_BUSINESS_UNIT]
     assert rows["South"].budget == Decimal("1000")
     assert rows["Organisation"].budget == Decimal("1000")
 
@@ -201,10 +205,10 @@ def test_a_business_unit_owners_unit_page_shows_its_teams_with_their_budgets(cli
 def test_budget_for_without_a_viewer_on_restricted_filters_shows_no_budget(world):
     from django.db.models import Q
 
-    filters = dashboards.DashboardFilters(visible=Q(account_id__in=[PAY]))
+    filters = DashboardFilters(visible=Q(account_id__in=[PAY]))
     kwargs = {"month": date(2026, 10, 1), "basis": "unblended", "currency": "USD"}
-    assert dashboards.budget_for(scope=dashboards.ORGANISATION, **kwargs) == Decimal("1000")
-    assert dashboards.budget_for(scope=dashboards.ORGANISATION, filters=filters, **kwargs) is None
+    assert budget_for(scope=ORGANISATION, **kwargs) == Decimal("1000")
+    assert budget_for(scope=ORGANISATION, filters=filters, **kwargs) is None
 
 
 # --- CSV exports ------------------------------------------------------------------------------------
@@ -212,7 +216,7 @@ def test_budget_for_without_a_viewer_on_restricted_filters_shows_no_budget(world
 
 def test_an_engineers_summary_csv_has_no_budget_and_no_other_scope(client, world):
     rows = _csv(client, world, "engineer", OVERVIEW + "&csv=this-month")
-    assert [r["scope"] for r in rows] == [dashboards.VISIBLE_TOTAL_LABEL]
+    assert [r["scope"] for r in rows] == [VISIBLE_TOTAL_LABEL]
     assert rows[0]["budget"] == ""
     assert Decimal(rows[0]["actual"]) == Decimal("100.00")
 
@@ -232,7 +236,7 @@ def test_the_movers_csv_of_an_engineer_names_only_their_account(client, world):
 # --- 3. variance panels -----------------------------------------------------------------------------
 
 
-def _funnel(view: dashboards.DashboardView) -> int:
+def _funnel(view: DashboardView) -> int:
     return int(view.chart("variance-funnel").frame["count"].sum())
 
 

@@ -14,20 +14,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from costdata.charts import (
+from costdata.dashboards.charts import (
     budget_comparison_figure,
     commitments_figure,
     daily_cost_figure,
-    empty_figure,
-    figure_csv,
-    figure_table,
     forecast_frame,
-    linked,
-    programme_health_figure,
     top_movers,
     top_movers_figure,
-    variance_funnel_figure,
 )
+from costdata.dashboards.figures import empty_figure, linked
+from costdata.dashboards.programme_charts import programme_health_figure, variance_funnel_figure
+from costdata.dashboards.tables import figure_csv, figure_table
 from costdata.planning.forecasting import DailyFigure, forecast_days, project_month_end
 
 D = Decimal
@@ -396,7 +393,7 @@ def test_money_columns_refuse_floats() -> None:
 
 
 def test_the_same_data_reuses_its_figure_and_new_data_builds_a_new_one() -> None:
-    from costdata.charts import cached_figure, figure_json
+    from costdata.dashboards.figures import cached_figure, figure_json
 
     first = cached_figure(daily_cost_figure, daily_frame(), currency="USD")
     again = cached_figure(daily_cost_figure, daily_frame(), currency="USD")

@@ -14,7 +14,10 @@ from typing import Any
 
 from django.db import transaction
 
-from costdata import dashboards
+from costdata.dashboards.filters import BASES, DashboardFilters
+from costdata.dashboards.pages import dashboard_view
+from costdata.dashboards.scopes import ORGANISATION, CostScope, scope_for
+from costdata.dashboards.selectors import filter_choices
 from stakeholders.models import Team
 
 logger = logging.getLogger(__name__)
@@ -32,24 +35,24 @@ def dashboards_warm() -> int:
     """
     units = Team.objects.filter(kind=Team.Kind.BUSINESS_UNIT).order_by("pk")
     teams = Team.objects.filter(kind=Team.Kind.TEAM).order_by("pk")
-    default_basis = dashboards.DashboardFilters().basis
-    views: list[tuple[dashboards.CostScope, str, dict[str, Any]]] = [
+    default_basis = DashboardFilters().basis
+    views: list[tuple[CostScope, str, dict[str, Any]]] = [
         (scope, basis, {})
-        for scope in [dashboards.ORGANISATION] + [dashboards.scope_for(u.kind, str(u.pk)) for u in units]
-        for basis in dashboards.BASES
+        for scope in [ORGANISATION] + [scope_for(u.kind, str(u.pk)) for u in units]
+        for basis in BASES
     ]
-    views += [(dashboards.scope_for(t.kind, str(t.pk)), default_basis, {}) for t in teams]
-    views += [(dashboards.ORGANISATION, default_basis, viewer) for viewer in _restricted_viewers()]
+    views += [(scope_for(t.kind, str(t.pk)), default_basis, {}) for t in teams]
+    views += [(ORGANISATION, default_basis, viewer) for viewer in _restricted_viewers()]
     for scope, basis, viewer in views:
-        filters = dashboards.DashboardFilters(basis=basis, **viewer)
-        view = dashboards.dashboard_view(scope=scope, filters=filters, panels=False)
-        dashboards.filter_choices(filters, version=view.facts_version)
+        filters = DashboardFilters(basis=basis, **viewer)
+        view = dashboard_view(scope=scope, filters=filters, panels=False)
+        filter_choices(filters, version=view.facts_version)
     return len(views)
 
 
 def _restricted_viewers() -> list[dict[str, Any]]:
     """`visible` and `viewer` for one person per distinct (role, rows they may see) among those who
-    read some costs but not all (as costdata.dashboard_views fills them)."""
+    read some costs but not all (as costdata.dashboards.views fills them)."""
     from django.contrib.auth import get_user_model
 
     from costdata import permissions

@@ -8,7 +8,19 @@ from decimal import Decimal
 import pytest
 from django.db.models import Q
 
-from costdata import dashboards
+from costdata.dashboards.filters import FilterErrors, parse_filters
+from costdata.dashboards.pages import commitments_chart, dashboard_view
+from costdata.dashboards.programme_charts import variance_funnel_figure
+from costdata.dashboards.registries import (
+    Panel,
+    PanelItem,
+    register_budget_provider,
+    register_panel_provider,
+    unregister_budget_provider,
+    unregister_panel_provider,
+)
+from costdata.dashboards.scopes import NO_BUSINESS_UNIT, UnknownScope, ownership_map, scope_for, scope_q
+from costdata.dashboards.selectors import daily_frame, daily_frames_by_part
 from costdata.facts.services import daily_rollup_rebuild, monthly_rollup_rebuild
 from costdata.models import CloudAccount, CommitmentMetric, CostSource, DailyCost
 from stakeholders.models import Ownership, Team
@@ -124,7 +136,7 @@ DECEMBER = date(2026, 12, 1)
 
 
 def test_the_month_to_date_actual_is_the_exact_sum_of_daily_cost(costs, organisation):
-    view = dashboards.dashboard_view(today=date(2026, 11, 20))
+    view = dashboard_view(today=date(2026, 11, 20))
     total = view.summary[0]
     assert view.month == NOVEMBER
     assert total.actual == expected_sum(start=NOVEMBER, end=DECEMBER)
@@ -132,17 +144,16 @@ def test_the_month_to_date_actual_is_the_exact_sum_of_daily_cost(costs, organisa
 
 
 def test_business_units_and_the_unowned_rest_add_up_to_the_organisation(costs, organisation):
-    view = dashboards.dashboard_view()
+    view = dashboard_view()
     rows = {row.scope.label: row.actual for row in view.summary}
-    assert set(rows) == {"Organisation", "Data and platform", "Digital products", dashboards.NO_BUSINESS_UNIT}
+    assert set(rows) == {"Organisation", "Data and platform", "Digital products", NO_BUSINESS_UNIT}
     assert (
-        rows["Data and platform"] + rows["Digital products"] + rows[dashboards.NO_BUSINESS_UNIT]
-        == rows["Organisation"]
+        rows["Data and platform"] + rows["Digital products"] + rows[NO_BUSINESS_UNIT] == rows["Organisation"]
     )
 
 
 def test_an_account_claim_beats_a_service_claim(costs, organisation):
-    view = dashboards.dashboard_view()
+    view = dashboard_view()
     rows = {row.scope.label: row.actual for row in view.summary}
     # Digital products = the payments account, AWS Config in it included (the account's owner answers).
     assert rows["Digital products"] == expected_sum(start=NOVEMBER, end=DECEMBER, accounts={PAYMENTS_PROD})
@@ -150,28 +161,28 @@ def test_an_account_claim_beats_a_service_claim(costs, organisation):
     assert rows["Data and platform"] == expected_sum(
         start=NOVEMBER, end=DECEMBER, accounts={DATA_LAKE}
     ) + expected_sum(start=NOVEMBER, end=DECEMBER, accounts={SANDBOX}, services={CONFIG})
-    assert rows[dashboards.NO_BUSINESS_UNIT] == expected_sum(
+    assert rows[NO_BUSINESS_UNIT] == expected_sum(
         start=NOVEMBER, end=DECEMBER, accounts={SANDBOX}, services={COMPUTE}
     )
 
 
 def test_the_amortised_basis_sums_the_amortised_column(costs, organisation):
-    filters = dashboards.parse_filters({"basis": "amortised"})
-    view = dashboards.dashboard_view(filters=filters)
+    filters = parse_filters({"basis": "amortised"})
+    view = dashboard_view(filters=filters)
     assert filters.basis == "amortized"
     assert view.summary[0].actual == expected_sum(start=NOVEMBER, end=DECEMBER, field="amortized")
 
 
 def test_a_business_unit_filter_breaks_the_unit_down_by_team(costs, organisation):
     unit = organisation["platform_unit"]
-    view = dashboards.dashboard_view(filters=dashboards.parse_filters({"business_unit": str(unit.pk)}))
+    view = dashboard_view(filters=parse_filters({"business_unit": str(unit.pk)}))
     labels = [row.scope.label for row in view.summary]
     assert labels == ["Organisation (business unit Data and platform)", "Data", "Platform"]
     assert view.summary[1].actual + view.summary[2].actual == view.summary[0].actual
 
 
 def test_a_past_month_shows_its_complete_actual_as_the_projection(costs, organisation):
-    view = dashboards.dashboard_view(filters=dashboards.parse_filters({"period": "2026-10"}))
+    view = dashboard_view(filters=parse_filters({"period": "2026-10"}))
     total = view.summary[0]
     october = expected_sum(start=date(2026, 10, 1), end=NOVEMBER)
     assert total.actual == october
@@ -180,14 +191,14 @@ def test_a_past_month_shows_its_complete_actual_as_the_projection(costs, organis
 
 
 def test_the_open_month_is_projected_with_a_range_around_it(costs, organisation):
-    total = dashboards.dashboard_view().summary[0]
+    total = dashboard_view().summary[0]
     assert total.projection.low <= total.projection.projected <= total.projection.high
     assert total.projection.projected > total.actual  # eleven days of November remain
     assert total.projection.days_remaining == 11
 
 
 def test_the_daily_chart_marks_estimated_days_and_draws_the_forecast_band(costs, organisation):
-    view = dashboards.dashboard_view()
+    view = dashboard_view()
     chart = view.chart("daily")
     traces = {trace.name: trace for trace in chart.figure.data}
     assert list(traces) == ["Final", "Estimated", "Forecast high", "Forecast range", "Projected"]
@@ -202,13 +213,13 @@ def test_the_daily_chart_marks_estimated_days_and_draws_the_forecast_band(costs,
 
 
 def test_the_daily_chart_shows_the_last_days_asked_for(costs, organisation):
-    view = dashboards.dashboard_view(filters=dashboards.parse_filters({"days": "30"}))
+    view = dashboard_view(filters=parse_filters({"days": "30"}))
     days = [row["day"] for row in view.chart("daily").table if row["amount"]]
     assert days[0] == "2026-10-21" and days[-1] == "2026-11-19" and len(days) == 30
 
 
 def test_movers_compare_like_for_like_days_while_the_month_is_open(costs, organisation):
-    view = dashboards.dashboard_view()
+    view = dashboard_view()
     movers = {row["name"]: row for row in view.chart("movers-service").table}
     current = expected_sum(start=NOVEMBER, end=DATA_THROUGH + timedelta(days=1), services={COMPUTE})
     previous = expected_sum(start=date(2026, 10, 1), end=date(2026, 10, 20), services={COMPUTE})
@@ -220,7 +231,7 @@ def test_movers_compare_like_for_like_days_while_the_month_is_open(costs, organi
 
 
 def test_movers_of_a_complete_month_read_whole_months(costs, organisation):
-    view = dashboards.dashboard_view(filters=dashboards.parse_filters({"period": "2026-10"}))
+    view = dashboard_view(filters=parse_filters({"period": "2026-10"}))
     movers = {row["name"]: row for row in view.chart("movers-account").table}
     name = f"payments-prod ({PAYMENTS_PROD})"
     assert Decimal(movers[name]["current"]) == (
@@ -232,23 +243,23 @@ def test_movers_of_a_complete_month_read_whole_months(costs, organisation):
 
 
 def test_a_scope_page_shows_only_its_scope(costs, organisation):
-    scope = dashboards.scope_for("service", CONFIG)
-    view = dashboards.dashboard_view(scope=scope)
+    scope = scope_for("service", CONFIG)
+    view = dashboard_view(scope=scope)
     assert view.summary[0].actual == expected_sum(start=NOVEMBER, end=DECEMBER, services={CONFIG})
-    team_scope = dashboards.scope_for("team", str(organisation["platform"].pk))
-    team_view = dashboards.dashboard_view(scope=team_scope)
+    team_scope = scope_for("team", str(organisation["platform"].pk))
+    team_view = dashboard_view(scope=team_scope)
     assert team_view.summary[0].actual == expected_sum(
         start=NOVEMBER, end=DECEMBER, accounts={SANDBOX}, services={CONFIG}
     )
 
 
 def test_an_unknown_scope_is_refused_with_a_message(organisation):
-    with pytest.raises(dashboards.UnknownScope, match="no team with id"):
-        dashboards.scope_for("team", "999999")
-    with pytest.raises(dashboards.UnknownScope, match="Unknown scope type"):
-        dashboards.scope_for("galaxy", "x")
-    with pytest.raises(dashboards.UnknownScope, match="no business unit"):
-        dashboards.scope_for("business_unit", str(organisation["payments"].pk))  # a team, not a unit
+    with pytest.raises(UnknownScope, match="no team with id"):
+        scope_for("team", "999999")
+    with pytest.raises(UnknownScope, match="Unknown scope type"):
+        scope_for("galaxy", "x")
+    with pytest.raises(UnknownScope, match="no business unit"):
+        scope_for("business_unit", str(organisation["payments"].pk))  # a team, not a unit
 
 
 @pytest.mark.parametrize(
@@ -265,8 +276,8 @@ def test_an_unknown_scope_is_refused_with_a_message(organisation):
     ],
 )
 def test_bad_filter_values_name_the_field(db, params, field):
-    with pytest.raises(dashboards.FilterErrors) as raised:
-        dashboards.parse_filters(params)
+    with pytest.raises(FilterErrors) as raised:
+        parse_filters(params)
     assert list(raised.value.errors) == [field]
 
 
@@ -278,11 +289,11 @@ def test_filters_round_trip_through_the_url(organisation):
         "account": PAYMENTS_PROD,
         "days": "30",
     }
-    assert dashboards.parse_filters(params).query() == params
+    assert parse_filters(params).query() == params
 
 
 def test_an_organisation_without_data_gets_an_empty_view(db):
-    view = dashboards.dashboard_view()
+    view = dashboard_view()
     assert view.currency is None and view.charts == [] and view.summary == []
 
 
@@ -298,7 +309,7 @@ def test_other_currencies_are_reported_not_added(costs, organisation):
     )
     monthly_rollup_rebuild(source=costs, start=DATA_THROUGH, end=DATA_THROUGH + timedelta(days=1))
     daily_rollup_rebuild(source=costs, start=DATA_THROUGH, end=DATA_THROUGH + timedelta(days=1))
-    view = dashboards.dashboard_view()
+    view = dashboard_view()
     assert view.currency == "USD" and view.other_currencies == ("EUR",)
     assert view.summary[0].actual == expected_sum(start=NOVEMBER, end=DECEMBER)
 
@@ -313,11 +324,11 @@ class FixedBudgets:
 
 def test_a_registered_budget_provider_fills_the_budget_column(costs, organisation):
     provider = FixedBudgets({"Organisation": Decimal("5000"), "Digital products": Decimal("1000")})
-    dashboards.register_budget_provider(provider)
+    register_budget_provider(provider)
     try:
-        view = dashboards.dashboard_view()
+        view = dashboard_view()
     finally:
-        dashboards.unregister_budget_provider(provider)
+        unregister_budget_provider(provider)
     budgets = {row.scope.label: row.budget for row in view.summary}
     assert budgets["Organisation"] == Decimal("5000")
     assert budgets["Digital products"] == Decimal("1000")
@@ -328,7 +339,7 @@ def test_a_registered_budget_provider_fills_the_budget_column(costs, organisatio
 
 
 def test_without_a_budget_provider_there_is_no_budget(costs, organisation):
-    view = dashboards.dashboard_view()
+    view = dashboard_view()
     assert all(row.budget is None for row in view.summary)
 
 
@@ -339,25 +350,23 @@ class CountingPanels:
     def panels(self, *, view):
         import pandas as pd
 
-        from costdata import charts
-
         frame = pd.DataFrame([{"status": "open", "count": 3}, {"status": "accepted", "count": 1}])
-        yield dashboards.Panel(
+        yield Panel(
             key="variance-funnel",
             title="Variances by status",
-            figure=charts.variance_funnel_figure(frame, term_urls=view.term_urls),
+            figure=variance_funnel_figure(frame, term_urls=view.term_urls),
             frame=frame,
-            items=[dashboards.PanelItem("Payments compute spike", "/variances/1/", overdue=True)],
+            items=[PanelItem("Payments compute spike", "/variances/1/", overdue=True)],
         )
 
 
 def test_a_registered_panel_provider_adds_its_panel_and_nothing_appears_without_one(costs, organisation):
-    assert dashboards.dashboard_view().chart("variance-funnel") is None
-    dashboards.register_panel_provider(CountingPanels())
+    assert dashboard_view().chart("variance-funnel") is None
+    register_panel_provider(CountingPanels())
     try:
-        view = dashboards.dashboard_view()
+        view = dashboard_view()
     finally:
-        dashboards.unregister_panel_provider("test-panels")
+        unregister_panel_provider("test-panels")
     panel = view.chart("variance-funnel")
     assert panel is not None and panel.items[0].overdue
     assert list(panel.figure.data[0].x) == [3, 1]
@@ -371,7 +380,7 @@ def test_commitments_frame_reads_coverage_and_utilisation(costs):
         coverage_percent=Decimal("61.2500000000"),
         utilisation_percent=Decimal("97.1000000000"),
     )
-    chart = dashboards.commitments_chart(today=date(2026, 11, 20))
+    chart = commitments_chart(today=date(2026, 11, 20))
     assert Decimal(chart.table[0]["coverage"]) == Decimal("61.25")
     assert chart.table[0]["kind"] == "Savings Plans"
     names = [t.name for t in chart.figure.data]
@@ -379,35 +388,31 @@ def test_commitments_frame_reads_coverage_and_utilisation(costs):
 
 
 def test_commitments_without_data_is_an_empty_frame(db):
-    assert dashboards.commitments_chart().frame.empty
+    assert commitments_chart().frame.empty
 
 
 def test_glossary_terms_link_from_axis_titles(costs, organisation):
-    view = dashboards.dashboard_view(filters=dashboards.parse_filters({"basis": "amortized"}))
+    view = dashboard_view(filters=parse_filters({"basis": "amortized"}))
     title = view.chart("daily").figure.layout.yaxis.title.text
     assert 'href="/glossary/#term-amortised-cost"' in title
 
 
 def test_the_scope_filter_condition_matches_daily_cost_rows(costs, organisation):
-    owners = dashboards.ownership_map()
-    condition = dashboards.scope_q(
-        dashboards.scope_for("business_unit", str(organisation["digital"].pk)), owners
-    )
+    owners = ownership_map()
+    condition = scope_q(scope_for("business_unit", str(organisation["digital"].pk)), owners)
     assert set(DailyCost.objects.filter(condition).values_list("account_id", flat=True)) == {PAYMENTS_PROD}
     assert DailyCost.objects.filter(owners.unowned_by_units_q() & Q(account_id=PAYMENTS_PROD)).count() == 0
 
 
 def test_one_pass_by_part_gives_the_same_days_as_separate_queries(costs, organisation):
-    owners = dashboards.ownership_map()
+    owners = ownership_map()
     parts = [
         owners.team_q(owners.unit_team_ids(organisation["digital"].pk)),
         owners.team_q(owners.unit_team_ids(organisation["platform_unit"].pk)),
     ]
     window = {"start": date(2026, 10, 15), "end": DATA_THROUGH + timedelta(days=1), "basis": "unblended"}
-    total, frames = dashboards.daily_frames_by_part(condition=Q(), parts=parts, currency="USD", **window)
-    assert total.to_dict("records") == dashboards.daily_frame(
-        condition=Q(), currency="USD", **window
-    ).to_dict("records")
+    total, frames = daily_frames_by_part(condition=Q(), parts=parts, currency="USD", **window)
+    assert total.to_dict("records") == daily_frame(condition=Q(), currency="USD", **window).to_dict("records")
     for part, frame in zip(parts, frames, strict=True):
-        separate = dashboards.daily_frame(condition=part, currency="USD", **window)
+        separate = daily_frame(condition=part, currency="USD", **window)
         assert frame.to_dict("records") == separate.to_dict("records")

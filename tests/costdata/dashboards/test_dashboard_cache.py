@@ -10,14 +10,18 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.test.utils import CaptureQueriesContext
 
-from costdata import dashboards
+from costdata.dashboards.charts import top_movers
+from costdata.dashboards.filters import BASES, DashboardFilters
+from costdata.dashboards.movers import _largest_changes
+from costdata.dashboards.pages import dashboard_view
+from costdata.dashboards.scopes import ORGANISATION, scope_for
+from costdata.dashboards.warming import dashboards_warm
 from costdata.facts import data_cache
 from costdata.models import CloudAccount
-from costdata.services.warming import dashboards_warm
 from costdata.tasks import warm_dashboards
 from stakeholders.models import Ownership, Team
 from tests.costdata.conftest import TODAY, day_result, group, page, request
-from tests.costdata.test_dashboards import organisation  # noqa: F401  (fixture)
+from tests.costdata.dashboards.test_dashboards import organisation  # noqa: F401  (fixture)
 from tests.costdata.test_pull import D1, D2, D3, END, pull, three_days
 
 FACT_TABLES = (
@@ -38,7 +42,7 @@ def fact_queries(queries) -> list[str]:
 
 
 def month_actual(**filters) -> Decimal:
-    view = dashboards.dashboard_view(filters=dashboards.DashboardFilters(**filters), today=TODAY)
+    view = dashboard_view(filters=DashboardFilters(**filters), today=TODAY)
     return view.summary[0].actual
 
 
@@ -98,9 +102,9 @@ def test_a_second_view_of_the_same_data_reads_no_fact_or_rollup_table(aws_source
     three_days(stubber)
     pull(aws_source, client)
 
-    first = dashboards.dashboard_view(today=TODAY)
+    first = dashboard_view(today=TODAY)
     with CaptureQueriesContext(connection) as queries:
-        second = dashboards.dashboard_view(today=TODAY)
+        second = dashboard_view(today=TODAY)
 
     assert fact_queries(queries.captured_queries) == []
     assert second.summary[0].actual == first.summary[0].actual == Decimal("8.7500000001")
@@ -120,7 +124,7 @@ def test_a_restated_pull_shows_its_figures_at_once_even_when_the_rows_are_update
 
     pull(aws_source, client)
 
-    view = dashboards.dashboard_view(today=TODAY)
+    view = dashboard_view(today=TODAY)
     assert view.summary[0].actual == Decimal("1.25") + Decimal("2.5") + Decimal("5.0000000001")
     assert view.freshness.estimated_days == 0
 
@@ -160,7 +164,7 @@ def test_an_ownership_change_moves_rows_between_units_at_once(aws_source, stubbe
     team = Team.objects.create(name="Payments", kind=Team.Kind.TEAM, parent=unit)
 
     def unit_actual() -> Decimal:
-        view = dashboards.dashboard_view(today=TODAY)
+        view = dashboard_view(today=TODAY)
         return next(row.actual for row in view.summary if row.scope.label == "Digital")
 
     assert unit_actual() == 0
@@ -174,12 +178,12 @@ def test_an_account_renamed_between_pulls_shows_its_new_name(aws_source, stubbed
     client, stubber = stubbed
     three_days(stubber)
     pull(aws_source, client)
-    movers = dashboards.dashboard_view(today=TODAY).chart("movers-account")
+    movers = dashboard_view(today=TODAY).chart("movers-account")
     assert movers.frame["name"].tolist() == ["prod (111111111111)"]
 
     CloudAccount.objects.filter(account_id="111111111111").update(name="payments-prod")
 
-    movers = dashboards.dashboard_view(today=TODAY).chart("movers-account")
+    movers = dashboard_view(today=TODAY).chart("movers-account")
     assert movers.frame["name"].tolist() == ["payments-prod (111111111111)"]
 
 
@@ -192,16 +196,16 @@ def test_warming_after_a_pull_fills_the_views_people_open_first(aws_source, stub
     data_cache.clear_local()
 
     # The organisation and the unit in both bases, the team in the default one.
-    assert warm_dashboards.apply().get() == 2 * len(dashboards.BASES) + 1
+    assert warm_dashboards.apply().get() == 2 * len(BASES) + 1
 
     data_cache.clear_local()  # a web process: the shared cache answers
     team = Team.objects.get(name="Payments")
-    warmed = [(dashboards.ORGANISATION, basis) for basis in dashboards.BASES]
-    warmed += [(dashboards.scope_for("business_unit", str(unit.pk)), basis) for basis in dashboards.BASES]
-    warmed += [(dashboards.scope_for("team", str(team.pk)), "unblended")]
+    warmed = [(ORGANISATION, basis) for basis in BASES]
+    warmed += [(scope_for("business_unit", str(unit.pk)), basis) for basis in BASES]
+    warmed += [(scope_for("team", str(team.pk)), "unblended")]
     for scope, basis in warmed:
         with CaptureQueriesContext(connection) as queries:
-            dashboards.dashboard_view(scope=scope, filters=dashboards.DashboardFilters(basis=basis))
+            dashboard_view(scope=scope, filters=DashboardFilters(basis=basis))
         assert fact_queries(queries.captured_queries) == [], (scope.label, basis)
 
 
@@ -223,7 +227,7 @@ def test_a_successful_pull_queues_the_warming_when_it_commits(
 
 
 def test_warming_an_organisation_without_data_builds_its_empty_views(db):
-    assert dashboards_warm() == len(dashboards.BASES)
+    assert dashboards_warm() == len(BASES)
 
 
 # --- the markup built in Python (costdata/templatetags/dashboard_html.py) ----------------------------
@@ -260,14 +264,12 @@ def test_select_options_escape_values_and_labels_and_mark_the_chosen_one(organis
 def test_keeping_the_largest_changes_with_ties_gives_the_same_top_movers_as_every_row():
     import pandas as pd
 
-    from costdata import charts
-
     # Twelve changes of 5 tie for places 9 to 20; names decide among them, after naming.
     rows = [(f"acct-{n:02d}", Decimal(0), Decimal(5)) for n in range(12)]
     rows += [(f"big-{n}", Decimal(10), Decimal(100 + n)) for n in range(8)]
     rows += [("same", Decimal(3), Decimal(3)), ("tiny", Decimal(1), Decimal("1.0000000001"))]
 
-    kept = dashboards._largest_changes(rows, 10)
+    kept = _largest_changes(rows, 10)
 
     assert {name for name, _, _ in kept} == {name for name, _, _ in rows} - {"same", "tiny"}
 
@@ -277,8 +279,8 @@ def test_keeping_the_largest_changes_with_ties_gives_the_same_top_movers_as_ever
     for names in (lambda n: n, lambda n: n[::-1]):  # whatever the names turn out to be
         renamed = [(names(name), p, c) for name, p, c in rows]
         kept_renamed = [(names(name), p, c) for name, p, c in kept]
-        assert charts.top_movers(frame(kept_renamed)).equals(charts.top_movers(frame(renamed)))
-    assert dashboards._largest_changes(rows[:5], 10) == rows[:5]
+        assert top_movers(frame(kept_renamed)).equals(top_movers(frame(renamed)))
+    assert _largest_changes(rows[:5], 10) == rows[:5]
 
 
 def test_warming_covers_each_restricted_viewers_overview_too(aws_source, stubbed, org, client):
@@ -303,7 +305,7 @@ def test_warming_covers_each_restricted_viewers_overview_too(aws_source, stubbed
 
     # Finance's views (organisation and unit in both bases, two teams) and the overviews of the
     # engineers of Payments and of Search (their technology leads read everything).
-    assert dashboards_warm() == 2 * len(dashboards.BASES) + 2 + 2
+    assert dashboards_warm() == 2 * len(BASES) + 2 + 2
 
     data_cache.clear_local()
     client.force_login(org["engineer"])

@@ -11,10 +11,14 @@ from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
-from costdata import dashboards
+from costdata.dashboards.filters import DashboardFilters
+from costdata.dashboards.movers import movers_frames
+from costdata.dashboards.pages import dashboard_view
+from costdata.dashboards.scopes import NO_BUSINESS_UNIT, ORGANISATION, breakdown_scopes, ownership_map
+from costdata.dashboards.selectors import daily_frames_by_part, daily_rollup_for
 from costdata.models import DailyAccountCost, DailyCost, DailyServiceCost
 from costdata.money import as_decimal
-from tests.costdata.test_dashboards import (
+from tests.costdata.dashboards.test_dashboards import (
     CONFIG,
     DATA_LAKE,
     DATA_THROUGH,
@@ -44,14 +48,14 @@ def facts_by_day(condition: Q, basis: str) -> list[dict]:
 
 @pytest.mark.parametrize("basis", ["unblended", "amortized"])
 def test_the_overviews_breakdown_from_rollups_equals_the_facts_per_unit_and_no_unit(basis):
-    owners = dashboards.ownership_map()
-    breakdown = dashboards._breakdown_scopes(dashboards.ORGANISATION, dashboards.DashboardFilters(), owners)
+    owners = ownership_map()
+    breakdown = breakdown_scopes(ORGANISATION, DashboardFilters(), owners)
     labels = [scope.label for scope, _ in breakdown]
-    assert labels == ["Data and platform", "Digital products", dashboards.NO_BUSINESS_UNIT]
+    assert labels == ["Data and platform", "Digital products", NO_BUSINESS_UNIT]
     # The Platform team's claim on a service makes the "Data and platform" part need the facts too.
     assert breakdown[0][1].extra is not None and breakdown[2][1].remainder
 
-    total, frames = dashboards.daily_frames_by_part(
+    total, frames = daily_frames_by_part(
         condition=Q(), parts=[part for _, part in breakdown], basis=basis, currency="USD", **WINDOW
     )
 
@@ -61,26 +65,23 @@ def test_the_overviews_breakdown_from_rollups_equals_the_facts_per_unit_and_no_u
 
 
 def test_rollups_are_chosen_by_the_fields_a_condition_looks_at():
-    assert dashboards.daily_rollup_for(Q()) is DailyAccountCost
-    assert (
-        dashboards.daily_rollup_for(Q(account_id=PAYMENTS_PROD) | ~Q(account_id__in=[DATA_LAKE]))
-        is DailyAccountCost
-    )
-    assert dashboards.daily_rollup_for(Q(service=CONFIG)) is DailyServiceCost
-    assert dashboards.daily_rollup_for(Q(service=CONFIG, account_id=SANDBOX)) is None
-    assert dashboards.daily_rollup_for(Q(service=CONFIG), "account") is None
-    assert dashboards.daily_rollup_for(Q(account_id=SANDBOX), "service") is None
+    assert daily_rollup_for(Q()) is DailyAccountCost
+    assert daily_rollup_for(Q(account_id=PAYMENTS_PROD) | ~Q(account_id__in=[DATA_LAKE])) is DailyAccountCost
+    assert daily_rollup_for(Q(service=CONFIG)) is DailyServiceCost
+    assert daily_rollup_for(Q(service=CONFIG, account_id=SANDBOX)) is None
+    assert daily_rollup_for(Q(service=CONFIG), "account") is None
+    assert daily_rollup_for(Q(account_id=SANDBOX), "service") is None
     from django.db.models import Exists, OuterRef
 
     from stakeholders.models import Ownership
 
     claimed = Exists(Ownership.objects.filter(scope_value=OuterRef("account_id")))
-    assert dashboards.daily_rollup_for(Q(claimed)) is None
+    assert daily_rollup_for(Q(claimed)) is None
 
 
 def test_the_overview_reads_no_daily_fact_rows_but_the_last_day_and_the_service_claim_rows():
     with CaptureQueriesContext(connection) as queries:
-        view = dashboards.dashboard_view(today=date(2026, 11, 20))
+        view = dashboard_view(today=date(2026, 11, 20))
     fact_reads = [q["sql"] for q in queries.captured_queries if '"costdata_dailycost"' in q["sql"]]
     # MAX(day) for freshness, and the rows a service claim adds on unclaimed accounts (one small pass).
     assert len(fact_reads) == 2, fact_reads
@@ -91,9 +92,9 @@ def test_the_overview_reads_no_daily_fact_rows_but_the_last_day_and_the_service_
 
 
 def test_a_visible_condition_on_accounts_narrows_every_figure_and_keeps_the_rollup():
-    filters = dashboards.DashboardFilters(visible=Q(account_id__in=[PAYMENTS_PROD]))
+    filters = DashboardFilters(visible=Q(account_id__in=[PAYMENTS_PROD]))
     with CaptureQueriesContext(connection) as queries:
-        view = dashboards.dashboard_view(filters=filters, today=date(2026, 11, 20))
+        view = dashboard_view(filters=filters, today=date(2026, 11, 20))
     assert view.summary[0].actual == expected_sum(
         start=NOVEMBER, end=date(2026, 12, 1), accounts={PAYMENTS_PROD}
     )
@@ -108,8 +109,8 @@ def test_a_visible_condition_on_accounts_narrows_every_figure_and_keeps_the_roll
 
 
 def test_a_visible_condition_on_services_falls_back_to_the_facts_and_stays_exact():
-    filters = dashboards.DashboardFilters(visible=Q(service=CONFIG) & ~Q(account_id=SANDBOX))
-    view = dashboards.dashboard_view(filters=filters, today=date(2026, 11, 20))
+    filters = DashboardFilters(visible=Q(service=CONFIG) & ~Q(account_id=SANDBOX))
+    view = dashboard_view(filters=filters, today=date(2026, 11, 20))
     assert view.summary[0].actual == expected_sum(
         start=NOVEMBER, end=date(2026, 12, 1), services={CONFIG}, accounts={PAYMENTS_PROD, DATA_LAKE}
     )
@@ -125,7 +126,7 @@ def test_a_visible_condition_on_services_falls_back_to_the_facts_and_stays_exact
 
 def test_part_month_movers_from_rollups_equal_the_facts():
     current, previous = (NOVEMBER, DATA_THROUGH + timedelta(days=1)), (date(2026, 10, 1), date(2026, 10, 20))
-    frames = dashboards.movers_frames(
+    frames = movers_frames(
         condition=Q(), current=current, previous=previous, basis="amortized", currency="USD"
     )
     for dimension, field in (("service", "service"), ("account", "account_id")):

@@ -1,8 +1,9 @@
 """Budgets and the variance procedure, plugged into the dashboards' hooks.
 
-The dashboards (costdata/dashboards.py) know nothing of budgets or variances: they ask registered
-providers. This module answers from the budget plans (the budget's active version, else its latest)
-and from the variances, and is registered by costdata.registrations.register_all().
+The dashboards know nothing of budgets or variances: they ask the providers registered with
+costdata.dashboards.registries. This module answers from the budget plans (the budget's active
+version, else its latest) and from the variances, and is registered by
+costdata.registrations.register_all().
 """
 
 from __future__ import annotations
@@ -16,24 +17,23 @@ import pandas as pd
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from costdata import charts, dashboards, permissions
+from costdata import permissions
+from costdata.dashboards.figures import cached_figure
+from costdata.dashboards.programme_charts import variance_funnel_figure
+from costdata.dashboards.registries import Panel, PanelItem, budget_scope_key
+from costdata.dashboards.scopes import CostScope
 from costdata.models import Budget, BudgetLine, Variance
 from costdata.variances.selectors import variance_status_counts
-
-# Kept here for the callers that import it from the provider; the rule lives with the dashboards.
-budget_scope_key = dashboards.budget_scope_key
 
 
 class BudgetsFromPlans:
     """The month's amount from the effective version of the budget covering it, in its currency."""
 
-    def budget_for(
-        self, *, scope: dashboards.CostScope, month: date, basis: str, currency: str
-    ) -> Decimal | None:
+    def budget_for(self, *, scope: CostScope, month: date, basis: str, currency: str) -> Decimal | None:
         return self.budgets_for(scopes=[scope], month=month, basis=basis, currency=currency)[0]
 
     def budgets_for(
-        self, *, scopes: list[dashboards.CostScope], month: date, basis: str, currency: str
+        self, *, scopes: list[CostScope], month: date, basis: str, currency: str
     ) -> list[Decimal | None]:
         """Each scope's amount (the sum of its lines for the month and currency; None without lines),
         with one lookup of the budget and its version and one query for every scope's lines."""
@@ -81,16 +81,16 @@ class VariancePanels:
     key = "variances"
     order = 10
 
-    def panels(self, *, view: Any) -> Iterator[dashboards.Panel]:
+    def panels(self, *, view: Any) -> Iterator[Panel]:
         variances = visible_variances_for(view)
         counts = variance_status_counts(queryset=variances)
         frame = pd.DataFrame({"status": list(counts), "count": [counts[s] for s in counts]})
         labels = dict(Variance.Status.choices)
-        yield dashboards.Panel(
+        yield Panel(
             key="variance-funnel",
             title="Variances by status",
-            figure=charts.cached_figure(
-                charts.variance_funnel_figure,
+            figure=cached_figure(
+                variance_funnel_figure,
                 frame,
                 status_order=list(Variance.Status.values),
                 labels=labels,
@@ -104,11 +104,11 @@ class VariancePanels:
             .select_related("owner_team")
             .order_by("due_at")[:20]
         )
-        yield dashboards.Panel(
+        yield Panel(
             key="variances-overdue",
             title="Overdue variances",
             items=[
-                dashboards.PanelItem(
+                PanelItem(
                     text=str(variance),
                     url=variance.get_absolute_url(),
                     overdue=True,

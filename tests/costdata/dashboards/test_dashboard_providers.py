@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from costdata import dashboards
+from costdata.dashboards.registries import budget_for, budgets_for
+from costdata.dashboards.scopes import NO_BUSINESS_UNIT, ORGANISATION, CostScope
 from costdata.models import Budget, BudgetLine, Variance
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +23,7 @@ def _active_version_line(scope_type: str, scope_value: str):
 def test_the_organisation_budget_comes_from_the_effective_version(demo_organisation):
     line = _active_version_line("organisation", "")
     assert line is not None, "the demo budgets the organisation"
-    amount = dashboards.budget_for(
-        scope=dashboards.ORGANISATION, month=line.month, basis="unblended", currency=line.currency
-    )
+    amount = budget_for(scope=ORGANISATION, month=line.month, basis="unblended", currency=line.currency)
     assert amount == line.amount
 
 
@@ -33,28 +32,20 @@ def test_a_team_budget_is_found_by_the_teams_name(demo_organisation):
 
     line = BudgetLine.objects.filter(scope_type="team").first()
     team = Team.objects.get(name=line.scope_value)
-    scope = dashboards.CostScope("team", str(team.pk), team.name, team)
+    scope = CostScope("team", str(team.pk), team.name, team)
     expected = _active_version_line("team", team.name)
     month_line = BudgetLine.objects.filter(
         version=expected.version, scope_type="team", scope_value=team.name, month=line.month
     ).first()
-    amount = dashboards.budget_for(scope=scope, month=line.month, basis="unblended", currency=line.currency)
+    amount = budget_for(scope=scope, month=line.month, basis="unblended", currency=line.currency)
     assert amount == (month_line.amount if month_line else None)
 
 
 def test_no_budget_in_another_currency_or_for_the_unowned_row(demo_organisation):
     line = _active_version_line("organisation", "")
-    assert (
-        dashboards.budget_for(
-            scope=dashboards.ORGANISATION, month=line.month, basis="unblended", currency="JPY"
-        )
-        is None
-    )
-    unowned = dashboards.CostScope("organisation", "", dashboards.NO_BUSINESS_UNIT)
-    assert (
-        dashboards.budget_for(scope=unowned, month=line.month, basis="unblended", currency=line.currency)
-        is None
-    )
+    assert budget_for(scope=ORGANISATION, month=line.month, basis="unblended", currency="JPY") is None
+    unowned = CostScope("organisation", "", NO_BUSINESS_UNIT)
+    assert budget_for(scope=unowned, month=line.month, basis="unblended", currency=line.currency) is None
 
 
 def test_the_overview_shows_the_budget_the_funnel_and_the_overdue_list(client, demo_organisation):
@@ -75,18 +66,15 @@ def test_every_rows_budget_comes_from_one_batch_equal_to_asking_each_scope(demo_
     from stakeholders.models import Team
 
     line = _active_version_line("organisation", "")
-    scopes = [dashboards.ORGANISATION, dashboards.CostScope("organisation", "", dashboards.NO_BUSINESS_UNIT)]
-    scopes += [dashboards.CostScope(t.kind, str(t.pk), t.name, t) for t in Team.objects.order_by("pk")]
-    scopes.append(dashboards.CostScope("account", "000000000000", "nobody's account"))
+    scopes = [ORGANISATION, CostScope("organisation", "", NO_BUSINESS_UNIT)]
+    scopes += [CostScope(t.kind, str(t.pk), t.name, t) for t in Team.objects.order_by("pk")]
+    scopes.append(CostScope("account", "000000000000", "nobody's account"))
     one_by_one = [
-        dashboards.budget_for(scope=s, month=line.month, basis="unblended", currency=line.currency)
-        for s in scopes
+        budget_for(scope=s, month=line.month, basis="unblended", currency=line.currency) for s in scopes
     ]
 
     with CaptureQueriesContext(connection) as queries:
-        batch = dashboards.budgets_for(
-            scopes=scopes, month=line.month, basis="unblended", currency=line.currency
-        )
+        batch = budgets_for(scopes=scopes, month=line.month, basis="unblended", currency=line.currency)
 
     assert batch == one_by_one
     assert batch[0] == line.amount and batch[1] is None and batch[-1] is None

@@ -18,7 +18,15 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
-from costdata import charts, dashboards, permissions, scope_offers
+from costdata import permissions
+from costdata.dashboards.content import Chart
+from costdata.dashboards.figures import figure_json, figure_script_json
+from costdata.dashboards.filters import BASIS_TERMS, DashboardFilters, FilterErrors, parse_filters
+from costdata.dashboards.pages import commitments_chart, dashboard_view
+from costdata.dashboards.registries import has_budget_provider, scope_offers
+from costdata.dashboards.scopes import ORGANISATION, CostScope, UnknownScope, scope_for
+from costdata.dashboards.selectors import filter_choices
+from costdata.dashboards.tables import page_table
 
 
 def bad_request(request: HttpRequest, errors: dict[str, str], *, title: str = "Dashboards") -> HttpResponse:
@@ -29,14 +37,14 @@ def bad_request(request: HttpRequest, errors: dict[str, str], *, title: str = "D
     return HttpResponseBadRequest(html)
 
 
-def _chart_context(chart: dashboards.Chart, index: int) -> dict[str, Any]:
-    table_key, table, cells = charts.page_table(chart.frame)
+def _chart_context(chart: Chart, index: int) -> dict[str, Any]:
+    table_key, table, cells = page_table(chart.frame)
     return {
         "key": chart.key,
         "title": chart.title,
         "note": chart.note,
         "term": chart.term,
-        "figure": charts.figure_json(chart.figure) if chart.figure is not None else None,
+        "figure": figure_json(chart.figure) if chart.figure is not None else None,
         "figure_script": _figure_script(chart.figure, f"chart-{index}-{chart.key}"),
         "dom_id": f"chart-{index}-{chart.key}",
         "columns": chart.columns,
@@ -54,23 +62,23 @@ def _figure_script(figure: Any, dom_id: str) -> str | None:
     return format_html(
         '<script id="{}" type="application/json">{}</script>',
         dom_id,
-        mark_safe(charts.figure_script_json(figure)),
+        mark_safe(figure_script_json(figure)),
     )
 
 
-def _csv_response(chart: dashboards.Chart, filename: str) -> HttpResponse:
+def _csv_response(chart: Chart, filename: str) -> HttpResponse:
     response = HttpResponse(chart.csv, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 
 
 def _render_dashboard(
-    request: HttpRequest, *, scope: dashboards.CostScope, template: str, offers: bool = False
+    request: HttpRequest, *, scope: CostScope, template: str, offers: bool = False
 ) -> HttpResponse:
     try:
-        filters = _visible_filters(request, dashboards.parse_filters(request.GET))
-        view = dashboards.dashboard_view(scope=scope, filters=filters)
-    except dashboards.FilterErrors as exc:
+        filters = _visible_filters(request, parse_filters(request.GET))
+        view = dashboard_view(scope=scope, filters=filters)
+    except FilterErrors as exc:
         return bad_request(request, exc.errors)
     wanted = request.GET.get("csv")
     if wanted:
@@ -83,20 +91,18 @@ def _render_dashboard(
         "scope": scope,
         "filters": filters,
         "charts": [_chart_context(c, i) for i, c in enumerate(view.charts)],
-        "choices": dashboards.filter_choices(filters, version=view.facts_version),
+        "choices": filter_choices(filters, version=view.facts_version),
         "qs": urlencode(filters.query()),
         "qs_no_units": urlencode(filters.query(exclude=("business_unit", "team"))),
-        "basis_term": dashboards.BASIS_TERMS[filters.basis],
-        "has_budget_provider": dashboards.has_budget_provider(),
-        # What other parts of the programme offer here, e.g. a review pack (costdata.scope_offers).
-        "scope_offers": scope_offers.scope_offers(user=request.user, view=view) if offers else [],
+        "basis_term": BASIS_TERMS[filters.basis],
+        "has_budget_provider": has_budget_provider(),
+        # What other parts of the programme offer here, e.g. a review pack (costdata.dashboards.registries).
+        "scope_offers": scope_offers(user=request.user, view=view) if offers else [],
     }
     return render(request, template, context)
 
 
-def _visible_filters(
-    request: HttpRequest, filters: dashboards.DashboardFilters
-) -> dashboards.DashboardFilters:
+def _visible_filters(request: HttpRequest, filters: DashboardFilters) -> DashboardFilters:
     """The filters narrowed to the rows the viewer may see (the role's scope; see costdata.permissions)."""
     if not permissions.may_read_costs(request.user):
         raise PermissionDenied("Costs are for people in the programme.")
@@ -107,16 +113,14 @@ def _visible_filters(
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    return _render_dashboard(
-        request, scope=dashboards.ORGANISATION, template="costdata/dashboards/overview.html"
-    )
+    return _render_dashboard(request, scope=ORGANISATION, template="costdata/dashboards/overview.html")
 
 
 @login_required
 def scope_page(request: HttpRequest, kind: str, value: str) -> HttpResponse:
     try:
-        scope = dashboards.scope_for(kind, value)
-    except dashboards.UnknownScope as exc:
+        scope = scope_for(kind, value)
+    except UnknownScope as exc:
         return bad_request(request, {"scope": str(exc)})
     team_id = scope.team.pk if scope.team is not None else None
     if not permissions.dashboard_scope_visible(
@@ -133,10 +137,10 @@ def commitments(request: HttpRequest) -> HttpResponse:
             "Commitments cover the whole organisation: admins, finance and technology leads."
         )
     try:
-        filters = dashboards.parse_filters(request.GET)
-    except dashboards.FilterErrors as exc:
+        filters = parse_filters(request.GET)
+    except FilterErrors as exc:
         return bad_request(request, exc.errors)
-    chart = dashboards.commitments_chart(basis=filters.basis)
+    chart = commitments_chart(basis=filters.basis)
     if request.GET.get("csv") == chart.key:
         return _csv_response(chart, "commitments")
     context = {
