@@ -13,7 +13,7 @@ from costdata.variances import selectors as variance_selectors
 from costdata.variances import services as sop
 from costdata.variances.services import TransitionRefused
 from meetings.models import ActionItem
-from stakeholders.models import Stakeholder
+from stakeholders.models import Group, Role, Stakeholder
 from tests.costdata.variance_fixtures import ACCOUNT, facts
 
 FRIDAY = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -287,3 +287,35 @@ def test_the_agenda_providers_propose_variances_awaiting_review_and_overdue(vari
 def test_the_due_day_shown_is_the_last_business_day_not_the_midnight_after_it(variance):
     assert variance.due_day == date(2026, 11, 27)  # a Friday; due_at is the midnight that ends it
     assert "Due: Friday 27 November 2026" in mail.outbox[0].body
+
+
+def test_the_author_of_an_explanation_may_not_send_it_back(variance, org):
+    explain(variance, org["admin"])
+    with pytest.raises(TransitionRefused, match="You wrote this explanation"):
+        sop.variance_send_back(variance=variance, actor=org["admin"], comment="Which job?")
+    variance.refresh_from_db()
+    assert variance.status == Variance.Status.EXPLAINED
+
+
+def test_the_author_of_the_accepted_explanation_may_not_close_the_variance(variance, org):
+    explain(variance, org["admin"])
+    sop.variance_accept(variance=variance, actor=org["finance"])
+    with pytest.raises(TransitionRefused, match="You wrote this explanation"):
+        sop.variance_close(variance=variance, actor=org["admin"])
+    assert sop.variance_close(variance=variance, actor=org["finance"]).status == Variance.Status.CLOSED
+
+
+def test_a_variance_is_never_reassigned_to_a_third_party_or_finance(variance, org):
+    consultant = Stakeholder.objects.create(
+        name="Cora", email="cora@example.com", group=Group.THIRD_PARTY, role=Role.CONSULTANT
+    )
+    org["team"].members.add(consultant, Stakeholder.objects.get(email="finance@example.com"))
+    for who in (consultant, Stakeholder.objects.get(email="finance@example.com")):
+        with pytest.raises(ValidationError, match="not an engineer or a technology lead"):
+            sop.variance_reassign(variance=variance, actor=org["admin"], team=org["team"], assignee=who)
+
+
+def test_a_person_alone_is_checked_against_the_team_that_owns_the_variance(variance, org):
+    outsider = Stakeholder.objects.get(email="outsider@example.com")
+    with pytest.raises(ValidationError, match="not a member of Payments"):
+        sop.variance_reassign(variance=variance, actor=org["admin"], assignee=outsider)

@@ -26,7 +26,7 @@ from costdata.variances.rules import (
 from costdata.variances.services.base import Action, Status, TransitionRefused
 from costdata.variances.services.notifications import _notify_on_commit
 from costdata.variances.services.routing import _deadline_start, _due_at, route_scope, technology_leads
-from stakeholders.models import Stakeholder, Team
+from stakeholders.models import Group, Stakeholder, Team
 from stakeholders.selectors import stakeholder_for_user
 
 
@@ -202,10 +202,7 @@ def variance_accept(*, variance: Variance, actor: User, comment: str = "") -> Va
         raise PermissionDenied("Only finance accepts explanations.")
     _refuse(variance, [Status.EXPLAINED], "accepted")
     explanation = _pending_explanation(variance)
-    if explanation.author_id is not None and explanation.author_id == actor.pk:
-        raise TransitionRefused(
-            {"actor": "You wrote this explanation: somebody else in finance must accept it."}
-        )
+    _refuse_own(explanation, actor, "accept it")
     explanation.outcome = Explanation.Outcome.ACCEPTED
     explanation.reviewed_by, explanation.reviewed_at, explanation.review_comment = (
         actor,
@@ -230,6 +227,7 @@ def variance_send_back(*, variance: Variance, actor: User, comment: str) -> Vari
     if not comment.strip():
         raise ValidationError({"comment": "Say what the explanation is missing."})
     explanation = _pending_explanation(variance)
+    _refuse_own(explanation, actor, "send it back")
     explanation.outcome = Explanation.Outcome.SENT_BACK
     explanation.reviewed_by, explanation.reviewed_at, explanation.review_comment = (
         actor,
@@ -259,10 +257,34 @@ def variance_close(*, variance: Variance, actor: User, comment: str = "") -> Var
     if not permissions.may_review_variances(actor):
         raise PermissionDenied("Only finance closes variances.")
     _refuse(variance, [Status.ACCEPTED], "closed")
+    accepted = (
+        variance.explanations.filter(outcome=Explanation.Outcome.ACCEPTED).order_by("-created_at").first()
+    )
+    if accepted is not None:
+        _refuse_own(accepted, actor, "close the variance")
     variance.status = Status.CLOSED
     _save(variance, "status")
     _transition(variance, Action.CLOSE, actor=actor, from_status=Status.ACCEPTED, comment=comment.strip())
     return variance
+
+
+def _refuse_own(explanation: Explanation, actor: User, step: str) -> None:
+    """Separation of duties: whoever wrote an explanation never reviews it (accept, send back, close)."""
+    if explanation.author_id is not None and explanation.author_id == actor.pk:
+        raise TransitionRefused(
+            {"actor": f"You wrote this explanation: somebody else in finance must {step}."}
+        )
+
+
+def _check_assignee(assignee: Stakeholder, team: Team | None) -> None:
+    """A variance goes only to an active engineer or technology lead of the team that will own it."""
+    if not assignee.active:
+        raise ValidationError({"assignee": f"{assignee.name} is no longer active."})
+    if assignee.group not in (Group.ENGINEERING, Group.TECHNOLOGY):
+        raise ValidationError({"assignee": f"{assignee.name} is not an engineer or a technology lead."})
+    if team is None or not assignee.teams.filter(pk=team.pk).exists():
+        where = team.name if team is not None else "the owning team"
+        raise ValidationError({"assignee": f"{assignee.name} is not a member of {where}."})
 
 
 @acting_as_actor
@@ -282,10 +304,8 @@ def variance_reassign(
     _refuse(variance, [Status.OPEN, Status.ASSIGNED], "reassigned")
     if team is None and assignee is None:
         raise ValidationError({"assignee": "Choose a team or a person to hand the variance to."})
-    if assignee is not None and not assignee.active:
-        raise ValidationError({"assignee": f"{assignee.name} is no longer active."})
-    if team is not None and assignee is not None and not assignee.teams.filter(pk=team.pk).exists():
-        raise ValidationError({"assignee": f"{assignee.name} is not a member of {team.name}."})
+    if assignee is not None:
+        _check_assignee(assignee, team or variance.owner_team)
     previous = variance.status
     if team is not None:
         variance.owner_team = team
