@@ -27,7 +27,7 @@ class ApiTokenAuthentication(TokenAuthentication):
             .first()
         )
         if token is None or not token.active:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
         now = timezone.now()

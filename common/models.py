@@ -23,6 +23,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="The token stops working at this moment; empty: until revoked."
+    )
 
     class Meta:
         db_table = "partnership_apitoken"  # the table predates this package
@@ -33,4 +36,5 @@ class ApiToken(models.Model):
 
     @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        """Neither revoked nor past its expiry."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())

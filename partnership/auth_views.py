@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import admin, messages
@@ -84,29 +85,46 @@ class AdminLoginView(ThrottledLogin, auth_views.LoginView):
         return context
 
 
+def _account_page(
+    request: AuthenticatedHttpRequest, *, new_key: str | None = None, status: int = 200
+) -> HttpResponse:
+    context = {"tokens": ApiToken.objects.filter(user=request.user), "new_key": new_key}
+    return render(request, "account.html", context, status=status)
+
+
 @login_required
 def account(request: AuthenticatedHttpRequest) -> HttpResponse:
-    tokens = ApiToken.objects.filter(user=request.user)
-    return render(
-        request, "account.html", {"tokens": tokens, "new_key": request.session.pop("new_token_key", None)}
-    )
+    return _account_page(request)
 
 
 @login_required
 @require_POST
 def token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The new key is in this response only: never in the session, a cookie or a log. The page says to
+    copy it now; reloading the account page shows only its prefix."""
     try:
-        issued = tokens.api_token_create(user=request.user, name=request.POST.get("name", ""))
+        expires_on = _date_or_none(request.POST.get("expires_on", ""))
+        issued = tokens.api_token_create(
+            user=request.user, name=request.POST.get("name", ""), expires_on=expires_on
+        )
     except ValidationError as exc:
-        for error in exc.message_dict.get("name", []):
-            messages.error(request, error)
+        for field_errors in exc.message_dict.values():
+            for error in field_errors:
+                messages.error(request, error)
         return redirect("account")
-    # Shown on the next page once, then gone: it is not stored anywhere but the user's session until then.
-    request.session["new_token_key"] = issued.key
     messages.success(
         request, f"Token “{issued.token.name}” created. Copy it now: it will not be shown again."
     )
-    return redirect("account")
+    return _account_page(request, new_key=issued.key, status=201)
+
+
+def _date_or_none(text: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ValidationError({"expires_on": "Give the expiry day as YYYY-MM-DD."}) from exc
 
 
 @login_required

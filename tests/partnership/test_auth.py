@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.utils import timezone
 from rest_framework.throttling import UserRateThrottle
 
 from common.models import ApiToken
@@ -112,10 +114,11 @@ def test_a_success_clears_the_accounts_failures(client, alice):
 
 def test_a_token_is_shown_once_works_on_the_api_and_is_stored_only_as_a_digest(client, alice):
     log_in(client)
-    client.post("/account/tokens/", {"name": "BI export"})
-    page = client.get("/account/").content.decode()
-    key = page.split('id="new-token-key">')[1].split("<")[0]
+    created = client.post("/account/tokens/", {"name": "BI export"})
+    assert created.status_code == 201
+    key = created.content.decode().split('id="new-token-key">')[1].split("<")[0]
     assert len(key) == 40
+    assert key not in str(dict(client.session)), "the key is never kept in the session"
     assert key not in client.get("/account/").content.decode(), "shown once only"
     token = ApiToken.objects.get(user=alice)
     assert token.digest != key and key not in token.digest and token.prefix == key[:8]
@@ -128,8 +131,8 @@ def test_a_token_is_shown_once_works_on_the_api_and_is_stored_only_as_a_digest(c
 
 def test_a_revoked_token_is_refused(client, alice):
     log_in(client)
-    client.post("/account/tokens/", {"name": "CI"})
-    key = client.get("/account/").content.decode().split('id="new-token-key">')[1].split("<")[0]
+    created = client.post("/account/tokens/", {"name": "CI"})
+    key = created.content.decode().split('id="new-token-key">')[1].split("<")[0]
     token = ApiToken.objects.get(user=alice)
     assert client.post(f"/account/tokens/{token.pk}/revoke/").status_code == 302
     response = client.__class__().get("/api/v1/sources/", HTTP_AUTHORIZATION=f"Token {key}")
@@ -171,3 +174,55 @@ def test_pages_carry_a_content_security_policy_without_inline_script(client, ali
     assert directives["script-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert directives["object-src"] == "'none'"
+
+
+def test_a_token_stops_working_on_its_expiry_day(client, alice):
+    log_in(client)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    created = client.post("/account/tokens/", {"name": "contractor", "expires_on": tomorrow.isoformat()})
+    key = created.content.decode().split('id="new-token-key">')[1].split("<")[0]
+    api = client.__class__()
+    assert api.get("/api/v1/stakeholders/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+    ApiToken.objects.filter(name="contractor").update(expires_at=timezone.now() - timedelta(seconds=1))
+    refused = api.get("/api/v1/stakeholders/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert refused.status_code == 401 and "expired" in refused.json()["detail"]
+    assert "expired" in client.get("/account/").content.decode()
+
+
+def test_an_expiry_today_or_before_is_refused_with_its_field(client, alice):
+    log_in(client)
+    client.post("/account/tokens/", {"name": "x", "expires_on": timezone.localdate().isoformat()})
+    client.post("/account/tokens/", {"name": "y", "expires_on": "next week"})
+    assert not ApiToken.objects.exists()
+    page = client.get("/account/").content.decode()
+    assert "Choose a day after today" in page and "YYYY-MM-DD" in page
+
+
+def test_an_admin_lists_and_revokes_anyones_tokens_but_never_sees_or_makes_a_key(
+    client, alice, django_user_model
+):
+    from common.services import api_token_create
+
+    issued = api_token_create(user=alice, name="BI export")
+    django_user_model.objects.create_superuser("root", "root@example.com", PASSWORD)
+    admin = client.__class__()
+    admin.login(username="root", password=PASSWORD)
+    listing = admin.get("/admin/common/apitoken/").content.decode()
+    assert "BI export" in listing and issued.key not in listing
+    assert (
+        issued.token.digest
+        not in admin.get(f"/admin/common/apitoken/{issued.token.pk}/change/").content.decode()
+    )
+    assert admin.get("/admin/common/apitoken/add/").status_code == 403
+    admin.post(
+        "/admin/common/apitoken/", {"action": "revoke", "_selected_action": [issued.token.pk]}, follow=True
+    )
+    assert ApiToken.objects.get(pk=issued.token.pk).revoked_at is not None
+    api = client.__class__()
+    assert api.get("/api/v1/stakeholders/", HTTP_AUTHORIZATION=f"Token {issued.key}").status_code == 401
+
+
+def test_the_token_admin_is_for_admins_only(client, alice):
+    log_in(client)
+    response = client.get("/admin/common/apitoken/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
