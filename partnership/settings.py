@@ -338,11 +338,11 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "kind" or "status" field with different choices: name each enum.
     "ENUM_NAME_OVERRIDES": {
         "TeamKindEnum": "stakeholders.models.Team.Kind",
-        "CostSourceKindEnum": "costdata.models.CostSource.Kind",
+        "CostSourceKindEnum": "costdata.ingestion.models.CostSource.Kind",
         "StakeholderGroupEnum": "stakeholders.models.Group",
         "CalendarFeedKindEnum": "meetings.models.CalendarFeed.Kind",
-        "VarianceStatusEnum": "costdata.models.Variance.Status",
-        "VarianceKindEnum": "costdata.models.Variance.Kind",
+        "VarianceStatusEnum": "costdata.variances.models.Variance.Status",
+        "VarianceKindEnum": "costdata.variances.models.Variance.Kind",
     },
 }
 

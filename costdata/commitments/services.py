@@ -11,12 +11,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.utils import timezone
 
 from costdata.commitments import insights
+from costdata.commitments.models import CommitmentMetric
+from costdata.ingestion.models import CostSource
 from costdata.ingestion.services.errors import describe_error, error_code
-from costdata.models import (
-    CommitmentMetric,
-    CostForecast,
-    CostSource,
-)
+from costdata.planning.models import CostForecast
 
 logger = logging.getLogger(__name__)
 

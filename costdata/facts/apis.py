@@ -17,11 +17,11 @@ from rest_framework.response import Response
 
 from common.pagination import KeysetPagination
 from costdata.facts import data_cache, selectors
+from costdata.facts.models import DailyCost
 from costdata.facts.serializers import (
     CostQuerySerializer,
     CostRowSerializer,
 )
-from costdata.models import DailyCost
 from costdata.permissions import CostFilter, CostPermission, cost_filter
 
 COST_PARAMETERS = [

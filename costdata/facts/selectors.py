@@ -13,18 +13,11 @@ from django.db.models import Count, DateField, F, IntegerField, Max, Q, QuerySet
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
-from costdata.models import (
-    CommitmentMetric,
-    CostForecast,
-    CostSource,
-    DailyAccountCost,
-    DailyCost,
-    DailyServiceCost,
-    DailyTagCost,
-    IngestionRun,
-    MonthlyCost,
-)
+from costdata.commitments.models import CommitmentMetric
+from costdata.facts.models import DailyAccountCost, DailyCost, DailyServiceCost, DailyTagCost, MonthlyCost
+from costdata.ingestion.models import CostSource, IngestionRun
 from costdata.money import as_decimal, exact_sum
+from costdata.planning.models import CostForecast
 
 
 @dataclass(frozen=True)

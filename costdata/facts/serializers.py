@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from costdata.facts.selectors import BASES, GROUPINGS, CostQuery
-from costdata.models import CostSource
+from costdata.ingestion.models import CostSource
 
 
 class CostRowSerializer(serializers.Serializer):

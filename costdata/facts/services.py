@@ -16,6 +16,7 @@ from django.db.models import DateField, IntegerField, Max
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
+from costdata.facts.models import DailyAccountCost, DailyCost, DailyServiceCost, DailyTagCost, MonthlyCost
 from costdata.ingestion import windows
 from costdata.ingestion.cost_explorer import (
     CostRow,
@@ -24,16 +25,8 @@ from costdata.ingestion.cost_explorer import (
     RollupSums,
     csv_field,
 )
+from costdata.ingestion.models import CloudAccount, CostSource
 from costdata.ingestion.services.errors import PullFailed
-from costdata.models import (
-    CloudAccount,
-    CostSource,
-    DailyAccountCost,
-    DailyCost,
-    DailyServiceCost,
-    DailyTagCost,
-    MonthlyCost,
-)
 from costdata.money import as_decimal, exact_sum
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from costdata.models import CostSource, IngestionRun
+from costdata.ingestion.models import CostSource, IngestionRun
 
 
 class IngestionRunSerializer(serializers.ModelSerializer):

@@ -19,8 +19,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from audit.recording import acting_as_actor, log_bulk_created
-from costdata.models import Budget, BudgetLine, BudgetVersion
 from costdata.planning import budget_files
+from costdata.planning.models import Budget, BudgetLine, BudgetVersion
 from costdata.variances.rules import ScopeKey, ScopeType
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from costdata.facts.models import DailyCost, DailyTagCost
 from costdata.facts.services import (
     SERVICE_COLUMNS,
     TAG_COLUMNS,
@@ -19,14 +20,9 @@ from costdata.facts.services import (
     source_lock_for_facts,
 )
 from costdata.ingestion.focus import FocusFileRefused, FocusRows, iter_records, read_focus
+from costdata.ingestion.models import CostSource, IngestionRun
 from costdata.ingestion.services.errors import SourceBusy
 from costdata.ingestion.services.pull import source_lease_claim, source_lease_release
-from costdata.models import (
-    CostSource,
-    DailyCost,
-    DailyTagCost,
-    IngestionRun,
-)
 from costdata.services.warming import dashboards_warm_enqueue
 from costdata.variances.services import months_to_detect, variances_detect_enqueue
 

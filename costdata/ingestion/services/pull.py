@@ -19,6 +19,7 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from costdata.commitments.services import source_insights_pull
+from costdata.facts.models import DailyCost, DailyTagCost
 from costdata.facts.services import (
     SERVICE_COLUMNS,
     TAG_COLUMNS,
@@ -31,6 +32,7 @@ from costdata.facts.services import (
 )
 from costdata.ingestion import windows
 from costdata.ingestion.cost_explorer import METRICS, PageNormaliser, RollupSums
+from costdata.ingestion.models import CostSource, IngestionRun
 from costdata.ingestion.services.errors import (
     RESTART_ERRORS,
     PullFailed,
@@ -38,12 +40,6 @@ from costdata.ingestion.services.errors import (
     classify_error,
     describe_error,
     error_code,
-)
-from costdata.models import (
-    CostSource,
-    DailyCost,
-    DailyTagCost,
-    IngestionRun,
 )
 from costdata.services.warming import dashboards_warm_enqueue
 from costdata.variances.services import months_to_detect, variances_detect_enqueue
