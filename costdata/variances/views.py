@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from costdata import permissions
+from costdata.models import Budget, BudgetLine, BudgetVersion, Variance
 from costdata.planning import budget_files
 from costdata.planning import services as budget_services
-from costdata.planning.models import Budget, BudgetLine, BudgetVersion
 from costdata.variances import selectors as variance_selectors
 from costdata.variances import services as sop
 from costdata.variances.forms import (
@@ -29,7 +29,6 @@ from costdata.variances.forms import (
     ReviewForm,
     VersionCreateForm,
 )
-from costdata.variances.models import Variance
 
 
 def _errors(error: ValidationError) -> list[str]:
