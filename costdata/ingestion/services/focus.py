@@ -107,7 +107,8 @@ def focus_import(*, source: CostSource, path: Path, filename: str = "") -> Inges
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "rows_written", "window_start", "window_end", "finished_at"])
     source_lease_release(source.pk, run)
-    variances_detect_enqueue(months=months_to_detect(start=rows.first_day, end=rows.end_day))
+    start, end = rows.window
+    variances_detect_enqueue(months=months_to_detect(start=start, end=end))
     dashboards_warm_enqueue()
     logger.info(
         "imported %s into %s: %s rows from %s records", filename or path, source.name, written, rows.rows_read
