@@ -31,8 +31,8 @@ COPY . .
 RUN pip install --no-deps .
 
 # Static files are collected, fingerprinted and compressed at build time; WhiteNoise serves them.
-# Settings need no database and no secret for this: DATABASE_URL unset means SQLite, which
-# collectstatic never opens; the throwaway key and VAR_DIR exist only for this one command, so no
+# Settings need no database and no secret for this: DATABASE_URL unset means the embedded Postgres,
+# which collectstatic never starts or opens; the throwaway key and VAR_DIR exist only for this one command, so no
 # key file is written into the image.
 RUN SECRET_KEY=collectstatic-at-build-time-only DEBUG=false VAR_DIR=/tmp/build-var \
         python manage.py collectstatic --noinput -v 0 \

@@ -1,8 +1,9 @@
 """The API's exception handler: DRF's, plus input the database cannot represent answered as a 400.
 
 A query parameter, filter or id beyond the database's integer range (or otherwise unstorable) reaches
-the ORM as valid Python and fails inside the driver: SQLite raises OverflowError, Postgres DataError.
-Either is the client's input, not a server fault, so it gets a 400 rather than a 500.
+the ORM as valid Python and fails in the database: Postgres raises DataError (OverflowError, which a
+driver may raise before sending such a value, is treated alike). Either is the client's input, not a
+server fault, so it gets a 400 rather than a 500.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ tables (cost facts, ingestion runs, variances, explanations, audit lists) use `K
 page after a cursor is read with a WHERE on the sort keys, so a request never counts the whole table
 and page 1,000 costs what page 1 costs.
 
-A view may also say when its data last changed (`page_cache_version()`, a short string): on Postgres
-the page's rows are then cached (the default cache, Redis in production) under the page's own SQL and
+A view may also say when its data last changed (`page_cache_version()`, a short string): the
+page's rows are then cached (the default cache, Redis in production) under the page's own SQL and
 parameters with that version, for at most API_PAGE_CACHE_SECONDS. The SQL carries every filter, the
 caller's visibility included, so two callers share an entry only when they would read the same rows;
 a new version (new facts) makes every older entry unreachable. The costs API uses it: its pages are
@@ -233,8 +233,7 @@ class KeysetPagination(BasePagination):
         seconds = getattr(settings, "API_PAGE_CACHE_SECONDS", 0)
         versioned = getattr(view, "page_cache_version", None)
         database = connections[page.db]
-        # Postgres only: its ids never repeat, even across rolled-back test transactions (SQLite's do).
-        if not seconds or versioned is None or database.vendor != "postgresql":
+        if not seconds or versioned is None:
             return list(page)
         version = versioned()
         try:

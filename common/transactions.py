@@ -1,6 +1,6 @@
 """Requests that may write run in one transaction; requests that only read do not open one.
 
-ATOMIC_REQUESTS (settings.py, on Postgres) wraps every view in `transaction.atomic`, so a failing write
+ATOMIC_REQUESTS (settings.py) wraps every view in `transaction.atomic`, so a failing write
 leaves nothing half-done and DRF's exception handler can roll a request back. A GET, HEAD or OPTIONS
 request writes nothing the product relies on being atomic (every write lives in a service, and a service
 that writes several rows is `@transaction.atomic` itself; the few single-statement bookkeeping updates a
@@ -18,8 +18,8 @@ A read made inside a transaction already open (only tests do that: the handler r
 still gets a savepoint, because DRF's exception handler marks the innermost atomic block for rollback
 when it refuses a request, and that block must be the request's own.
 
-Nothing changes on a database without ATOMIC_REQUESTS (the embedded SQLite default): there the handler
-wraps nothing and neither does this.
+Nothing changes on a database without ATOMIC_REQUESTS: there the handler wraps nothing and neither does
+this.
 """
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.backends.signals import connection_created
 
 
 class CostdataConfig(AppConfig):
@@ -7,10 +6,6 @@ class CostdataConfig(AppConfig):
     verbose_name = "Cost data"
 
     def ready(self) -> None:
-        from costdata.money import register_sqlite_functions
-
-        connection_created.connect(register_sqlite_functions, dispatch_uid="costdata-sqlite-decimal-sum")
-
         from costdata.registrations import register_all
 
         register_all()

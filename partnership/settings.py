@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from partnership import embedded_db
 from partnership.env import env_bool, env_int, env_list, env_str, persistent_secret_key, redis_database_url
@@ -158,22 +159,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# Each request that may write (any method but GET, HEAD and OPTIONS) is one transaction on Postgres: a
-# request that fails writes nothing, and a database error (say, a number beyond a column's range) rolls
-# back cleanly instead of poisoning the connection. Reads open no transaction (a BEGIN and a COMMIT per
-# read saved; partnership/transactions.py, applied to every view in partnership/urls.py).
-# SQLite (still accepted through DATABASE_URL) takes a write lock per transaction: requests stay in
-# autocommit there.
-DATABASES["default"]["ATOMIC_REQUESTS"] = DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Processes sharing one file: WAL lets readers run beside a writer, and IMMEDIATE transactions queue
-    # writers instead of failing them with "database is locked".
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-    }
+# Postgres is the one engine: the embedded default, the test suite and production all run it, and the
+# fact writes (COPY, merges, row locks) and exact money sums rely on it.
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        f"DATABASE_URL names a {DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} database; the product runs "
+        "on Postgres only: give a postgres:// URL, or leave DATABASE_URL unset for the embedded Postgres."
+    )
+# Each request that may write (any method but GET, HEAD and OPTIONS) is one transaction: a request that
+# fails writes nothing, and a database error (say, a number beyond a column's range) rolls back cleanly
+# instead of poisoning the connection. Reads open no transaction (a BEGIN and a COMMIT per read saved;
+# common/transactions.py, applied to every view in partnership/urls.py).
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -348,11 +345,11 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "kind" or "status" field with different choices: name each enum.
     "ENUM_NAME_OVERRIDES": {
         "TeamKindEnum": "stakeholders.models.Team.Kind",
-        "CostSourceKindEnum": "costdata.models.CostSource.Kind",
+        "CostSourceKindEnum": "costdata.ingestion.models.CostSource.Kind",
         "StakeholderGroupEnum": "stakeholders.models.Group",
         "CalendarFeedKindEnum": "meetings.models.CalendarFeed.Kind",
-        "VarianceStatusEnum": "costdata.models.Variance.Status",
-        "VarianceKindEnum": "costdata.models.Variance.Kind",
+        "VarianceStatusEnum": "costdata.variances.models.Variance.Status",
+        "VarianceKindEnum": "costdata.variances.models.Variance.Kind",
     },
 }
 

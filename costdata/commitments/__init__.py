@@ -1,0 +1,2 @@
+"""Commitments: Savings Plans and Reserved Instance coverage and utilisation, pulled from Cost
+Explorer."""

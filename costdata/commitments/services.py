@@ -11,12 +11,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.utils import timezone
 
 from costdata.commitments import insights
+from costdata.commitments.models import CommitmentMetric
+from costdata.ingestion.models import CostSource
 from costdata.ingestion.services.errors import describe_error, error_code
-from costdata.models import (
-    CommitmentMetric,
-    CostForecast,
-    CostSource,
-)
+from costdata.planning.models import CostForecast
 
 logger = logging.getLogger(__name__)
 
@@ -38,41 +36,60 @@ def source_insights_pull(
         return notes  # fetched recently: Cost Explorer refreshes these a few times a day at most
 
     def call(method: str, params: dict[str, Any]) -> Mapping[str, Any] | None:
-        try:
-            return getattr(client, method)(**params)
-        except ClientError as exc:
-            if error_code(exc) != "DataUnavailableException":
-                notes.append(f"{method}: {describe_error(exc)}")
-            return None
-        except BotoCoreError as exc:
-            notes.append(f"{method}: {describe_error(exc)}")
-            return None
-        finally:
-            count()
+        return _insight_call(client, method, params, notes=notes, count=count)
 
     request = insights.forecast_request(today=today)
     response = call("get_cost_forecast", request) if request else None
     if response is not None:
-        forecast = insights.read_forecast(response, today=today)
-        CostForecast.objects.update_or_create(
-            source=source,
-            month=forecast.month,
-            defaults={
-                "forecast_start": forecast.start,
-                "forecast_end": forecast.end,
-                "amount": forecast.amount,
-                "lower": forecast.lower,
-                "upper": forecast.upper,
-                "currency": forecast.currency,
-                "fetched_at": timezone.now(),
-            },
-        )
+        _forecast_store(source=source, forecast=insights.read_forecast(response, today=today))
     elif request:
         notes.append("No forecast this time (Cost Explorer needs enough history to forecast).")
-
     answers = {
         method: call(method, params) for method, params in insights.commitment_requests(today=today).items()
     }
+    _commitments_store(source=source, answers=answers, month=month)
+    return notes
+
+
+def _insight_call(
+    client: Any, method: str, params: dict[str, Any], *, notes: list[str], count: Callable[[], None]
+) -> Mapping[str, Any] | None:
+    """One Cost Explorer request, counted whatever happens; a failure becomes a note and None (no data
+    for the period is no failure, and no note)."""
+    try:
+        answer: Mapping[str, Any] = getattr(client, method)(**params)
+        return answer
+    except ClientError as exc:
+        if error_code(exc) != "DataUnavailableException":
+            notes.append(f"{method}: {describe_error(exc)}")
+        return None
+    except BotoCoreError as exc:
+        notes.append(f"{method}: {describe_error(exc)}")
+        return None
+    finally:
+        count()
+
+
+def _forecast_store(*, source: CostSource, forecast: insights.Forecast) -> None:
+    CostForecast.objects.update_or_create(
+        source=source,
+        month=forecast.month,
+        defaults={
+            "forecast_start": forecast.start,
+            "forecast_end": forecast.end,
+            "amount": forecast.amount,
+            "lower": forecast.lower,
+            "upper": forecast.upper,
+            "currency": forecast.currency,
+            "fetched_at": timezone.now(),
+        },
+    )
+
+
+def _commitments_store(
+    *, source: CostSource, answers: Mapping[str, Mapping[str, Any] | None], month: date
+) -> None:
+    """Store the month's Savings Plans and Reserved Instance figures from the four answers."""
     for metric in (
         insights.read_savings_plans(
             answers["get_savings_plans_coverage"], answers["get_savings_plans_utilization"], month=month
@@ -95,4 +112,3 @@ def source_insights_pull(
                 "fetched_at": timezone.now(),
             },
         )
-    return notes

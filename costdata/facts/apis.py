@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
@@ -17,11 +16,11 @@ from rest_framework.response import Response
 
 from common.pagination import KeysetPagination
 from costdata.facts import data_cache, selectors
+from costdata.facts.models import DailyCost
 from costdata.facts.serializers import (
     CostQuerySerializer,
     CostRowSerializer,
 )
-from costdata.models import DailyCost
 from costdata.permissions import CostFilter, CostPermission, cost_filter
 
 COST_PARAMETERS = [
@@ -71,7 +70,7 @@ class CostViewSet(viewsets.GenericViewSet):
         return DailyCost.objects.none()
 
     def page_cache_version(self) -> str:
-        # Pages are cached (Postgres, the default cache) until the facts change: see pagination.py.
+        # Pages are cached (the default cache) until the facts change: see common/pagination.py.
         # Read once per request (the view object lives for one request).
         if self._facts_version is None:
             self._facts_version = selectors.facts_version()
@@ -91,13 +90,13 @@ class CostViewSet(viewsets.GenericViewSet):
         visible = cost_filter(request.user)
         renderer = request.accepted_renderer
         seconds = settings.API_PAGE_CACHE_SECONDS
-        if not seconds or type(renderer) is not JSONRenderer or connection.vendor != "postgresql":
+        if not seconds or type(renderer) is not JSONRenderer:
             return self._page(request, visible)
         media_type = request.accepted_media_type
 
         def render() -> bytes:
             data = self._page(request, visible).data
-            return renderer.render(data, media_type, self.get_renderer_context())  # type: ignore[no-any-return]
+            return renderer.render(data, media_type, self.get_renderer_context())
 
         # The URL carries the query, the cursor and the page size, and the scheme and host the links use.
         arguments = (request.build_absolute_uri(), media_type, visible.facts, visible.tag_facts)
@@ -113,5 +112,5 @@ class CostViewSet(viewsets.GenericViewSet):
         query = incoming.to_query()
         rows = selectors.cost_rows(query=query, visible=visible.facts, visible_tags=visible.tag_facts)
         page = self.paginate_queryset(rows)
-        rows = CostRowSerializer(page, many=True, groupings=query.output_names).data
-        return self.get_paginated_response(rows)
+        data = CostRowSerializer(page, many=True, groupings=query.output_names).data
+        return self.get_paginated_response(data)

@@ -88,7 +88,7 @@ def facts_cached(namespace: str, arguments: Any, compute: Callable[[], T], *, ve
         if value is not None:
             _LOCAL.put(key, value)
     # A copy: callers may slice or add columns to the frames they get without touching the kept ones.
-    return _copied(value)  # type: ignore[no-any-return]
+    return _copied(value)
 
 
 def _copied(value: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,18 +12,11 @@ from django.db.models import Count, DateField, F, IntegerField, Max, Q, QuerySet
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
-from costdata.models import (
-    CommitmentMetric,
-    CostForecast,
-    CostSource,
-    DailyAccountCost,
-    DailyCost,
-    DailyServiceCost,
-    DailyTagCost,
-    IngestionRun,
-    MonthlyCost,
-)
+from costdata.commitments.models import CommitmentMetric
+from costdata.facts.models import DailyAccountCost, DailyCost, DailyServiceCost, DailyTagCost, MonthlyCost
+from costdata.ingestion.models import CostSource, IngestionRun
 from costdata.money import as_decimal, exact_sum
+from costdata.planning.models import CostForecast
 
 
 @dataclass(frozen=True)
@@ -169,7 +161,9 @@ def condition_fields(condition: Q) -> set[str]:
 _ROLLUP_COMMON_FIELDS = {"source", "source_id", "day", "provider", "currency", "estimated"}
 
 
-def _daily_rollup_answering(query: CostQuery, visible: Q | None) -> type | None:
+def _daily_rollup_answering(
+    query: CostQuery, visible: Q | None
+) -> type[DailyAccountCost] | type[DailyServiceCost] | None:
     """The daily rollup that answers a service-grain query exactly, if one does: the groupings, the
     filters and the reader's visibility together look at accounts only (DailyAccountCost) or at
     services only (DailyServiceCost); rows are 50 to 300 times fewer than the facts'. A query on both
@@ -193,21 +187,15 @@ def facts_version() -> str:
     """Changes whenever the cost facts may have: a replace writes new rows (new ids), every pull and import
     records a run, and deleting or renaming a source shows in the sources' digest. One statement (index
     ends and a few small tables), for caches of what the facts aggregate to (the costs API's pages,
-    costdata.facts.data_cache); read on every cached request, so it is kept to a single round trip. On Postgres
-    it also names the database (its oid: a database dropped and created again gets a new one), so two
+    costdata.facts.data_cache); read on every cached request, so it is kept to a single round trip. It
+    also names the database (its oid: a database dropped and created again gets a new one), so two
     databases sharing one cache never share an entry."""
     from django.db import connection
 
     tables = {model: model._meta.db_table for model in (DailyCost, DailyTagCost, MonthlyCost)}
     runs, sources = IngestionRun._meta.db_table, CostSource._meta.db_table
-    if connection.vendor == "postgresql":
-        digest = f"SELECT md5(coalesce(string_agg(id || ':' || name, ',' ORDER BY id), '')) FROM {sources}"
-        database = "SELECT oid FROM pg_database WHERE datname = current_database()"
-    else:  # portable: the sources listed in id order, digested below
-        digest = (
-            f"SELECT group_concat(id || ':' || name, ',') FROM (SELECT id, name FROM {sources} ORDER BY id)"
-        )
-        database = "SELECT NULL"
+    digest = f"SELECT md5(coalesce(string_agg(id || ':' || name, ',' ORDER BY id), '')) FROM {sources}"
+    database = "SELECT oid FROM pg_database WHERE datname = current_database()"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -219,8 +207,6 @@ def facts_version() -> str:
             """
         )
         *figures, listed, oid = (str(value) for value in cursor.fetchone())
-    if connection.vendor != "postgresql":
-        listed = hashlib.md5(listed.encode(), usedforsecurity=False).hexdigest()
     return "|".join([*figures, listed, oid])
 
 

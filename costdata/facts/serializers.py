@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from costdata.facts.selectors import BASES, GROUPINGS, CostQuery
-from costdata.models import CostSource
+from costdata.ingestion.models import CostSource
 
 
 class CostRowSerializer(serializers.Serializer):
@@ -16,7 +16,9 @@ class CostRowSerializer(serializers.Serializer):
     account = serializers.CharField(source="k_account", required=False)
     service = serializers.CharField(source="k_service", required=False)
     provider = serializers.CharField(source="k_provider", required=False)
-    source = serializers.CharField(source="k_source", required=False, help_text="The source's name.")
+    source = serializers.CharField(  # type: ignore[assignment]  # a declared field, not Field.source
+        source="k_source", required=False, help_text="The source's name."
+    )
     tag = serializers.CharField(
         source="k_tag", required=False, help_text="The tag value for tag:KEY; empty means untagged."
     )
@@ -52,7 +54,7 @@ class CostQuerySerializer(serializers.Serializer):
     )
     account = serializers.CharField(required=False, help_text="Account id(s), comma-separated.")
     service = serializers.CharField(required=False, help_text="Service name(s), comma-separated.")
-    source = serializers.CharField(
+    source = serializers.CharField(  # type: ignore[assignment]  # a declared field, not Field.source
         required=False, help_text="A source's name or id (comma-separated for several)."
     )
     basis = serializers.ChoiceField(choices=list(BASES), default="unblended")

@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 
 METRICS = ("UnblendedCost", "AmortizedCost")
 
-# What the fact tables store exactly (costdata.models.MONEY: 30 digits, 12 of them decimal places).
+# What the fact tables store exactly (costdata.money.money_field: 30 digits, 12 of them decimal places).
 # Cost Explorer sends at most ten decimal places; an amount finer or larger than this is refused, never
 # rounded, so stored sums always equal the source's.
 AMOUNT_DECIMAL_PLACES = 12

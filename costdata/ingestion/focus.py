@@ -26,7 +26,7 @@ import gzip
 import io
 import json
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -98,6 +98,37 @@ class FocusRows:
                     left_rows -= value_rows
                 if left_rows:
                     yield day, provider, account, key, "", currency, left_billed, left_effective
+
+    def add(self, charge: FocusCharge) -> None:
+        """Count a valid charge into every sum it belongs to, and widen the span to its period."""
+        key = (charge.day, charge.provider, charge.account, charge.service, charge.currency)
+        sums = self.totals.setdefault(key, [Decimal(0), Decimal(0)])
+        sums[0] += charge.billed
+        sums[1] += charge.effective
+        grain = (charge.day, charge.provider, charge.account, charge.currency)
+        for target in [
+            self.tag_grain_totals.setdefault(grain, [Decimal(0), Decimal(0), 0]),
+            *(
+                self.tagged.setdefault(grain, {})
+                .setdefault(tag_key, {})
+                .setdefault(tag_value, [Decimal(0), Decimal(0), 0])
+                for tag_key, tag_value in charge.tags.items()
+            ),
+        ]:
+            target[0] += charge.billed
+            target[1] += charge.effective
+            target[2] += 1
+        self.tag_keys_seen.update(charge.tags)
+        self.widen(charge.period_start, charge.period_end)
+        if charge.account_name is not None:
+            self.account_names[(charge.provider, charge.account)] = charge.account_name
+
+    @property
+    def window(self) -> tuple[date, date]:
+        """[first day, end day): the days the file speaks for (read_focus refuses a file without any)."""
+        if self.first_day is None or self.end_day is None:
+            raise ValueError("the file has no charge rows")
+        return self.first_day, self.end_day
 
     def widen(self, start: date, end: date) -> None:
         self.first_day = start if self.first_day is None else min(self.first_day, start)
@@ -223,7 +254,7 @@ def _csv_records(handle: IO[str]) -> tuple[list[str], Iterator[FocusRecord]]:
             exc.line = reader.line_num  # type: ignore[attr-defined]  # the line csv stopped on
             raise
         except (UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
-            exc.line = ended + 1  # type: ignore[attr-defined]  # the first line not read whole
+            exc.line = ended + 1  # type: ignore[union-attr]  # the first line not read whole
             raise
 
     return columns, records()
@@ -277,6 +308,27 @@ def _tags(value: Any, problem: Any) -> dict[str, str] | None:
     return clean
 
 
+# Reports a problem: (row, column, what is wrong).
+Problem = Callable[[int, str, str], None]
+
+
+@dataclass
+class FocusCharge:
+    """One valid charge row, at the fact grain, with the billing period it belongs to."""
+
+    day: date
+    provider: str
+    account: str
+    service: str
+    currency: str
+    billed: Decimal
+    effective: Decimal
+    tags: dict[str, str]
+    period_start: date
+    period_end: date  # exclusive
+    account_name: str | None
+
+
 def read_focus(columns: list[str], records: Iterable[Mapping[str, Any]]) -> FocusRows:
     """Validate and sum every record; raise FocusFileRefused listing the first 50 problems."""
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
@@ -295,82 +347,9 @@ def read_focus(columns: list[str], records: Iterable[Mapping[str, Any]]) -> Focu
             # The line the record starts on where the reader knows it (a CSV), else its position.
             line = getattr(record, "line", position)
             result.rows_read += 1
-            parsed: dict[str, Any] = {}
-            for column in ("ChargePeriodStart", "BillingPeriodStart", "BillingPeriodEnd"):
-                value = record.get(column)
-                if _null(value):
-                    problem(line, column, "is empty")
-                    continue
-                try:
-                    parsed[column] = _timestamp(value)
-                except ValueError:
-                    problem(line, column, f"{value!r} is not a date and time")
-            for column in ("BilledCost", "EffectiveCost"):
-                value = record.get(column)
-                if _null(value):
-                    problem(line, column, "is empty")
-                    continue
-                try:
-                    amount = Decimal(value.strip())
-                    if not amount.is_finite():
-                        raise InvalidOperation
-                except InvalidOperation:
-                    problem(line, column, f"{value!r} is not an amount")
-                    continue
-                normal = amount.normalize()
-                places = max(-normal.as_tuple().exponent, 0)
-                if places > MAX_PLACES or (normal and normal.adjusted() >= 18):
-                    problem(
-                        line,
-                        column,
-                        f"{value} has more than {MAX_PLACES} decimal places or 18 digits before the point",
-                    )
-                    continue
-                parsed[column] = amount
-            currency = (record.get("BillingCurrency") or "").strip()
-            if not is_currency(currency):
-                problem(line, "BillingCurrency", f"{currency or 'empty'!r} is not an ISO 4217 currency code")
-            provider = record.get("ProviderName")
-            if _null(provider):
-                problem(line, "ProviderName", "is empty")
-            if len(parsed) < 5 or not is_currency(currency) or _null(provider):
-                continue
-            account = record.get("SubAccountId")
-            if _null(account):
-                account = record.get("BillingAccountId") or ""
-            account = account.strip()
-            service = record.get("ServiceName")
-            service = NO_SERVICE if _null(service) else service.strip()
-            tags = _tags(record.get("Tags"), lambda message, line=line: problem(line, "Tags", message))
-            if tags is None:
-                continue
-            day = parsed["ChargePeriodStart"].date()
-            key = (day, provider.strip(), account, service, currency)
-            sums = result.totals.setdefault(key, [Decimal(0), Decimal(0)])
-            sums[0] += parsed["BilledCost"]
-            sums[1] += parsed["EffectiveCost"]
-            grain = (day, provider.strip(), account, currency)
-            grain_sums = result.tag_grain_totals.setdefault(grain, [Decimal(0), Decimal(0), 0])
-            grain_sums[0] += parsed["BilledCost"]
-            grain_sums[1] += parsed["EffectiveCost"]
-            grain_sums[2] += 1
-            if tags:
-                by_key = result.tagged.setdefault(grain, {})
-                for tag_key, tag_value in tags.items():
-                    result.tag_keys_seen.add(tag_key)
-                    value_sums = by_key.setdefault(tag_key, {}).setdefault(
-                        tag_value, [Decimal(0), Decimal(0), 0]
-                    )
-                    value_sums[0] += parsed["BilledCost"]
-                    value_sums[1] += parsed["EffectiveCost"]
-                    value_sums[2] += 1
-            result.widen(
-                min(parsed["BillingPeriodStart"].date(), day),
-                max(_day_end(parsed["BillingPeriodEnd"]), date.fromordinal(day.toordinal() + 1)),
-            )
-            name = record.get("SubAccountName")
-            if not _null(name):
-                result.account_names[(provider.strip(), account)] = name.strip()
+            charge = _charge(record, line=line, problem=problem)
+            if charge is not None:
+                result.add(charge)
     except (csv.Error, UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:  # a damaged gzip too
         line = getattr(exc, "line", result.rows_read + 2)
         problems.append(f"row {line}: the file is not readable CSV from here ({exc})")
@@ -379,3 +358,87 @@ def read_focus(columns: list[str], records: Iterable[Mapping[str, Any]]) -> Focu
     if not result.totals:
         raise FocusFileRefused(["the file has no charge rows"])
     return result
+
+
+def _charge(record: Mapping[str, Any], *, line: int, problem: Problem) -> FocusCharge | None:
+    """The record as a charge, or None after reporting each of its problems."""
+    parsed: dict[str, Any] = {}
+    for column in ("ChargePeriodStart", "BillingPeriodStart", "BillingPeriodEnd"):
+        moment = _parsed(record, column, line=line, problem=problem, parse=_timestamp, kind="a date and time")
+        if moment is not None:
+            parsed[column] = moment
+    for column in ("BilledCost", "EffectiveCost"):
+        amount = _parsed(record, column, line=line, problem=problem, parse=_amount, kind="an amount")
+        if amount is not None and _amount_fits(
+            amount, record[column], line=line, column=column, problem=problem
+        ):
+            parsed[column] = amount
+    currency = (record.get("BillingCurrency") or "").strip()
+    if not is_currency(currency):
+        problem(line, "BillingCurrency", f"{currency or 'empty'!r} is not an ISO 4217 currency code")
+    provider = record.get("ProviderName")
+    if _null(provider):
+        problem(line, "ProviderName", "is empty")
+    if len(parsed) < 5 or not is_currency(currency) or _null(provider):
+        return None
+    tags = _tags(record.get("Tags"), lambda message: problem(line, "Tags", message))
+    if tags is None:
+        return None
+    account = record.get("SubAccountId")
+    if _null(account):
+        account = record.get("BillingAccountId") or ""
+    service, name = record.get("ServiceName"), record.get("SubAccountName")
+    day = parsed["ChargePeriodStart"].date()
+    return FocusCharge(
+        day=day,
+        provider=str(provider).strip(),
+        account=str(account).strip(),
+        service=NO_SERVICE if _null(service) else str(service).strip(),
+        currency=currency,
+        billed=parsed["BilledCost"],
+        effective=parsed["EffectiveCost"],
+        tags=tags,
+        period_start=min(parsed["BillingPeriodStart"].date(), day),
+        period_end=max(_day_end(parsed["BillingPeriodEnd"]), date.fromordinal(day.toordinal() + 1)),
+        account_name=None if _null(name) else str(name).strip(),
+    )
+
+
+def _parsed(
+    record: Mapping[str, Any],
+    column: str,
+    *,
+    line: int,
+    problem: Problem,
+    parse: Callable[[Any], Any],
+    kind: str,
+) -> Any:
+    """The column's value parsed, or None after reporting it empty or not `kind`."""
+    value = record.get(column)
+    if _null(value):
+        problem(line, column, "is empty")
+        return None
+    try:
+        return parse(value)
+    except (ValueError, InvalidOperation):
+        problem(line, column, f"{value!r} is not {kind}")
+        return None
+
+
+def _amount(value: str) -> Decimal:
+    amount = Decimal(value.strip())
+    if not amount.is_finite():
+        raise InvalidOperation
+    return amount
+
+
+def _amount_fits(amount: Decimal, value: Any, *, line: int, column: str, problem: Problem) -> bool:
+    """Whether the fact tables can keep the amount exactly; reports it if not."""
+    normal = amount.normalize()
+    places = max(-int(normal.as_tuple().exponent), 0)
+    if places > MAX_PLACES or (normal and normal.adjusted() >= 18):
+        problem(
+            line, column, f"{value} has more than {MAX_PLACES} decimal places or 18 digits before the point"
+        )
+        return False
+    return True

@@ -1,12 +1,15 @@
 """Serializers of cost sources and ingestion runs."""
 
+from typing import Any
+
 from rest_framework import serializers
 
-from costdata.models import CostSource, IngestionRun
+from costdata.ingestion.models import CostSource, IngestionRun
 
 
 class IngestionRunSerializer(serializers.ModelSerializer):
-    source = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    # A declared field, not Field.source (a string): Any, as DRF's own stubs cannot say both.
+    source: Any = serializers.SlugRelatedField(slug_field="name", read_only=True)
 
     class Meta:
         model = IngestionRun

@@ -14,7 +14,7 @@ from costdata.facts import selectors
 from costdata.ingestion import services
 from costdata.ingestion.focus import FocusFileRefused
 from costdata.ingestion.forms import FocusUploadForm
-from costdata.models import CostSource
+from costdata.ingestion.models import CostSource
 from costdata.permissions import may_manage_sources, may_read_sources
 
 

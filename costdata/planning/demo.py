@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from costdata import permissions
 from costdata.ingestion import windows
-from costdata.models import Budget, Explanation, Variance
 from costdata.planning import budget_files
 from costdata.planning import services as budget_services
+from costdata.planning.models import Budget
 from costdata.variances import services as sop
+from costdata.variances.models import Explanation, Variance
 from costdata.variances.rules import ScopeKey, ScopeType
 from stakeholders.models import Team
 

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from audit.recording import acting_as_actor, log_bulk_created
 from common.types import User
-from costdata.models import Budget, BudgetLine, BudgetVersion
 from costdata.planning import budget_files
+from costdata.planning.models import Budget, BudgetLine, BudgetVersion
 from costdata.variances.rules import ScopeKey, ScopeType
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from costdata.models import BudgetVersion, Explanation
+from costdata.planning.models import BudgetVersion
+from costdata.variances.models import Explanation
 from stakeholders.models import Stakeholder, Team
 
 

@@ -13,17 +13,10 @@ from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet
 from django.db.models.functions import Abs
 from django.utils import timezone
 
-from costdata.models import (
-    Budget,
-    BudgetLine,
-    BudgetVersion,
-    Explanation,
-    ScopeType,
-    Variance,
-    VarianceTransition,
-)
 from costdata.planning.forecasting import Projection, first_of_month
+from costdata.planning.models import Budget, BudgetLine, BudgetVersion, ScopeType
 from costdata.planning.spreadsheets import csv_cell
+from costdata.variances.models import Explanation, Variance, VarianceTransition
 from stakeholders.models import Stakeholder, Team
 
 
@@ -467,7 +460,7 @@ def budget_version_comparison(
 
 def holiday_days(*, start: date, end: date) -> set[date]:
     """The organisation's holidays in [start, end)."""
-    from costdata.models import Holiday
+    from costdata.variances.models import Holiday
 
     return set(Holiday.objects.filter(day__gte=start, day__lt=end).values_list("day", flat=True))
 

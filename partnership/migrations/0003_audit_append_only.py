@@ -1,9 +1,8 @@
-"""Audit rows are append-only: on Postgres a trigger refuses UPDATE and DELETE on the log table.
+"""Audit rows are append-only: a trigger refuses UPDATE and DELETE on the log table.
 
 One update is let through: Django setting actor_id to NULL when the user it names is deleted
 (the row keeps actor_email, so who it was stays readable). TRUNCATE is not row-level and stays
 possible for whoever owns the database (test databases are emptied that way).
-Other databases (the embedded SQLite default) rely on the admin and API offering no edit or delete.
 """
 
 from django.db import migrations
@@ -35,13 +34,11 @@ DROP FUNCTION IF EXISTS partnership_audit_append_only();
 
 
 def create_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
+    schema_editor.execute(CREATE, params=None)
 
 
 def drop_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
+    schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

@@ -112,7 +112,7 @@ def _child_environment(index: int) -> dict[str, str]:
     """The environment of the process fuzzing share `index`: its own test database and cache database."""
     env = dict(os.environ, SCHEMA_FUZZ_SHARE=str(index), SCHEMA_FUZZ_PROCESSES=str(PROCESSES))
     database = env.get("DATABASE_URL", "")
-    if database and not database.startswith("sqlite"):
+    if database:
         # pytest-django creates (and drops) test_<name>; a test database per process.
         url = urlsplit(database)
         env["DATABASE_URL"] = urlunsplit(url._replace(path=f"{url.path.rstrip('/')}_fuzz{index}"))

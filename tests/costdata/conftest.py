@@ -19,13 +19,6 @@ from costdata.models import CostSource
 
 TODAY = date(2026, 11, 20)
 
-# SQLite stores a decimal of more than 15 significant digits as a float (Django reads them back at 15):
-# amounts beyond that (e.g. 123456789.1234567891) are exact only on Postgres. Sums are exact on both
-# (costdata.money.exact_sum).
-requires_postgres = pytest.mark.skipif(
-    __import__("django.db", fromlist=["connection"]).connection.vendor != "postgresql",
-    reason="amounts beyond 15 significant digits are exact on Postgres only (make test)",
-)
 ACCOUNT = {"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}
 SERVICE = {"Type": "DIMENSION", "Key": "SERVICE"}
 

@@ -27,10 +27,7 @@ from costdata.models import CostSource, IngestionRun, MonthlyCost
 from stakeholders.models import Group, Role, Stakeholder
 from tests.security.conftest import MONTH, PAY, PLATFORM, SEARCH, World, build_world
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="pages are cached on Postgres only"),
-]
+pytestmark = [pytest.mark.django_db]
 
 URL = "/api/v1/costs/?start=2026-10-01&end=2026-11-01&group_by=month,account"
 EVERY_ACCOUNT = {PAY: "100.000000000000", SEARCH: "200.000000000000", PLATFORM: "50.000000000000"}

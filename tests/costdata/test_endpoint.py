@@ -2,7 +2,7 @@
 
 A tiny HTTP server on 127.0.0.1 speaks Cost Explorer's JSON 1.1 protocol (X-Amz-Target
 AWSInsightsIndexService.GetCostAndUsage) and answers with the demo source's pages. manage.py runs as a
-subprocess on its own SQLite file, with dummy credentials in its environment: boto3's standard chain,
+subprocess on its own Postgres database, with dummy credentials in its environment: boto3's standard chain,
 real signing, real HTTP, botocore's own retries, the real command.
 """
 
@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
+import psycopg2
 import pytest
 from botocore import xform_name
 from botocore.exceptions import ClientError
@@ -147,22 +150,60 @@ class Install:
     """An installation: its manage.py, its database, its VAR_DIR, and every command's output so far."""
 
     manage: Callable[..., subprocess.CompletedProcess]
-    database: Path
+    database: str  # its URL
     var_dir: Path
     outputs: list[subprocess.CompletedProcess] = field(default_factory=list)
 
 
+class Database:
+    """An installation's database, read as the tests below read it."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str) -> Any:
+        cursor = self.connection.cursor()
+        cursor.execute(sql)
+        return cursor
+
+
+@contextmanager
+def connect(url: str) -> Iterator[Database]:
+    connection = psycopg2.connect(url)
+    try:
+        yield Database(connection)
+    finally:
+        connection.close()
+
+
 @pytest.fixture
-def install(tmp_path: Path, endpoint: FakeCostExplorer) -> Install:
-    """An installation of the product on its own SQLite file, pointed at the endpoint, logging at DEBUG
-    so any secret a log line might carry would show in the output."""
+def database_url() -> Iterator[str]:
+    """A database of its own on the test run's Postgres server (DATABASE_URL), dropped afterwards."""
+    server = os.environ["DATABASE_URL"]
+    name = f"endpoint_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(server)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        yield urlsplit(server)._replace(path=f"/{name}").geturl()
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
+
+
+@pytest.fixture
+def install(tmp_path: Path, endpoint: FakeCostExplorer, database_url: str) -> Install:
+    """An installation of the product on its own Postgres database, pointed at the endpoint, logging
+    at DEBUG so any secret a log line might carry would show in the output."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("AWS_", "DATABASE_URL", "CELERY_", "REDIS_URL", "LOG_LEVEL"))
     }
     env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        DATABASE_URL=database_url,
         VAR_DIR=str(tmp_path / "var"),
         LOG_LEVEL="DEBUG",
         AWS_ENDPOINT_URL_COST_EXPLORER=endpoint.url,
@@ -191,7 +232,7 @@ def install(tmp_path: Path, endpoint: FakeCostExplorer) -> Install:
     assert migrated.returncode == 0, migrated.stderr
     added = manage("add_source", "--name", "Payer", "--kind", "aws_cost_explorer", "--tag-keys", "team")
     assert added.returncode == 0, added.stderr
-    return Install(manage, tmp_path / "db.sqlite3", tmp_path / "var", outputs)
+    return Install(manage, database_url, tmp_path / "var", outputs)
 
 
 def demo_total(server: FakeCostExplorer, start: date, end: date) -> Decimal:
@@ -230,7 +271,7 @@ def test_pull_costs_reads_the_endpoint_from_the_environment(install, endpoint):
     assert targets == OPERATIONS, "costs by page, then the month's forecast and commitments"
     assert any(call["body"].get("NextPageToken") for call in endpoint.calls), "pages were followed"
     assert any(call["body"]["GroupBy"][1] == {"Type": "TAG", "Key": "team"} for call in endpoint.calls)
-    with sqlite3.connect(database) as db:
+    with connect(database) as db:
         status, requests, rows, notes = db.execute(
             "select status, requests_made, rows_written, notes from costdata_ingestionrun"
         ).fetchone()
@@ -242,8 +283,7 @@ def test_pull_costs_reads_the_endpoint_from_the_environment(install, endpoint):
     assert (forecasts, commitments) == (1, 2)
     assert requests == len(endpoint.calls) - 1, "the throttled attempt was retried by botocore"
     assert rows > 0 and untagged > 0
-    # SQLite keeps 15 significant digits: compare to the cent here (Postgres is exact, see test_pull).
-    assert abs(sum(amounts) - demo_total(endpoint, start, end)) < Decimal("0.01")
+    assert sum(amounts) == demo_total(endpoint, start, end), "stored exactly, to the last digit"
     assert f"{rows} rows" in pulled.stdout
 
 
@@ -264,7 +304,7 @@ def test_bad_credentials_fail_the_pull_with_a_clear_message(install, endpoint):
 
     assert pulled.returncode != 0
     assert "The AWS credentials were not recognised" in pulled.stderr
-    with sqlite3.connect(database) as db:
+    with connect(database) as db:
         status, error = db.execute("select status, error from costdata_ingestionrun").fetchone()
     assert status == "failed" and "not recognised" in error
 
@@ -306,7 +346,7 @@ def test_a_source_with_a_role_reads_through_sts_assume_role(install, endpoint):
     assert ce_calls and all(
         c["authorization"].startswith("AWS4-HMAC-SHA256 Credential=ASIATEMPORARY/") for c in ce_calls
     )
-    with sqlite3.connect(database) as db:
+    with connect(database) as db:
         stored = " ".join(str(v) for row in db.execute("select * from costdata_costsource") for v in row)
         runs = " ".join(str(v) for row in db.execute("select * from costdata_ingestionrun") for v in row)
     assert "temporary-secret" not in stored + runs and "testing-secret" not in stored + runs, (
@@ -359,7 +399,7 @@ def test_sts_refusing_the_role_fails_the_pull_naming_the_role_and_what_to_check(
     assert [call["target"] for call in endpoint.calls] == ["STS.AssumeRole"], (
         "no Cost Explorer call without the role"
     )
-    with sqlite3.connect(database) as db:
+    with connect(database) as db:
         status, error = db.execute("select status, error from costdata_ingestionrun").fetchone()
     assert status == "failed"
     assert error.startswith(
@@ -381,7 +421,7 @@ def test_a_pull_without_any_credentials_fails_saying_none_were_found(install, en
     assert endpoint.calls == [], "nothing is sent unsigned"
     message = "No AWS credentials found: set them through the environment, a profile or an instance role."
     assert message in pulled.stderr
-    with sqlite3.connect(database) as db:
+    with connect(database) as db:
         status, error = db.execute("select status, error from costdata_ingestionrun").fetchone()
     assert (status, error) == ("failed", message)
 
@@ -409,15 +449,23 @@ def test_no_secret_reaches_any_output_log_line_table_or_file(install, endpoint):
         "the commands logged at DEBUG, the failed pulls' warnings included"
     )
     # Every table of the database, the audit log and django-celery-beat's schedules included.
-    with sqlite3.connect(install.database) as db:
-        tables = [name for (name,) in db.execute("select name from sqlite_master where type = 'table'")]
+    with connect(install.database) as db:
+        tables = [
+            name
+            for (name,) in db.execute(
+                "select table_name from information_schema.tables where table_schema = 'public'"
+            )
+        ]
         rows = {table: db.execute(f'select * from "{table}"').fetchall() for table in tables}
     assert {"partnership_auditlogentry", "django_celery_beat_periodictask", "costdata_ingestionrun"} <= set(
         rows
     )
     assert rows["partnership_auditlogentry"] and rows["django_celery_beat_periodictask"]
     stored = "\n".join(
-        " ".join(value.decode(errors="replace") if isinstance(value, bytes) else str(value) for value in row)
+        " ".join(
+            bytes(value).decode(errors="replace") if isinstance(value, bytes | memoryview) else str(value)
+            for value in row
+        )
         for table_rows in rows.values()
         for row in table_rows
     )

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from costdata.facts import services as facts_module
 from costdata.facts.services import SourceDeleted
@@ -22,10 +22,6 @@ from costdata.ingestion.services import cost_window_replace, pull_result_from_ro
 from costdata.models import CostSource, DailyCost, DailyTagCost, MonthlyCost
 
 START, END = date(2026, 10, 1), date(2026, 10, 4)
-
-requires_postgres_locks = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks between two connections need Postgres (make test)"
-)
 
 
 def window_result(source: CostSource):
@@ -107,7 +103,6 @@ def _blocked(thread: threading.Thread) -> bool:
     return thread.is_alive()
 
 
-@requires_postgres_locks
 @pytest.mark.django_db(transaction=True)
 def test_a_source_deleted_while_a_pull_commits_keeps_no_orphan(monkeypatch):
     source = CostSource.objects.create(name="ce", kind=CostSource.Kind.AWS_COST_EXPLORER)
@@ -135,7 +130,6 @@ def test_a_source_deleted_while_a_pull_commits_keeps_no_orphan(monkeypatch):
     assert orphans(source.pk) == 0
 
 
-@requires_postgres_locks
 @pytest.mark.django_db(transaction=True)
 def test_a_pull_committing_while_its_source_is_deleted_writes_nothing():
     source = CostSource.objects.create(name="ce", kind=CostSource.Kind.AWS_COST_EXPLORER)

@@ -62,7 +62,6 @@ def test_it_changes_with_new_facts_and_with_a_finished_run(sources):
     assert facts_version() != started
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="a database's oid is Postgres's")
 def test_on_postgres_it_names_the_database(sources):
     with connection.cursor() as cursor:
         cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")

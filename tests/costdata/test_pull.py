@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
+from costdata.facts import services as facts_services
 from costdata.ingestion import services
 from costdata.models import CloudAccount, CostSource, DailyCost, DailyTagCost, IngestionRun
 from costdata.money import as_decimal, exact_sum
-from tests.costdata.conftest import TODAY, day_result, group, page, request, requires_postgres, tag
+from tests.costdata.conftest import TODAY, day_result, group, page, request, tag
 
 D1, D2, D3 = date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)
 END = date(2026, 11, 4)
@@ -92,7 +93,6 @@ def test_one_day_split_across_two_pages_is_merged_not_overwritten(aws_source, st
     }
 
 
-@requires_postgres
 def test_stored_total_equals_the_sources_total_exactly(aws_source, stubbed):
     client, stubber = stubbed
     amounts = ["0.0000000001", "123456789.1234567891", "-0.0000000007", "0.3333333333", "99.9999999999"]
@@ -115,7 +115,7 @@ def test_stored_total_equals_the_sources_total_exactly(aws_source, stubbed):
 
 
 def test_a_month_of_ten_place_amounts_sums_exactly_on_either_database(aws_source, stubbed):
-    """Floats would drift here (0.1 has no binary form); the product's sums do not, SQLite included."""
+    """Floats would drift here (0.1 has no binary form); the product's sums do not."""
     client, stubber = stubbed
     days = [date(2026, 10, d) for d in range(1, 31)]
     amounts = [f"{612 + d}.1{d:02d}0000001" for d in range(1, 31)]
@@ -332,7 +332,7 @@ def test_a_crash_while_writing_the_window_leaves_the_old_data(aws_source, stubbe
         # Runs after the window's old rows were deleted and the new ones inserted.
         raise RuntimeError("worker killed mid-write")
 
-    monkeypatch.setattr(services.facts, "accounts_upsert", crash)
+    monkeypatch.setattr(facts_services, "accounts_upsert", crash)
     with pytest.raises(services.PullFailed, match="worker killed mid-write"):
         pull(aws_source, client)
 

@@ -51,7 +51,6 @@ def test_its_costs_arrive_through_the_ingestion_path_with_13_months(demo_organis
 
 def test_tag_rows_reconcile_to_service_rows_for_every_account(demo_organisation):
     source = demo_organisation.run.source
-    # exact_sum: SQLite's own SUM adds floats; the product's aggregate is exact on both databases.
     by_service = {
         account: as_decimal(total)
         for account, total in DailyCost.objects.filter(source=source)

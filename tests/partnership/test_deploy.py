@@ -155,7 +155,8 @@ AWS_ENDPOINT_CLIENTS = {"AWS_ENDPOINT_URL_COST_EXPLORER": "ce", "AWS_ENDPOINT_UR
 
 def production_environment(tmp_path: Path) -> dict[str, str]:
     """The environment web/worker/beat get from docker-compose.yml and a filled-in .env, except that
-    the database is SQLite under tmp_path (no Postgres host here) and nothing inherits from this shell."""
+    the database is the test run's Postgres (no `postgres` host here) and nothing else inherits from
+    this shell."""
     variables = env_example_values()
     variables.update(
         SECRET_KEY=secrets.token_urlsafe(64),
@@ -166,7 +167,7 @@ def production_environment(tmp_path: Path) -> dict[str, str]:
     environment = {k: v for k, v in variables.items() if v}
     environment.update({name: interpolate(str(value), variables) for name, value in shared.items()})
     environment.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        DATABASE_URL=os.environ["DATABASE_URL"],
         VAR_DIR=str(tmp_path / "var"),
         STATIC_ROOT=str(tmp_path / "staticfiles"),
         PATH=os.environ["PATH"],

@@ -243,14 +243,10 @@ def test_the_schema_documents_the_cursor_pages(api):
         )
 
 
-# --- the costs API's page cache (Postgres: see common.pagination.KeysetPagination.fetch) -------------
-on_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the page cache runs on Postgres only"
-)
+# --- the costs API's page cache (see common.pagination.KeysetPagination.fetch) ----------------------
 COSTS = {"start": "2026-10-01", "end": "2026-10-05", "group_by": "day,account"}
 
 
-@on_postgres
 def test_a_repeated_costs_page_comes_from_the_cache_until_the_facts_change(api, costs, source):
     first = api.get("/api/v1/costs/", COSTS).json()
     with CaptureQueriesContext(connection) as queries:
@@ -278,7 +274,6 @@ def test_a_repeated_costs_page_comes_from_the_cache_until_the_facts_change(api, 
     }
 
 
-@on_postgres
 def test_cached_pages_never_cross_filters_or_a_renamed_source(api, costs, source):
     one = api.get("/api/v1/costs/", COSTS | {"account": ACCOUNTS[0]}).json()["results"]
     two = api.get("/api/v1/costs/", COSTS | {"account": ACCOUNTS[1]}).json()["results"]
@@ -292,7 +287,6 @@ def test_cached_pages_never_cross_filters_or_a_renamed_source(api, costs, source
     ]
 
 
-@on_postgres
 def test_a_window_replaced_by_fewer_rows_is_not_served_from_the_cache(api, costs, source):
     assert {r["day"] for r in api.get("/api/v1/costs/", COSTS).json()["results"]} >= {"2026-10-01"}
     # A pull that finds nothing for a day deletes its rows and records its run (the facts' newest id stays).

@@ -135,7 +135,7 @@ def test_a_session_without_stamps_is_stamped_and_kept(client, alice):
 
 @pytest.fixture
 def atomic_requests(monkeypatch):
-    """ATOMIC_REQUESTS as on Postgres (settings.py turns it off for SQLite; the behaviour is the same)."""
+    """ATOMIC_REQUESTS as settings.py sets it (whatever the test settings say)."""
     monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
 
 

@@ -73,6 +73,20 @@ def test_a_malformed_boolean_is_refused_with_its_name(tmp_path):
     assert "DEBUG must be a boolean" in out.stderr
 
 
+def test_a_sqlite_database_url_is_refused_with_a_clear_message(tmp_path):
+    env = {
+        **embedded_environment(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"),
+        "DJANGO_SETTINGS_MODULE": "partnership.settings",
+    }
+    out = subprocess.run(
+        [PYTHON, "-c", PRINT_SETTINGS], cwd=PROJECT_DIR, env=env, capture_output=True, text=True
+    )
+    assert out.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL names a sqlite3 database" in out.stderr
+    assert "Postgres only" in out.stderr
+    assert not (tmp_path / "db.sqlite3").exists(), "refused before anything opened the file"
+
+
 def test_celery_speaks_json_only_and_takes_one_message_at_a_time():
     conf = celery_app.conf
     assert conf.task_serializer == "json"

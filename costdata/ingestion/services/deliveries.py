@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from costdata.models import CostSource, IngestionRun
+from costdata.ingestion.models import CostSource, IngestionRun
 
 INTERRUPTED = "Interrupted"
 

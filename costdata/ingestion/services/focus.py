@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from costdata.dashboards.warming import dashboards_warm_enqueue
+from costdata.facts.models import DailyCost, DailyTagCost
 from costdata.facts.services import (
     SERVICE_COLUMNS,
     TAG_COLUMNS,
@@ -20,14 +21,9 @@ from costdata.facts.services import (
     source_lock_for_facts,
 )
 from costdata.ingestion.focus import FocusFileRefused, FocusRows, iter_records, read_focus
+from costdata.ingestion.models import CostSource, IngestionRun
 from costdata.ingestion.services.errors import SourceBusy
 from costdata.ingestion.services.pull import source_lease_claim, source_lease_release
-from costdata.models import (
-    CostSource,
-    DailyCost,
-    DailyTagCost,
-    IngestionRun,
-)
 from costdata.variances.services import months_to_detect, variances_detect_enqueue
 
 logger = logging.getLogger(__name__)
@@ -111,7 +107,8 @@ def focus_import(*, source: CostSource, path: Path, filename: str = "") -> Inges
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "rows_written", "window_start", "window_end", "finished_at"])
     source_lease_release(source.pk, run)
-    variances_detect_enqueue(months=months_to_detect(start=rows.first_day, end=rows.end_day))
+    start, end = rows.window
+    variances_detect_enqueue(months=months_to_detect(start=start, end=end))
     dashboards_warm_enqueue()
     logger.info(
         "imported %s into %s: %s rows from %s records", filename or path, source.name, written, rows.rows_read

@@ -13,10 +13,7 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from costdata.ingestion import windows
-from costdata.models import (
-    CostSource,
-    IngestionRun,
-)
+from costdata.ingestion.models import CostSource, IngestionRun
 
 logger = logging.getLogger(__name__)
 

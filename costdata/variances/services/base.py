@@ -7,10 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
-from costdata.models import (
-    Variance,
-    VarianceTransition,
-)
+from costdata.variances.models import Variance, VarianceTransition
 
 logger = logging.getLogger(__name__)
 

@@ -18,18 +18,8 @@ from django.utils import timezone
 from audit.recording import acting_as_actor, update_audited
 from common.types import User
 from costdata import permissions
+from costdata.facts.models import DailyCost, DailyTagCost, MonthlyCost
 from costdata.ingestion import windows
-from costdata.models import (
-    Budget,
-    BudgetLine,
-    CostForecast,
-    DailyCost,
-    DailyTagCost,
-    DetectionMonth,
-    MonthlyCost,
-    Variance,
-    VarianceThreshold,
-)
 from costdata.money import as_decimal, exact_sum
 from costdata.planning.forecasting import (
     CostExplorerForecast,
@@ -41,7 +31,9 @@ from costdata.planning.forecasting import (
     project_month_end,
     quantize_for_storage,
 )
+from costdata.planning.models import Budget, BudgetLine, CostForecast
 from costdata.planning.services import fiscal_year_for
+from costdata.variances.models import DetectionMonth, Variance, VarianceThreshold
 from costdata.variances.rules import (
     Finding,
     ScopeFigures,

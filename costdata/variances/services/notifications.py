@@ -10,9 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from costdata.models import (
-    Variance,
-)
+from costdata.variances.models import Variance
 from costdata.variances.services.base import Status
 from costdata.variances.services.routing import technology_leads
 from outbox.services import email_enqueue

@@ -14,11 +14,7 @@ from django.utils import timezone
 from audit.recording import acting_as_actor, update_audited
 from common.types import User
 from costdata import permissions
-from costdata.models import (
-    Explanation,
-    Variance,
-    VarianceTransition,
-)
+from costdata.variances.models import Explanation, Variance, VarianceTransition
 from costdata.variances.rules import (
     ScopeKey,
     ScopeType,

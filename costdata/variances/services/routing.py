@@ -9,11 +9,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-from costdata.models import (
-    Holiday,
-    VarianceTransition,
-)
 from costdata.variances import business_days
+from costdata.variances.models import Holiday, VarianceTransition
 from costdata.variances.rules import (
     ScopeKey,
     ScopeType,
