@@ -1,4 +1,10 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin, messages
+from django.forms import ModelForm
+from django.http import HttpRequest
 from django.utils import timezone
 
 from meetings import services
@@ -74,11 +80,13 @@ class CadenceAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         services.cadence_materialise(cadence=form.instance)
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: Cadence | None = None, change: bool = False, **kwargs: Any
+    ) -> type[ModelForm[Any]]:
         from meetings.forms import CadenceAdminForm
 
         kwargs["form"] = CadenceAdminForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     @admin.action(description="Schedule the next meetings now")
     def materialise(self, request, queryset):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -39,16 +37,6 @@ from meetings.serializers import (
 )
 
 
-def call_service(fn: Callable[..., Any], **kwargs: Any) -> Any:
-    """Run a service; its ValidationError becomes a 400 naming the field."""
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        ) from exc
-
-
 class GlossaryTermViewSet(viewsets.ModelViewSet):
     """The glossary: plain-language definitions, each with an anchor URL on /glossary/."""
 
@@ -60,13 +48,12 @@ class GlossaryTermViewSet(viewsets.ModelViewSet):
     ordering = ["term"]
 
     def perform_create(self, serializer):
-        serializer.instance = call_service(
-            services.glossary_term_create, actor=self.request.user, **serializer.validated_data
+        serializer.instance = services.glossary_term_create(
+            actor=self.request.user, **serializer.validated_data
         )
 
     def perform_update(self, serializer):
-        call_service(
-            services.glossary_term_update,
+        services.glossary_term_update(
             item=serializer.instance,
             actor=self.request.user,
             **serializer.validated_data,
@@ -84,13 +71,10 @@ class TopicViewSet(viewsets.ModelViewSet):
     ordering = ["name"]
 
     def perform_create(self, serializer):
-        serializer.instance = call_service(
-            services.topic_create, actor=self.request.user, **serializer.validated_data
-        )
+        serializer.instance = services.topic_create(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        call_service(
-            services.topic_update,
+        services.topic_update(
             topic=serializer.instance,
             actor=self.request.user,
             **serializer.validated_data,
@@ -111,11 +95,10 @@ class CadenceViewSet(viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         # The time zone may be left out: the model's default applies, as in the admin and the form.
         data["timezone_name"] = data.pop("timezone", Cadence._meta.get_field("timezone").default)
-        serializer.instance = call_service(services.cadence_create, actor=self.request.user, **data)
+        serializer.instance = services.cadence_create(actor=self.request.user, **data)
 
     def perform_update(self, serializer):
-        call_service(
-            services.cadence_update,
+        services.cadence_update(
             cadence=serializer.instance,
             actor=self.request.user,
             **serializer.validated_data,
@@ -152,14 +135,13 @@ class MeetingViewSet(viewsets.ModelViewSet):
         data.pop("status", None)
         minutes = data.pop("minutes", "")
         data["timezone_name"] = data.pop("timezone", "Europe/London")
-        meeting = call_service(services.meeting_create, actor=self.request.user, **data)
+        meeting = services.meeting_create(actor=self.request.user, **data)
         if minutes:
             services.meeting_minutes_update(meeting=meeting, minutes=minutes, actor=self.request.user)
         serializer.instance = meeting
 
     def perform_update(self, serializer):
-        call_service(
-            services.meeting_update,
+        services.meeting_update(
             meeting=serializer.instance,
             actor=self.request.user,
             **serializer.validated_data,
@@ -213,14 +195,11 @@ class AttendanceViewSet(
     ordering = ["stakeholder__name"]
 
     def perform_create(self, serializer):
-        serializer.instance = call_service(
-            services.attendance_set, actor=self.request.user, **serializer.validated_data
-        )
+        serializer.instance = services.attendance_set(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
         instance = serializer.instance
-        serializer.instance = call_service(
-            services.attendance_set,
+        serializer.instance = services.attendance_set(
             actor=self.request.user,
             meeting=instance.meeting,
             stakeholder=instance.stakeholder,
@@ -240,8 +219,7 @@ class AgendaItemViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = call_service(
-            services.agenda_item_add,
+        serializer.instance = services.agenda_item_add(
             meeting=data["meeting"],
             title=data["title"],
             detail=data.get("detail", ""),
@@ -249,8 +227,7 @@ class AgendaItemViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         data = serializer.validated_data
-        call_service(
-            services.agenda_item_update,
+        services.agenda_item_update(
             item=serializer.instance,
             discussed=data.get("discussed"),
             notes=data.get("notes"),
@@ -274,8 +251,8 @@ class DecisionViewSet(
     ordering = ["-created_at"]
 
     def perform_create(self, serializer):
-        serializer.instance = call_service(
-            services.decision_create, recorded_by=self.request.user, **serializer.validated_data
+        serializer.instance = services.decision_create(
+            recorded_by=self.request.user, **serializer.validated_data
         )
 
 
@@ -290,13 +267,12 @@ class ActionItemViewSet(viewsets.ModelViewSet):
     ordering = ["due_on", "id"]
 
     def perform_create(self, serializer):
-        serializer.instance = call_service(
-            services.action_item_create, created_by=self.request.user, **serializer.validated_data
+        serializer.instance = services.action_item_create(
+            created_by=self.request.user, **serializer.validated_data
         )
 
     def perform_update(self, serializer):
-        call_service(
-            services.action_item_update,
+        services.action_item_update(
             item=serializer.instance,
             actor=self.request.user,
             **serializer.validated_data,
@@ -325,9 +301,7 @@ class CalendarFeedViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        feed, token = call_service(
-            services.calendar_feed_create, created_by=request.user, **serializer.validated_data
-        )
+        feed, token = services.calendar_feed_create(created_by=request.user, **serializer.validated_data)
         return Response(
             CalendarFeedCreatedSerializer(feed, context={"token": token}).data, status=status.HTTP_201_CREATED
         )

@@ -26,7 +26,7 @@ from meetings.models import Cadence, Meeting
 
 PRODID = "-//Cloud spend partnership//Meetings//EN"
 UID_DOMAIN = "partnership.meetings"
-STATUS = {
+STATUS: dict[str, str] = {
     Meeting.Status.PLANNED: "CONFIRMED",
     Meeting.Status.HELD: "CONFIRMED",
     Meeting.Status.CANCELLED: "CANCELLED",

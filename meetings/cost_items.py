@@ -25,7 +25,7 @@ def _for_meeting(meeting: Meeting) -> QuerySet[Variance]:
     from costdata.models import Variance
 
     variances = Variance.objects.select_related("owner_team", "assignee")
-    team = meeting.cadence.scope_team if meeting.cadence_id else None
+    team = meeting.cadence.scope_team if meeting.cadence is not None else None
     if team is not None:
         variances = variances.filter(Q(owner_team=team) | Q(owner_team__parent=team))
     return variances

@@ -116,6 +116,39 @@ def _people() -> dict[str, Stakeholder]:
     return found  # type: ignore[return-value]
 
 
+def _hold(*, meeting: Meeting, index: int, people: dict[str, Stakeholder], topics: dict[str, Topic]) -> None:
+    """What happened at the index-th past meeting: attendance, agenda ticked, minutes, decision, actions."""
+    for person in people.values():
+        services.attendance_set(meeting=meeting, stakeholder=person, status=Attendance.Status.EXPECTED)
+    services.meeting_agenda_build(meeting=meeting)
+    absentee = list(people.values())[index % len(people)]
+    for person in people.values():
+        status = (
+            Attendance.Status.APOLOGIES if person == absentee and index % 2 else Attendance.Status.PRESENT
+        )
+        services.attendance_set(meeting=meeting, stakeholder=person, status=status)
+    for item in meeting.agenda_items.filter(topic__isnull=False)[:2]:
+        services.agenda_item_update(item=item, discussed=True)
+    names = {k: v.name for k, v in people.items()}
+    services.meeting_minutes_update(
+        meeting=meeting, minutes=MINUTES[index].format(share=18 - 2 * index, **names)
+    )
+    text, topic_slug = DECISIONS[index]
+    services.decision_create(meeting=meeting, text=text, topic=topics.get(topic_slug))
+    services.meeting_status_set(meeting=meeting, status=Meeting.Status.HELD)
+    for title, owner_key, due_days, item_status in ACTIONS[index]:
+        item = services.action_item_create(
+            title=title,
+            owner=people[owner_key],
+            due_on=(meeting.starts_at + timedelta(days=due_days)).date(),
+            origin_meeting=meeting,
+            topic=None,
+            notify=False,
+        )
+        if item_status != ActionItem.Status.OPEN:
+            services.action_item_update(item=item, status=item_status)
+
+
 @transaction.atomic
 def demo_programme_meetings_seed() -> DemoProgramme:
     people = _people()
@@ -165,35 +198,7 @@ def demo_programme_meetings_seed() -> DemoProgramme:
             timezone=cadence.timezone,
             location=cadence.location,
         )
-        for person in people.values():
-            services.attendance_set(meeting=meeting, stakeholder=person, status=Attendance.Status.EXPECTED)
-        services.meeting_agenda_build(meeting=meeting)
-        absentee = list(people.values())[index % len(people)]
-        for person in people.values():
-            status = (
-                Attendance.Status.APOLOGIES if person == absentee and index % 2 else Attendance.Status.PRESENT
-            )
-            services.attendance_set(meeting=meeting, stakeholder=person, status=status)
-        for item in meeting.agenda_items.filter(topic__isnull=False)[:2]:
-            services.agenda_item_update(item=item, discussed=True)
-        names = {k: v.name for k, v in people.items()}
-        services.meeting_minutes_update(
-            meeting=meeting, minutes=MINUTES[index].format(share=18 - 2 * index, **names)
-        )
-        text, topic_slug = DECISIONS[index]
-        services.decision_create(meeting=meeting, text=text, topic=topics.get(topic_slug))
-        services.meeting_status_set(meeting=meeting, status=Meeting.Status.HELD)
-        for title, owner_key, due_days, status in ACTIONS[index]:
-            item = services.action_item_create(
-                title=title,
-                owner=people[owner_key],
-                due_on=(occurrence + timedelta(days=due_days)).date(),
-                origin_meeting=meeting,
-                topic=None,
-                notify=False,
-            )
-            if status != ActionItem.Status.OPEN:
-                services.action_item_update(item=item, status=status)
+        _hold(meeting=meeting, index=index, people=people, topics=topics)
         result.past_meetings.append(meeting)
     for meeting in Meeting.objects.filter(cadence=cadence, starts_at__gt=now, status=Meeting.Status.PLANNED):
         services.meeting_agenda_build(meeting=meeting)

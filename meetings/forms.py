@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -15,6 +16,11 @@ from stakeholders.models import Group, Stakeholder, Team
 
 DATE = forms.DateInput(attrs={"type": "date"})
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def _choices(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    """The form's field `name`, a model choice field, so that its choices can be narrowed."""
+    return cast(forms.ModelChoiceField, form.fields[name])
 
 
 def _check_timezone(value: str) -> str:
@@ -58,12 +64,13 @@ class TopicForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = Stakeholder.objects.filter(active=True)
+        _choices(self, "members").queryset = Stakeholder.objects.filter(active=True)
         if self.instance.pk:
             self.fields["processes_text"].initial = "\n".join(self.instance.processes)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         data["processes"] = [
             line.strip() for line in data.get("processes_text", "").splitlines() if line.strip()
         ]
@@ -117,7 +124,8 @@ class CadenceForm(forms.Form):
         return _check_timezone(self.cleaned_data["timezone"])
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         preset, starts_on = data.get("preset"), data.get("starts_on")
         if preset and starts_on:
             data["rrule"] = recurrence.preset_rule(preset, starts_on)
@@ -180,7 +188,8 @@ class CadenceAdminForm(forms.ModelForm):
         return _check_timezone(self.cleaned_data["timezone"])
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             data.get("rrule")
             and data.get("starts_on")
@@ -261,8 +270,8 @@ class ActionItemForm(forms.ModelForm):
 
     def __init__(self, *args, can_reassign: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = Stakeholder.objects.filter(active=True)
-        self.fields["topic"].queryset = Topic.objects.filter(active=True)
+        _choices(self, "owner").queryset = Stakeholder.objects.filter(active=True)
+        _choices(self, "topic").queryset = Topic.objects.filter(active=True)
         if not can_reassign:
             self.fields["owner"].disabled = True
 

@@ -286,7 +286,7 @@ def review_pack_list(*, meeting: Any) -> list[ReviewPack]:
 def pack_sections(pack: ReviewPack) -> list[dict[str, Any]]:
     """The stored sections with their charts resolved, for the page (element ids unique per use)."""
     charts = pack.content.get("charts", {})
-    out = []
+    out: list[dict[str, Any]] = []
     overview = [
         dict(charts[k], dom_id=f"overview-{i}", pack_key=k)
         for i, k in enumerate(pack.content.get("overview", []))
@@ -296,7 +296,8 @@ def pack_sections(pack: ReviewPack) -> list[dict[str, Any]]:
     # A chart several items ask for is drawn once, under the first; later items link back to it.
     first_use: dict[str, dict[str, Any]] = {}
     for index, section in enumerate(pack.content.get("sections", [])):
-        resolved, references = [], []
+        resolved: list[dict[str, Any]] = []
+        references: list[dict[str, Any]] = []
         for i, key in enumerate(section["charts"]):
             if key not in charts:
                 continue
@@ -307,8 +308,8 @@ def pack_sections(pack: ReviewPack) -> list[dict[str, Any]]:
             first_use[key] = {"title": chart["title"], "dom_id": chart["dom_id"], "section": index + 1}
             resolved.append(chart)
         out.append(dict(section, charts=resolved, references=references, number=index + 1))
-    for section in out:
-        for chart in section["charts"]:
+    for drawn in out:
+        for chart in drawn["charts"]:
             chart["table"] = [dict(zip(chart["columns"], row, strict=True)) for row in chart["rows"]]
             chart["cells"] = table_cells(chart["table"])
     return out
@@ -389,26 +390,32 @@ def review_pack_xlsx(pack: ReviewPack) -> bytes:
     cover.column_dimensions["C"].width = 40
     cover.column_dimensions["D"].width = 50
     for name, chart in sheets:
-        sheet = workbook.create_sheet(name)
-        sheet.append([neutralise_text(chart["title"])])
-        sheet["A1"].font = bold
-        # A panel (a list such as the overdue variances) has items instead of a table: one row each.
-        items = [] if chart["columns"] else chart.get("items", [])
-        sheet.append([neutralise_text(c) for c in chart["columns"] or (["Item", "Detail"] if items else [])])
-        for cell in sheet[2]:
-            cell.font = bold
-        for item in items:
-            sheet.append([neutralise_text(item["text"]), neutralise_text(item.get("detail", ""))])
-        for row in chart["rows"]:
-            sheet.append([_xlsx_value(text, kind) for text, kind in zip(row, chart["kinds"], strict=True)])
-            for cell, kind in zip(sheet[sheet.max_row], chart["kinds"], strict=True):
-                if kind == "number":
-                    cell.number_format = "#,##0.00########"
-                elif kind == "date":
-                    cell.number_format = "yyyy-mm-dd"
-        sheet.freeze_panes = "A3"
-        for index in range(1, len(chart["columns"]) + 1):
-            sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = 18
+        _chart_sheet(workbook.create_sheet(name), chart, bold=bold)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _chart_sheet(sheet: Any, chart: dict[str, Any], *, bold: Any) -> None:
+    """One chart's table on its own sheet: title, header, rows typed as numbers and dates."""
+    import openpyxl
+
+    sheet.append([neutralise_text(chart["title"])])
+    sheet["A1"].font = bold
+    # A panel (a list such as the overdue variances) has items instead of a table: one row each.
+    items = [] if chart["columns"] else chart.get("items", [])
+    sheet.append([neutralise_text(c) for c in chart["columns"] or (["Item", "Detail"] if items else [])])
+    for cell in sheet[2]:
+        cell.font = bold
+    for item in items:
+        sheet.append([neutralise_text(item["text"]), neutralise_text(item.get("detail", ""))])
+    for row in chart["rows"]:
+        sheet.append([_xlsx_value(text, kind) for text, kind in zip(row, chart["kinds"], strict=True)])
+        for cell, kind in zip(sheet[sheet.max_row], chart["kinds"], strict=True):
+            if kind == "number":
+                cell.number_format = "#,##0.00########"
+            elif kind == "date":
+                cell.number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A3"
+    for index in range(1, len(chart["columns"]) + 1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = 18

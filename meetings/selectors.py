@@ -58,7 +58,7 @@ def topic_ids_due(on: date) -> list[int]:
     rows = Topic.objects.filter(last_discussed__isnull=False).values_list(
         "pk", "last_discussed", "review_frequency_days"
     )
-    return [pk for pk, last, days in rows if (on - last).days >= days]
+    return [pk for pk, last, days in rows if last is not None and (on - last).days >= days]
 
 
 def topic_list_due(*, on: date) -> QuerySet[Topic]:
@@ -191,8 +191,8 @@ def feed_meetings(*, feed: CalendarFeed, past_days: int = 400) -> QuerySet[Meeti
         .filter(starts_at__gte=since)
     )
     if feed.kind == CalendarFeed.Kind.CADENCE:
-        return meetings.filter(cadence_id=feed.cadence_id)
-    return meetings.filter(attendances__stakeholder_id=feed.stakeholder_id)
+        return meetings.filter(cadence=feed.cadence)
+    return meetings.filter(attendances__stakeholder=feed.stakeholder)
 
 
 def change_records_for(*, obj: Any, limit: int = 20) -> ObjectHistory:

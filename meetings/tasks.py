@@ -22,8 +22,3 @@ def cadences_materialise() -> dict[str, dict[str, list[int]]]:
 def agendas_send_due() -> list[int]:
     """Email agendas that are due; each meeting's send is claimed once, so a rerun sends nothing twice."""
     return services.agendas_send_due()
-
-
-@shared_task(name="meetings.action_item_notify_assigned")
-def action_item_notify_assigned(action_item_id: int) -> int:
-    return services.action_item_notify_assigned(action_item_id=action_item_id)

@@ -95,11 +95,7 @@ class VarianceDecisionCreate(GenericAPIView):
     def post(self, request: Request, pk: int) -> Response:
         incoming = VarianceDecisionRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            link: VarianceDecision = variance_decision_record(
-                variance=self.get_object(), actor=request.user, **incoming.validated_data
-            )
-        except ValidationError as exc:
-            detail = exc.message_dict if hasattr(exc, "message_dict") else {"detail": exc.messages}
-            raise serializers.ValidationError(detail) from exc
+        link: VarianceDecision = variance_decision_record(
+            variance=self.get_object(), actor=request.user, **incoming.validated_data
+        )
         return Response(VarianceDecisionSerializer(link).data, status=status.HTTP_201_CREATED)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -42,20 +39,6 @@ from stakeholders.serializers import (
 )
 
 
-@contextmanager
-def service_errors():
-    """A service's ValidationError (or a lost race on a constraint) becomes a 400 naming the field."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-        raise serializers.ValidationError(detail) from error
-    except IntegrityError as error:
-        raise serializers.ValidationError(
-            {"non_field_errors": [f"Conflicts with another record: {error}"]}
-        ) from error
-
-
 class ServiceViewSet(viewsets.ModelViewSet):
     """A ModelViewSet whose writes validate with an input serializer and act through a service."""
 
@@ -74,8 +57,7 @@ class ServiceViewSet(viewsets.ModelViewSet):
 
     def _create(self, request: Request, service: Callable[..., Any]) -> Response:
         data = self._input(request)
-        with service_errors():
-            instance = service(actor=request.user, **data)
+        instance = service(actor=request.user, **data)
         return self._respond(instance, status.HTTP_201_CREATED)
 
 
@@ -100,8 +82,7 @@ class StakeholderViewSet(ServiceViewSet):
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         stakeholder = self.get_object()
         data = self._input(request, partial=kwargs.get("partial", False))
-        with service_errors():
-            services.stakeholder_update(stakeholder=stakeholder, actor=request.user, **data)
+        services.stakeholder_update(stakeholder=stakeholder, actor=request.user, **data)
         return self._respond(stakeholder)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -136,13 +117,11 @@ class TeamViewSet(ServiceViewSet):
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         team = self.get_object()
         data = self._input(request, partial=kwargs.get("partial", False))
-        with service_errors():
-            services.team_update(team=team, actor=request.user, **data)
+        services.team_update(team=team, actor=request.user, **data)
         return self._respond(team)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        with service_errors():
-            services.team_delete(team=self.get_object(), actor=request.user)
+        services.team_delete(team=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -166,8 +145,7 @@ class OwnershipViewSet(ServiceViewSet):
             request.user, team=data.get("owner_team"), stakeholder=data.get("owner_stakeholder")
         ):
             raise PermissionDenied("Technology leads manage the ownership of their own teams only.")
-        with service_errors():
-            instance = services.ownership_create(actor=request.user, **data)
+        instance = services.ownership_create(actor=request.user, **data)
         return self._respond(instance, status.HTTP_201_CREATED)
 
     @extend_schema(request=OwnershipNoteSerializer)
@@ -183,15 +161,13 @@ class OwnershipViewSet(ServiceViewSet):
                     for field in extra
                 }
             )
-        with service_errors():
-            services.ownership_update(
-                ownership=ownership, note=serializer.validated_data["note"], actor=request.user
-            )
+        services.ownership_update(
+            ownership=ownership, note=serializer.validated_data["note"], actor=request.user
+        )
         return self._respond(ownership)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        with service_errors():
-            services.ownership_delete(ownership=self.get_object(), actor=request.user)
+        services.ownership_delete(ownership=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None)
@@ -278,8 +254,7 @@ class EngagementViewSet(ServiceViewSet):
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         engagement = self.get_object()
         data = self._input(request, partial=kwargs.get("partial", False))
-        with service_errors():
-            services.engagement_update(engagement=engagement, actor=request.user, **data)
+        services.engagement_update(engagement=engagement, actor=request.user, **data)
         return self._respond(engagement)
 
 
@@ -307,8 +282,7 @@ class SavingViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = SavingInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with service_errors():
-            saving = services.saving_record(actor=request.user, **serializer.validated_data)
+        saving = services.saving_record(actor=request.user, **serializer.validated_data)
         return Response(SavingSerializer(saving).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:

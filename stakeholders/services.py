@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from audit.recording import acting_as_actor, log_bulk_created, update_audited
+from common.updates import apply_changes
 from stakeholders import roi as roi_rules
 from stakeholders.models import (
     AttributedSaving,
@@ -46,31 +47,6 @@ ENGAGEMENT_FIELDS = (
     "description",
     "active",
 )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, models.Model):
-        return value.pk
-    if isinstance(value, Decimal | date):
-        return str(value)
-    return value
-
-
-def _apply(instance: models.Model, fields: Iterable[str], values: dict[str, Any]) -> dict[str, list[Any]]:
-    """Set the given fields; return {field: [old, new]} for those that changed."""
-    changes: dict[str, list[Any]] = {}
-    for field in fields:
-        if field not in values:
-            continue
-        old = getattr(instance, field)
-        new = values[field]
-        if old != new:
-            changes[field] = [_jsonable(old), _jsonable(new)]
-            setattr(instance, field, new)
-    unknown = set(values) - set(fields)
-    if unknown:
-        raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
-    return changes
 
 
 # --- stakeholders -------------------------------------------------------------------------------
@@ -106,7 +82,7 @@ def stakeholder_update(
 ) -> Stakeholder:
     if "email" in values:
         values["email"] = values["email"].strip().lower()
-    changes = _apply(stakeholder, STAKEHOLDER_FIELDS, values)
+    changes = apply_changes(instance=stakeholder, changes=values, fields=STAKEHOLDER_FIELDS)
     if changes:
         stakeholder.full_clean()
         stakeholder.save(update_fields=list(changes))
@@ -168,7 +144,7 @@ def team_update(
 ) -> Team:
     if "name" in values:
         values["name"] = values["name"].strip()
-    changes = _apply(team, TEAM_FIELDS, values)
+    changes = apply_changes(instance=team, changes=values, fields=TEAM_FIELDS)
     if changes:
         team.full_clean()
         _check_team_parent(team)
@@ -389,7 +365,7 @@ def engagement_update(
     if "currency" in values:
         values["currency"] = (values["currency"] or "").upper()
     period_before = engagement.period
-    changes = _apply(engagement, ENGAGEMENT_FIELDS, values)
+    changes = apply_changes(instance=engagement, changes=values, fields=ENGAGEMENT_FIELDS)
     if changes:
         engagement.full_clean()
         _check_engagement(engagement)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,10 +21,6 @@ from costdata.ingestion.serializers import (
 )
 from costdata.models import CostSource, IngestionRun
 from costdata.permissions import ReadOrManageSources
-
-
-def _as_api_error(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "message_dict") else {"detail": exc.messages})
 
 
 class CostSourceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -65,10 +59,7 @@ class CostSourceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = CostSourceCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            source = services.source_create(**incoming.validated_data)
-        except DjangoValidationError as exc:
-            raise _as_api_error(exc) from exc
+        source = services.source_create(**incoming.validated_data)
         return Response(
             self.get_serializer(self._with_freshness(source)).data, status=status.HTTP_201_CREATED
         )
@@ -85,10 +76,7 @@ class CostSourceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         source = self.get_object()
         incoming = PullRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            run = services.source_pull_enqueue(source=source, **incoming.validated_data)
-        except DjangoValidationError as exc:
-            raise _as_api_error(exc) from exc
+        run = services.source_pull_enqueue(source=source, **incoming.validated_data)
         return Response(IngestionRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(

@@ -35,11 +35,11 @@ from enum import StrEnum
 from pathlib import PurePath
 from typing import TypeVar
 
+from costdata.planning.budget_file_errors import COLUMNS, BudgetFileError, RowError
+from costdata.planning.budget_file_errors import MAX_ERRORS as MAX_ERRORS  # callers import it from here
 from costdata.planning.spreadsheets import decimal_text, neutralise_text, restore_text
 from costdata.variances.rules import ScopeKey, ScopeType
 
-COLUMNS = ("scope_type", "scope_value", "month", "amount", "currency")
-MAX_ERRORS = 50
 DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_MAX_ROWS = 50_000
 DEFAULT_MAX_AMOUNT = Decimal(10) ** 12
@@ -76,33 +76,6 @@ class BudgetLine:
     month: date  # first day of the month
     amount: Decimal
     currency: str
-
-
-@dataclass(frozen=True)
-class RowError:
-    """A problem as the user can find it: row 1 is the header, None means the file as a whole."""
-
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = "file" if self.row is None else f"row {self.row}"
-        return f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
-
-
-class BudgetFileError(ValueError):
-    """The upload was refused. `errors` holds the first MAX_ERRORS problems, `total` how many there were."""
-
-    def __init__(self, errors: Sequence[RowError], *, total: int | None = None) -> None:
-        ordered = sorted(
-            errors, key=lambda e: (e.row or 0, COLUMNS.index(e.column) if e.column in COLUMNS else -1)
-        )
-        self.errors = tuple(ordered[:MAX_ERRORS])
-        self.total = len(errors) if total is None else total
-        shown = self.errors[:3]
-        more = f" (and {self.total - len(shown)} more)" if self.total > len(shown) else ""
-        super().__init__("; ".join(str(e) for e in shown) + more)
 
 
 class FileKind(StrEnum):

@@ -10,7 +10,6 @@ import dataclasses
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -40,33 +39,10 @@ from costdata.models import (
     Variance,
     VarianceTransition,
 )
-from costdata.planning import budget_files
 from costdata.planning import services as budget_services
 from costdata.variances import selectors as variance_selectors
 from costdata.variances import services as sop
 from stakeholders.models import Stakeholder, Team
-
-
-def _api_error(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "message_dict") else {"detail": exc.messages})
-
-
-def _call(function: Any, **kwargs: Any) -> Any:
-    """Run a service; its ValidationError becomes a 400 naming the field, its PermissionDenied a 403."""
-    from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-
-    try:
-        return function(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None) from exc
-    except budget_files.BudgetFileError as exc:
-        problems = [str(e) for e in exc.errors]
-        if exc.total > len(problems):
-            problems.append(f"... and {exc.total - len(problems)} more problems; nothing was imported.")
-        raise ValidationError({"file": problems}) from exc
-    except DjangoValidationError as exc:
-        raise _api_error(exc) from exc
-
 
 # --- serializers ------------------------------------------------------------------------------------
 
@@ -310,8 +286,8 @@ class BudgetViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
 
     def perform_create(self, serializer: BudgetSerializer) -> None:
-        serializer.instance = _call(
-            budget_services.budget_create, actor=self.request.user, **serializer.validated_data
+        serializer.instance = budget_services.budget_create(
+            actor=self.request.user, **serializer.validated_data
         )
 
 
@@ -329,8 +305,7 @@ class BudgetVersionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
 
     def perform_create(self, serializer: BudgetVersionSerializer) -> None:
         data = dict(serializer.validated_data)
-        serializer.instance = _call(
-            budget_services.budget_version_create,
+        serializer.instance = budget_services.budget_version_create(
             budget=data.pop("budget"),
             name=data.get("name", ""),
             note=data.get("note", ""),
@@ -345,13 +320,13 @@ class BudgetVersionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     )
     @action(detail=True, methods=["post"])
     def lock(self, request: Request, pk: str | None = None) -> Response:
-        version = _call(budget_services.budget_version_lock, version=self.get_object(), actor=request.user)
+        version = budget_services.budget_version_lock(version=self.get_object(), actor=request.user)
         return Response(self.get_serializer(version).data)
 
     @extend_schema(summary="Judge variances against this version", request=None, responses=BudgetSerializer)
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk: str | None = None) -> Response:
-        budget = _call(budget_services.budget_version_activate, version=self.get_object(), actor=request.user)
+        budget = budget_services.budget_version_activate(version=self.get_object(), actor=request.user)
         return Response(BudgetSerializer(budget).data)
 
     @extend_schema(
@@ -369,8 +344,7 @@ class BudgetVersionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         incoming = ImportSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         upload = incoming.validated_data["file"]
-        count = _call(
-            budget_services.budget_version_import,
+        count = budget_services.budget_version_import(
             version=self.get_object(),
             data=upload.read(),
             filename=upload.name,
@@ -392,8 +366,7 @@ class BudgetVersionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     @action(detail=True, methods=["get"])
     def export(self, request: Request, pk: str | None = None) -> HttpResponse:
         kind = request.query_params.get("kind", "csv")
-        content, content_type, filename = _call(
-            budget_services.budget_version_export,
+        content, content_type, filename = budget_services.budget_version_export(
             version=self.get_object(),
             kind=kind,
             lines=permissions.visible_budget_lines(request.user, BudgetLine.objects.all()),
@@ -419,8 +392,7 @@ class BudgetLineViewSet(
 
     def perform_create(self, serializer: BudgetLineSerializer) -> None:
         data = serializer.validated_data
-        serializer.instance = _call(
-            budget_services.budget_line_set,
+        serializer.instance = budget_services.budget_line_set(
             version=data["version"],
             scope_type=data["scope_type"],
             scope_value=data.get("scope_value", ""),
@@ -444,8 +416,7 @@ class BudgetLineViewSet(
             line.month,
         ):
             raise ValidationError({"month": "Change the amount; add a new line for another scope or month."})
-        serializer.instance = _call(
-            budget_services.budget_line_set,
+        serializer.instance = budget_services.budget_line_set(
             version=line.version,
             scope_type=line.scope_type,
             scope_value=line.scope_value,
@@ -455,7 +426,7 @@ class BudgetLineViewSet(
         )
 
     def perform_destroy(self, instance: BudgetLine) -> None:
-        _call(budget_services.budget_line_delete, line=instance, actor=self.request.user)
+        budget_services.budget_line_delete(line=instance, actor=self.request.user)
 
 
 # --- forecasts --------------------------------------------------------------------------------------
@@ -533,8 +504,8 @@ class VarianceViewSet(viewsets.ReadOnlyModelViewSet):
     def accept(self, request: Request, pk: str | None = None) -> Response:
         incoming = CommentSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        variance = _call(
-            sop.variance_accept, variance=self.get_object(), actor=request.user, **incoming.validated_data
+        variance = sop.variance_accept(
+            variance=self.get_object(), actor=request.user, **incoming.validated_data
         )
         return self._respond(variance)
 
@@ -547,8 +518,8 @@ class VarianceViewSet(viewsets.ReadOnlyModelViewSet):
     def send_back(self, request: Request, pk: str | None = None) -> Response:
         incoming = SendBackSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        variance = _call(
-            sop.variance_send_back, variance=self.get_object(), actor=request.user, **incoming.validated_data
+        variance = sop.variance_send_back(
+            variance=self.get_object(), actor=request.user, **incoming.validated_data
         )
         return self._respond(variance)
 
@@ -561,8 +532,8 @@ class VarianceViewSet(viewsets.ReadOnlyModelViewSet):
     def close(self, request: Request, pk: str | None = None) -> Response:
         incoming = CommentSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        variance = _call(
-            sop.variance_close, variance=self.get_object(), actor=request.user, **incoming.validated_data
+        variance = sop.variance_close(
+            variance=self.get_object(), actor=request.user, **incoming.validated_data
         )
         return self._respond(variance)
 
@@ -575,8 +546,8 @@ class VarianceViewSet(viewsets.ReadOnlyModelViewSet):
     def reassign(self, request: Request, pk: str | None = None) -> Response:
         incoming = ReassignSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        variance = _call(
-            sop.variance_reassign, variance=self.get_object(), actor=request.user, **incoming.validated_data
+        variance = sop.variance_reassign(
+            variance=self.get_object(), actor=request.user, **incoming.validated_data
         )
         return self._respond(variance)
 
@@ -589,8 +560,8 @@ class VarianceViewSet(viewsets.ReadOnlyModelViewSet):
     def comment(self, request: Request, pk: str | None = None) -> Response:
         incoming = SendBackSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        transition = _call(
-            sop.variance_comment, variance=self.get_object(), actor=request.user, **incoming.validated_data
+        transition = sop.variance_comment(
+            variance=self.get_object(), actor=request.user, **incoming.validated_data
         )
         return Response(TransitionSerializer(transition).data, status=status.HTTP_201_CREATED)
 
@@ -606,7 +577,7 @@ class VarianceViewSet(viewsets.ReadOnlyModelViewSet):
         incoming = DetectSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         months = [variance_selectors._month(m) for m in incoming.validated_data.get("months", [])] or None
-        result = _call(sop.variances_detect, months=months, actor=request.user)
+        result = sop.variances_detect(months=months, actor=request.user)
         return Response(DetectResultSerializer(result).data)
 
 
@@ -636,8 +607,7 @@ class ExplanationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         variance = data.pop("variance")
         if not permissions.variance_visible(self.request.user, variance):
             raise ValidationError({"variance": f'Invalid pk "{variance.pk}" - object does not exist.'})
-        serializer.instance = _call(
-            sop.variance_explain,
+        serializer.instance = sop.variance_explain(
             variance=variance,
             actor=self.request.user,
             category=data["category"],

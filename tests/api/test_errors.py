@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -203,3 +205,130 @@ def test_the_forecast_is_documented_as_the_one_object_it_returns(openapi):
     # described as a list.
     ok = openapi["paths"]["/api/v1/forecasts/"]["get"]["responses"]["200"]
     assert ok["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Forecast"}
+
+
+# --- one shape for each kind of error, whichever app's endpoint gives it -------------------------
+# A service's errors propagate from the view; common.api_errors.exception_handler answers each kind
+# the same way everywhere: invalid input {field: [messages], non_field_errors: [messages]}, anything
+# else {"detail": message}.
+
+ENDPOINTS = {
+    "meetings": (
+        "/api/v1/topics/",
+        {"name": "Chargeback", "owning_group": "finance", "description": "How costs are charged back."},
+        "meetings.services",
+        "topic_create",
+    ),
+    "costdata": (
+        "/api/v1/budgets/",
+        {"name": "FY2027", "fiscal_year": 2027, "currency": "USD"},
+        "costdata.planning.services",
+        "budget_create",
+    ),
+    "stakeholders": (
+        "/api/v1/teams/",
+        {"name": "Payments", "kind": "team"},
+        "stakeholders.services",
+        "team_create",
+    ),
+}
+
+
+def _post_raising(api, monkeypatch, app, error):
+    """POST a valid body to the app's endpoint, whose service then raises `error`."""
+    url, body, module, name = ENDPOINTS[app]
+
+    def service(**kwargs):
+        raise error
+
+    monkeypatch.setattr(importlib.import_module(module), name, service)
+    return api.post(url, body, format="json")
+
+
+@pytest.mark.parametrize("app", sorted(ENDPOINTS))
+def test_a_services_field_error_is_a_400_naming_the_field(api, monkeypatch, app):
+    from django.core.exceptions import ValidationError
+
+    response = _post_raising(api, monkeypatch, app, ValidationError({"name": "Taken already."}))
+    assert response.status_code == 400
+    assert response.json() == {"name": ["Taken already."]}
+
+
+@pytest.mark.parametrize("app", sorted(ENDPOINTS))
+def test_a_services_error_of_no_field_is_under_non_field_errors(api, monkeypatch, app):
+    from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+    response = _post_raising(api, monkeypatch, app, ValidationError("The programme is paused."))
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["The programme is paused."]}
+    mixed = ValidationError({NON_FIELD_ERRORS: ["Not now."], "name": ["Too long."]})
+    assert _post_raising(api, monkeypatch, app, mixed).json() == {
+        "non_field_errors": ["Not now."],
+        "name": ["Too long."],
+    }
+
+
+@pytest.mark.parametrize("app", sorted(ENDPOINTS))
+def test_a_services_permission_denied_is_a_403_with_its_message(api, monkeypatch, app):
+    from django.core.exceptions import PermissionDenied
+
+    response = _post_raising(api, monkeypatch, app, PermissionDenied("Only finance does this."))
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Only finance does this."}
+
+
+@pytest.mark.parametrize("app", sorted(ENDPOINTS))
+def test_a_write_that_loses_a_race_on_a_unique_constraint_is_a_400_in_words(api, monkeypatch, app):
+    from django.db import transaction
+
+    from stakeholders.models import Team
+
+    Team.objects.create(name="Payments")
+
+    def duplicate():  # what a concurrent request's commit does to this one: the database refuses it
+        with transaction.atomic():
+            Team.objects.create(name="Payments")
+
+    url, body, module, name = ENDPOINTS[app]
+    monkeypatch.setattr(importlib.import_module(module), name, lambda **kwargs: duplicate())
+    response = api.post(url, body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["Another team already has this name."]}
+    assert "INSERT" not in response.content.decode() and "stakeholders_team" not in response.content.decode()
+    assert api.get("/api/v1/teams/").status_code == 200, "the connection is still usable"
+
+
+def test_a_budget_files_problems_are_the_errors_of_its_file_field(api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from costdata.planning import services as budgets
+
+    version = budgets.budget_version_create(
+        budget=budgets.budget_create(name="B", fiscal_year=2026), name="v"
+    )
+    bad = b"scope_type,scope_value,month,amount,currency\naccount,123,2026-11,abc,USD\n"
+    response = api.post(
+        f"/api/v1/budget-versions/{version.pk}/import/",
+        {"file": SimpleUploadedFile("b.csv", bad)},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["file"]
+    assert all(isinstance(problem, str) for problem in response.json()["file"])
+    assert any("row 2" in problem for problem in response.json()["file"])
+
+
+def test_the_schema_documents_the_400_shape_and_the_detail_of_other_errors(openapi):
+    schemas = openapi["components"]["schemas"]
+    invalid = schemas["ValidationError"]
+    assert invalid["properties"]["non_field_errors"] == {"type": "array", "items": {"type": "string"}}
+    assert {"type": "array", "items": {"type": "string"}} in invalid["additionalProperties"]["oneOf"]
+    assert schemas["Error"]["properties"] == {"detail": {"type": "string"}}
+    assert schemas["Error"]["required"] == ["detail"]
+    responses = openapi["paths"]["/api/v1/topics/"]["post"]["responses"]
+    refs = [option["$ref"] for option in responses["400"]["content"]["application/json"]["schema"]["oneOf"]]
+    assert refs[0] == "#/components/schemas/ValidationError"
+    for status in ("401", "403", "404", "429"):
+        assert responses[status]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"
+        }
