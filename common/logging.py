@@ -17,6 +17,9 @@ request_logger = logging.getLogger("partnership.request")
 _REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
+# A calendar feed's URL is its secret (/calendar/<token>.ics): whoever reads the path reads the feed.
+_FEED_PATH = re.compile(r"(/calendar/)[^/\s?#]+(\.ics)")
+
 # What a secret looks like in a log line: AWS secret keys and session tokens, passwords and tokens
 # passed as key=value or in a URL's user-info.
 _SECRET_PATTERNS = [
@@ -35,7 +38,13 @@ _SECRET_PATTERNS = [
     ),
     (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(token|bearer|basic)\s+[^\s'\",}]+"), r"\1\2 ***"),
     (re.compile(r"([a-z][a-z0-9+.-]*://[^:/\s@]+:)[^@\s/]+@"), r"\1***@"),
+    (_FEED_PATH, r"\1***\2"),
 ]
+
+
+def redact_path(path: str) -> str:
+    """A request path fit for a log line: a calendar feed's token masked."""
+    return _FEED_PATH.sub(r"\1***\2", path)
 
 
 def redact(text: str) -> str:
@@ -96,7 +105,7 @@ class RequestIdMiddleware:
             request_logger.info(
                 "%s %s %s %.0fms",
                 request.method,
-                request.path,
+                redact_path(request.path),
                 response.status_code,
                 (time.monotonic() - started) * 1000,
             )
