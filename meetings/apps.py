@@ -38,3 +38,7 @@ class MeetingsConfig(AppConfig):
         from meetings.review_packs import register_scope_offer_for_packs
 
         register_scope_offer_for_packs()
+
+        from meetings.feed_access import register_feed_revocation
+
+        register_feed_revocation()

@@ -61,6 +61,16 @@ class StakeholderAdmin(admin.ModelAdmin):
     def team_names(self, obj: Stakeholder) -> str:
         return ", ".join(team.name for team in obj.teams.all())
 
+    def save_model(self, request, obj, form, change):
+        """A change goes through the service, so a new group, role or login ends the person's sessions
+        and tokens and a deactivation or new group their calendar feeds, here as on the pages."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        from stakeholders.services import STAKEHOLDER_FIELDS, stakeholder_update
+
+        values = {name: getattr(obj, name) for name in form.changed_data if name in STAKEHOLDER_FIELDS}
+        stakeholder_update(stakeholder=Stakeholder.objects.get(pk=obj.pk), actor=request.user, **values)
+
     @admin.action(description="Deactivate the selected people (they keep their history)")
     def deactivate(self, request, queryset):
         from stakeholders.services import stakeholder_set_active

@@ -32,6 +32,10 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 class StakeholderForm(forms.ModelForm):
+    """A person. `may_change_access` False (not an admin): an existing person's group and role show but
+    do not change (disabled fields keep their initial values whatever is posted); the service refuses
+    such a change too."""
+
     teams = forms.ModelMultipleChoiceField(
         queryset=Team.objects.order_by("kind", "name"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -40,11 +44,15 @@ class StakeholderForm(forms.ModelForm):
         model = Stakeholder
         fields = ["name", "email", "title", "group", "role", "active"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, may_change_access: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["teams"].initial = list(self.instance.teams.all())
         self.fields["role"].help_text = "Must be a role in the chosen group."
+        if self.instance.pk and not may_change_access:
+            for name in ("group", "role"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Only an admin changes a person's group and role."
 
     def _post_clean(self) -> None:
         """Leave model validation to the service, which reports the same errors."""

@@ -3,8 +3,11 @@
 Pages, the API and the admin all ask these. The rules (see also README "Who may do what"):
   - people, teams and ownership: read by everyone in the organisation (not third parties, who see
     their own record only); people and teams are added and edited by admins and finance;
+  - a person's group, role and linked login (what their login may do) are changed by admins only;
   - ownership: admins and finance manage any claim; a technology lead manages the claims of their own
-    teams (the teams they belong to and, for a business unit, its teams);
+    teams (the teams they belong to and, for a business unit, its teams, and their members), and only on
+    scopes nobody claims or whose primary claim is theirs: adding a claim to, or taking the primary
+    claim of, a scope another team owns is for admins and finance;
   - engagements (fees, savings, ROI): read by admins, finance and technology leads; managed by admins
     and finance;
   - the programme readiness check: admins, finance and technology leads.
@@ -60,7 +63,13 @@ CAPABILITIES: list[Capability] = [
         "people.read", "Read people, teams and ownership", _all(A, F, T, B, E, third_party="own record")
     ),
     Capability("people.manage", "Add and edit people and teams", _all(A, F)),
-    Capability("ownership.manage", "Manage ownership claims", _all(A, F, technology_lead="their teams")),
+    Capability("people.access", "Change a person's group, role or login (ends their sessions)", _all(A)),
+    Capability(
+        "ownership.manage",
+        "Manage ownership claims",
+        _all(A, F, technology_lead="their teams, on scopes unclaimed or theirs"),
+    ),
+    Capability("ownership.take", "Claim or take over a scope another team owns", _all(A, F)),
     Capability("engagements.read", "Read third-party engagements, fees and ROI", _all(A, F, T)),
     Capability("engagements.manage", "Manage engagements and attributed savings", _all(A, F)),
     Capability("readiness.read", "Programme readiness check", _all(A, F, T)),
@@ -146,6 +155,20 @@ def can_manage_ownership(
 
 def can_manage_claim(user: AnyUser, ownership: Ownership) -> bool:
     return can_manage_ownership(user, team=ownership.owner_team, stakeholder=ownership.owner_stakeholder)
+
+
+def can_claim_scope(user: AnyUser, *, primary: Ownership | None) -> bool:
+    """Add a claim to a scope whose primary claim is `primary` (None: nobody claims it), or hand its
+    primary ownership away from `primary`. Admins and finance: any scope. Technology leads: a scope
+    nobody claims or whose primary claim they manage (their teams' or their members')."""
+    if may(user, "ownership.take"):
+        return True
+    return primary is None or can_manage_claim(user, primary)
+
+
+def can_change_access(user: AnyUser) -> bool:
+    """Change what a login may do: a person's group, role or linked login."""
+    return may(user, "people.access")
 
 
 def can_read_engagements(user: AnyUser) -> bool:

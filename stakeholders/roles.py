@@ -18,8 +18,10 @@ What cost scopes a role sees (`Visibility`):
     started, not ended), nothing else; with none in force, no role at all.
   - none: nothing.
 
-A claim is enough to see a scope (primary or not); which cost rows a claimed scope covers is the cost
-app's business (costdata.permissions turns a Visibility into a filter over the cost facts).
+Only a primary claim brings a scope into view: a secondary claim records an interest in a scope that
+another team or person owns and shows nothing of it (a team would otherwise see another team's costs
+by claiming them second). Which cost rows a claimed scope covers is the cost app's business
+(costdata.permissions turns a Visibility into a filter over the cost facts).
 """
 
 from __future__ import annotations
@@ -186,9 +188,9 @@ def _teams_with_their_units_teams(team_ids: set[int]) -> set[int]:
 
 
 def _claimed_scopes(*, team_ids: set[int], stakeholder_id: int) -> set[scopes.Scope]:
-    from django.db.models import Q
-
-    rows = Ownership.objects.filter(Q(owner_team_id__in=team_ids) | Q(owner_stakeholder_id=stakeholder_id))
+    """The scopes the teams or the person hold the primary claim on (see the module docstring)."""
+    owners = Q(owner_team_id__in=team_ids) | Q(owner_stakeholder_id=stakeholder_id)
+    rows = Ownership.objects.filter(owners, is_primary=True)
     return {
         scopes.Scope(k, key, v) for k, key, v in rows.values_list("scope_kind", "scope_key", "scope_value")
     }

@@ -13,12 +13,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
 from audit.recording import acting_as_actor, log_bulk_created, update_audited
+from common.types import AnyUser
 from common.updates import apply_changes
+from stakeholders import access, ownership_notices, permissions
 from stakeholders import roi as roi_rules
 from stakeholders.models import (
     AttributedSaving,
@@ -30,9 +31,11 @@ from stakeholders.models import (
     Team,
 )
 
-Actor = AbstractBaseUser | None
+Actor = AnyUser | None
 
 STAKEHOLDER_FIELDS = ("name", "email", "title", "group", "role", "user", "active")
+# What a person's login may do: changed by admins only, and the change ends the login's sessions.
+ACCESS_FIELDS = ("group", "role", "user")
 TEAM_FIELDS = ("name", "kind", "parent", "description")
 ENGAGEMENT_FIELDS = (
     "party",
@@ -66,6 +69,8 @@ def stakeholder_create(
     teams: Iterable[Team] = (),
     actor: Actor = None,
 ) -> Stakeholder:
+    if user is not None and actor is not None and not permissions.can_change_access(actor):
+        raise PermissionDenied("Only an admin links a login to a person.")
     stakeholder = Stakeholder(
         name=name, email=email.strip().lower(), title=title, group=group, role=role, user=user, active=active
     )
@@ -80,12 +85,20 @@ def stakeholder_create(
 def stakeholder_update(
     *, stakeholder: Stakeholder, teams: Iterable[Team] | None = None, actor: Actor = None, **values: Any
 ) -> Stakeholder:
+    """Change a person. Their group, role or linked login only by an admin (`actor`); such a change ends
+    the sessions and tokens of the logins linked before and after, and a new group or a deactivation
+    tells the apps to end what they issued to the person (access.access_narrowed)."""
     if "email" in values:
         values["email"] = values["email"].strip().lower()
+    access_changes = [f for f in ACCESS_FIELDS if f in values and getattr(stakeholder, f) != values[f]]
+    if access_changes and actor is not None and not permissions.can_change_access(actor):
+        raise PermissionDenied("Only an admin changes a person's group, role or login.")
+    user_id, was_active = stakeholder.user_id, stakeholder.active
     changes = apply_changes(instance=stakeholder, changes=values, fields=STAKEHOLDER_FIELDS)
     if changes:
         stakeholder.full_clean()
         stakeholder.save(update_fields=list(changes))
+        _after_access_change(stakeholder, changed=access_changes, user_id=user_id, was_active=was_active)
     if teams is not None:
         # set() adds and removes only the difference; the audit trail records each as a members change.
         stakeholder.teams.set(list(teams))
@@ -100,7 +113,23 @@ def stakeholder_set_active(*, stakeholder: Stakeholder, active: bool, actor: Act
         return stakeholder
     stakeholder.active = active
     stakeholder.save(update_fields=["active"])
+    if not active:
+        access.access_narrowed(stakeholder=stakeholder)
     return stakeholder
+
+
+def _after_access_change(
+    stakeholder: Stakeholder, *, changed: list[str], user_id: int | None, was_active: bool
+) -> None:
+    """What a saved change to a person's access ends (see stakeholder_update). A new role within the
+    same group gives the same rights: it ends the sessions (the person signs in again) but keeps tokens."""
+    users = {pk for pk in (user_id, stakeholder.user_id) if pk is not None}
+    if changed:
+        access.sessions_end(user_ids=users)
+    if "group" in changed or "user" in changed:
+        access.tokens_revoke(user_ids=users)
+    if "group" in changed or (was_active and not stakeholder.active):
+        access.access_narrowed(stakeholder=stakeholder)
 
 
 # --- teams --------------------------------------------------------------------------------------
@@ -195,7 +224,9 @@ def ownership_create(
 
     The first claim on a scope is its primary owner whatever `is_primary` says (a claimed scope always
     has one). Asking for primary on a scope that already has one is refused: use
-    ownership_make_primary to hand it over.
+    ownership_make_primary to hand it over. An `actor` must be allowed to claim for this owner and on
+    this scope (permissions.can_claim_scope: a technology lead only on a scope nobody claims or whose
+    primary claim is their teams'), checked against the claims as locked here.
     """
     _owner_errors(owner_team, owner_stakeholder)
     ownership = Ownership(
@@ -210,6 +241,10 @@ def ownership_create(
     ownership.full_clean()  # field formats (12-digit account id), duplicate claims
     others = _same_scope(ownership).select_for_update()
     current = next((o for o in others if o.is_primary), None)
+    if actor is not None and not (
+        permissions.can_manage_claim(actor, ownership) and permissions.can_claim_scope(actor, primary=current)
+    ):
+        raise PermissionDenied(f"{ownership.scope_label} belongs to another team; ask finance or an admin.")
     if current is None:
         ownership.is_primary = True
     elif is_primary:
@@ -237,15 +272,28 @@ def ownership_update(*, ownership: Ownership, note: str, actor: Actor = None) ->
 @acting_as_actor
 @transaction.atomic
 def ownership_make_primary(*, ownership: Ownership, actor: Actor = None) -> Ownership:
-    """Hand a scope's primary ownership to this claim; the previous primary stays as a secondary claim."""
+    """Hand a scope's primary ownership to this claim; the previous primary stays as a secondary claim.
+
+    An `actor` must manage this claim and be allowed to take the scope from its primary owner
+    (permissions.can_claim_scope); the previous owner's technology leads are told by e-mail.
+    """
     ownership = Ownership.objects.select_for_update().get(pk=ownership.pk)
     if ownership.is_primary:
         return ownership
     previous = list(_same_scope(ownership).select_for_update().filter(is_primary=True))
+    if actor is not None and not (
+        permissions.can_manage_claim(actor, ownership)
+        and all(permissions.can_claim_scope(actor, primary=p) for p in previous)
+    ):
+        raise PermissionDenied(
+            f"Another team owns {ownership.scope_label}; finance or an admin hands it over."
+        )
     # Demote first: the one-primary-per-scope constraint is checked per statement.
     update_audited(Ownership.objects.filter(pk__in=[o.pk for o in previous]), is_primary=False)
     ownership.is_primary = True
     ownership.save(update_fields=["is_primary"])
+    for demoted in previous:
+        ownership_notices.primary_taken(demoted=demoted, ownership=ownership, actor=actor)
     return ownership
 
 

@@ -40,11 +40,17 @@ from stakeholders.permissions import (
 )
 
 
+def _safe_next(request: HttpRequest) -> str:
+    """The `next` the request names when it stays on this site, else ""."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""
+
+
 def _next_or(request: HttpRequest, default: str) -> HttpResponseRedirect:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(default)
+    return redirect(_safe_next(request) or default)
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -100,7 +106,8 @@ def stakeholder_create(request: HttpRequest) -> HttpResponse:
 @edit_required
 def stakeholder_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Stakeholder, pk=pk)
-    form = StakeholderForm(request.POST or None, instance=person)
+    may_change_access = permissions.can_change_access(request.user)
+    form = StakeholderForm(request.POST or None, instance=person, may_change_access=may_change_access)
     if request.method == "POST" and form.is_valid():
         try:
             services.stakeholder_update(stakeholder=person, actor=request.user, **form.cleaned_data)
@@ -291,9 +298,14 @@ def ownership_create(request: HttpRequest) -> HttpResponse:
                 scope_value=value,
             )
         )
-    return _render(
-        request, "ownership_form.html", {"form": form, "claims": claims, "next": request.GET.get("next", "")}
-    )
+    # The Cancel link and the hidden field carry `next` only when it stays on this site.
+    context = {
+        "form": form,
+        "claims": claims,
+        "next": _safe_next(request),
+        "list_url": reverse("ownership-list"),
+    }
+    return _render(request, "ownership_form.html", context)
 
 
 @login_required
