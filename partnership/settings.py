@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "common.logging.RequestIdMiddleware",
+    "common.uploads.UploadLimitMiddleware",
     "common.api_errors.OutOfRangeIntegerMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -221,8 +222,15 @@ CACHES = {
     )
 }
 
-# --- Uploads: bounded in memory and on disk; each upload form checks its own type and size ------------
-MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+# --- Uploads: one limit for every upload path (common/uploads.py), bounded in memory and on disk ------
+# Bodies past MAX_UPLOAD_BYTES are refused before they are read (413); 512 MB is the largest FOCUS file
+# the upload page takes (larger ones: manage.py import_focus).
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "common.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000

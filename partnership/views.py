@@ -17,7 +17,9 @@ def home(request: HttpRequest) -> HttpResponse:
     # What the signed-in role may see of the costs (costdata.permissions); nothing without a role.
     visible = cost_permissions.cost_filter(request.user).facts
     context = {
+        # When the data was refreshed is everyone's; which source and how many rows, the sources' readers'.
         "last_run": cost_selectors.last_successful_run(),
+        "may_read_sources": cost_permissions.may_read_sources(request.user),
         "month_to_date": cost_selectors.month_to_date_totals(visible=visible),
         "stakeholder": stakeholder_for_user(request.user),
     }

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Q
+from django.http import Http404
 from django.urls import reverse
 
 from common.glossary_links import term_anchor
@@ -126,8 +127,8 @@ def _team_param(name: str, raw: str, kind: str, errors: dict[str, str]) -> Team 
         errors[name] = f"Give the {SCOPE_LABELS[kind].lower()}'s id (a number); got {raw!r}."
         return None
     team = Team.objects.filter(pk=int(raw), kind=kind).first()
-    if team is None:
-        errors[name] = f"There is no {SCOPE_LABELS[kind].lower()} with id {raw}."
+    if team is None:  # as for a team the viewer may not see (views._visible_filters): nothing to tell
+        raise Http404(f"No such {SCOPE_LABELS[kind].lower()}.")
     return team
 
 

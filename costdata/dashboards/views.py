@@ -106,6 +106,11 @@ def _visible_filters(request: HttpRequest, filters: DashboardFilters) -> Dashboa
     """The filters narrowed to the rows the viewer may see (the role's scope; see costdata.permissions)."""
     if not permissions.may_read_costs(request.user):
         raise PermissionDenied("Costs are for people in the programme.")
+    for kind, team in (("business_unit", filters.business_unit), ("team", filters.team)):
+        if team is not None and not permissions.dashboard_scope_visible(
+            request.user, kind=kind, value=str(team.pk), team_id=team.pk
+        ):
+            raise Http404("No such team.")  # the same answer as for an id no team has
     return dataclasses.replace(
         filters, visible=permissions.cost_filter(request.user).facts, viewer=request.user
     )
@@ -121,6 +126,8 @@ def scope_page(request: HttpRequest, kind: str, value: str) -> HttpResponse:
     try:
         scope = scope_for(kind, value)
     except UnknownScope as exc:
+        if kind in ("business_unit", "team"):
+            raise Http404("No such scope.") from exc  # as for one the viewer may not see
         return bad_request(request, {"scope": str(exc)})
     team_id = scope.team.pk if scope.team is not None else None
     if not permissions.dashboard_scope_visible(

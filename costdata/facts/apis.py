@@ -107,7 +107,7 @@ class CostViewSet(viewsets.GenericViewSet):
         return HttpResponse(body, content_type=renderer.media_type)
 
     def _page(self, request: Request, visible: CostFilter) -> Response:
-        incoming = CostQuerySerializer(data=request.query_params)
+        incoming = CostQuerySerializer(data=request.query_params, context={"request": request})
         incoming.is_valid(raise_exception=True)
         query = incoming.to_query()
         rows = selectors.cost_rows(query=query, visible=visible.facts, visible_tags=visible.tag_facts)

@@ -6,6 +6,9 @@ from rest_framework import serializers
 
 from costdata.facts.selectors import BASES, GROUPINGS, CostQuery
 from costdata.ingestion.models import CostSource
+from costdata.permissions import may_read_sources
+
+NO_SOURCE = 0  # an id no source has: filtering by it shows no row
 
 
 class CostRowSerializer(serializers.Serializer):
@@ -82,14 +85,19 @@ class CostQuerySerializer(serializers.Serializer):
         return keys
 
     def validate_source(self, value: str) -> tuple[int, ...]:
+        """Source names or ids. Only those who may read the sources are told that one does not exist;
+        for anyone else an unknown source is one with no cost to show, so the answer never says which
+        names exist."""
+        request = self.context.get("request")
+        names_sources = request is not None and may_read_sources(request.user)
         ids = []
         for part in (p.strip() for p in value.split(",") if p.strip()):
             source = CostSource.objects.filter(name=part).first()
             if source is None and part.isdigit():
                 source = CostSource.objects.filter(pk=int(part)).first()
-            if source is None:
+            if source is None and names_sources:
                 raise serializers.ValidationError(f"no source named or numbered {part!r}")
-            ids.append(source.pk)
+            ids.append(source.pk if source is not None else NO_SOURCE)
         return tuple(ids)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

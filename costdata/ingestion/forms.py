@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from django import forms
-
-MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+from django.conf import settings
 
 
 class FocusUploadForm(forms.Form):
@@ -10,10 +9,11 @@ class FocusUploadForm(forms.Form):
         help_text="A FOCUS 1.0 export: CSV, CSV compressed with gzip (.csv.gz), or Parquet if pyarrow is installed."
     )
 
-    def clean_file(self):
+    def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        if upload.size > settings.MAX_UPLOAD_BYTES:
+            limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
             raise forms.ValidationError(
-                "The file is larger than 512 MB: import it with manage.py import_focus."
+                f"The file is larger than {limit} MB: import it with manage.py import_focus."
             )
         return upload

@@ -34,6 +34,9 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import PurePath
 from typing import TypeVar
+from xml.etree import ElementTree
+
+from defusedxml import DefusedXmlException
 
 from costdata.planning.budget_file_errors import COLUMNS, BudgetFileError, RowError
 from costdata.planning.budget_file_errors import MAX_ERRORS as MAX_ERRORS  # callers import it from here
@@ -183,10 +186,14 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[object]]]:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a bad workbook
         raise BudgetFileError([RowError(None, None, f"the workbook could not be read ({error})")]) from error
+    number = 0
     try:
         sheet = workbook.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):  # noqa: B007
             yield number, list(row)
+    except (ElementTree.ParseError, DefusedXmlException) as error:  # the sheet is read as rows are asked
+        message = f"the workbook's sheet is not readable XML after row {number} ({error})"
+        raise BudgetFileError([RowError(None, None, message)]) from error
     finally:
         workbook.close()
 

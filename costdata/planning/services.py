@@ -210,7 +210,10 @@ def budget_line_set(
 @acting_as_actor
 @transaction.atomic
 def budget_line_delete(*, line: BudgetLine, actor: User | None = None) -> None:
-    _refuse_locked(line.version)
+    """Remove one line of an unlocked version: its version row is locked first, as every budget write
+    does, so a lock or an activation running at the same moment waits and then sees the line gone."""
+    version = BudgetVersion.objects.select_for_update().get(pk=line.version_id)
+    _refuse_locked(version)
     line.delete()
 
 

@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from costdata.models import BudgetLine
+from costdata.models import BudgetLine, BudgetVersion
 from costdata.planning import services as budgets
 from costdata.planning.budget_files import BudgetFileError
 from costdata.planning.services import BudgetLocked
@@ -85,6 +87,16 @@ def test_a_locked_version_refuses_imports_and_line_changes(version):
     with pytest.raises(BudgetLocked):
         budgets.budget_line_delete(line=version.lines.first())
     assert version.lines.get(scope_type="organisation").amount == Decimal(50000)
+
+
+def test_a_line_read_before_its_version_was_locked_is_not_deleted_after(version):
+    budgets.budget_version_import(version=version, data=GOOD_CSV, filename="b.csv")
+    line = BudgetLine.objects.select_related("version").get(version=version, scope_type="organisation")
+    budgets.budget_version_lock(version=BudgetVersion.objects.get(pk=version.pk))  # meanwhile, elsewhere
+    with CaptureQueriesContext(connection) as queries, pytest.raises(BudgetLocked):
+        budgets.budget_line_delete(line=line)
+    assert BudgetLine.objects.filter(pk=line.pk).exists()
+    assert any("FOR UPDATE" in q["sql"] and "costdata_budgetversion" in q["sql"] for q in queries)
 
 
 def test_an_empty_version_cannot_be_locked_and_a_locked_one_not_twice(version):

@@ -160,3 +160,70 @@ def test_a_bad_focus_file_is_refused_on_the_page_and_nothing_is_written(
     assert "errorlist" in page or "problem" in page.lower()
     assert DailyCost.objects.count() == facts
     assert IngestionRun.objects.filter(status=IngestionRun.Status.SUCCEEDED).count() == runs
+
+
+def _entity_bomb_xlsx() -> bytes:
+    """A workbook whose sheet declares nested entities (billion laughs) and uses the outermost one."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["organisation", "", "2027-01", 1, "USD"]])))
+    entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {b} "{("&" + a + ";") * 10}">' for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename.endswith("sheet1.xml"):
+                data = f'<?xml version="1.0"?><!DOCTYPE worksheet [{entities}]>'.encode() + data
+                data = data.replace(b"organisation", b"&i;", 1)
+            bomb.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def test_workbooks_are_parsed_without_xml_entities(finance_api, version):
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML, "openpyxl reads workbooks through defusedxml"
+    response = upload(finance_api, version, "laughs.xlsx", _entity_bomb_xlsx())
+    assert response.status_code == 400
+    assert list(BudgetLine.objects.filter(version=version).values_list("amount", flat=True)) == [100]
+
+
+def test_a_body_larger_than_the_limit_is_refused_before_it_is_read(
+    finance_api, admin_browser, version, settings
+):
+    settings.MAX_UPLOAD_BYTES = 1000
+    big = GOOD + b"#" * 2000
+    response = upload(finance_api, version, "big.csv", big)
+    assert response.status_code == 413
+    assert "MAX_UPLOAD_BYTES" in response.json()["detail"]
+    page = admin_browser.post(
+        f"/costs/budgets/versions/{version.pk}/import/", {"file": SimpleUploadedFile("big.csv", big)}
+    )
+    assert page.status_code == 413 and "at most 1,000 bytes" in page.content.decode()
+    assert list(BudgetLine.objects.filter(version=version).values_list("amount", flat=True)) == [100]
+
+
+def test_a_body_without_a_length_is_counted_as_it_arrives():
+    from django.core.exceptions import RequestDataTooBig
+    from django.test import override_settings
+
+    from common.uploads import LimitedUploadHandler
+
+    handler = LimitedUploadHandler()
+    with override_settings(MAX_UPLOAD_BYTES=10):
+        assert handler.receive_data_chunk(b"12345", 0) == b"12345"
+        with pytest.raises(RequestDataTooBig, match="MAX_UPLOAD_BYTES"):
+            handler.receive_data_chunk(b"678901", 5)
+
+
+def test_a_workbook_whose_sheet_is_not_xml_is_a_400_naming_the_file(finance_api, version):
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["organisation", "", "2027-01", 1, "USD"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as broken:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            broken.writestr(
+                info.filename, data.replace(b"</sheetData>", b"<c>") if "sheet1" in info.filename else data
+            )
+    response = upload(finance_api, version, "broken.xlsx", out.getvalue())
+    assert response.status_code == 400 and "not readable XML" in str(response.json()["file"])

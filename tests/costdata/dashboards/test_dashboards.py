@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Q
+from django.http import Http404
 
 from costdata.dashboards.filters import FilterErrors, parse_filters
 from costdata.dashboards.pages import commitments_chart, dashboard_view
@@ -269,7 +270,7 @@ def test_an_unknown_scope_is_refused_with_a_message(organisation):
         ({"period": "last month"}, "period"),
         ({"basis": "blended"}, "basis"),
         ({"business_unit": "abc"}, "business_unit"),
-        ({"team": "424242"}, "team"),
+        ({"team": "team-one"}, "team"),
         ({"currency": "usd"}, "currency"),
         ({"days": "3"}, "days"),
         ({"service": "x" * 300}, "service"),
@@ -279,6 +280,11 @@ def test_bad_filter_values_name_the_field(db, params, field):
     with pytest.raises(FilterErrors) as raised:
         parse_filters(params)
     assert list(raised.value.errors) == [field]
+
+
+def test_a_team_filter_naming_no_team_is_a_404_as_for_a_team_one_may_not_see(db):
+    with pytest.raises(Http404):
+        parse_filters({"team": "424242"})
 
 
 def test_filters_round_trip_through_the_url(organisation):

@@ -125,10 +125,11 @@ def test_a_scope_page_for_a_service_with_spaces(reader, data):
     )
 
 
-def test_an_unknown_scope_is_a_400_with_a_message(reader, data):
-    response = reader.get(reverse("dashboard-scope", args=["team", "99999"]))
+def test_an_unknown_team_scope_is_a_404_and_a_bad_scope_type_a_400_with_a_message(reader, data):
+    assert reader.get(reverse("dashboard-scope", args=["team", "99999"])).status_code == 404
+    response = reader.get(reverse("dashboard-scope", args=["region", "eu"]))
     assert response.status_code == 400
-    assert "no team with id" in response.content.decode()
+    assert "Unknown scope type" in response.content.decode()
 
 
 def test_the_overview_links_business_units_to_their_scope_pages(reader, data):
