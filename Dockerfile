@@ -43,5 +43,7 @@ RUN SECRET_KEY=collectstatic-at-build-time-only DEBUG=false VAR_DIR=/tmp/build-v
 USER app
 EXPOSE 8000
 
-# docker-compose.yml runs migrations before this for web, and celery for worker and beat.
-CMD ["gunicorn", "partnership.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# docker-compose.yml runs migrations before this for web, and celery for worker and beat. No gunicorn
+# access log: it would write calendar feed tokens (they are in the path); the product's own request log
+# (common/logging.py) logs every request with the token masked.
+CMD ["gunicorn", "partnership.wsgi", "--bind", "0.0.0.0:8000"]

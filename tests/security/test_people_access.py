@@ -321,9 +321,10 @@ def test_a_feed_token_is_masked_in_any_log_line():
     assert redact("GET /calendar/abcDEF_123-xyz.ics 200") == "GET /calendar/***.ics 200"
 
 
-def test_gunicorn_writes_no_access_log_of_its_own_in_compose():
+def test_gunicorn_writes_no_access_log_of_its_own_in_compose_or_the_image():
     compose = (ROOT / "docker-compose.yml").read_text()
     assert "--access-logfile" not in compose
+    assert "--access-logfile" not in (ROOT / "Dockerfile").read_text(), "a bare docker run logs no token"
 
 
 # --- 4. the claim form's Cancel link stays on the site ------------------------------------------------
