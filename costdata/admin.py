@@ -15,22 +15,24 @@ from costdata.models import (
     MonthlyCost,
 )
 
+# Every field of a run shown, none editable: a run is a record of what happened.
+_RUN_FIELDS: tuple[str, ...] = (
+    "started_at",
+    "trigger",
+    "window_start",
+    "window_end",
+    "status",
+    "rows_written",
+    "requests_made",
+    "error",
+)
+
 
 class IngestionRunInline(admin.TabularInline):
     model = IngestionRun
     extra = 0
     can_delete = False
-    fields = [
-        "started_at",
-        "trigger",
-        "window_start",
-        "window_end",
-        "status",
-        "rows_written",
-        "requests_made",
-        "error",
-    ]
-    readonly_fields = fields
+    fields = readonly_fields = _RUN_FIELDS
     ordering = ["-started_at"]
     show_change_link = True
 
@@ -294,12 +296,14 @@ class HolidayAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+_TRANSITION_FIELDS: tuple[str, ...] = ("at", "action", "actor", "from_status", "to_status", "comment")
+
+
 class VarianceTransitionInline(admin.TabularInline):
     model = variance_models.VarianceTransition
     extra = 0
     can_delete = False
-    fields = ["at", "action", "actor", "from_status", "to_status", "comment"]
-    readonly_fields = fields
+    fields = readonly_fields = _TRANSITION_FIELDS
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -19,12 +19,14 @@ account's rows, a service its service's rows, a tag key=value its tag rows (tag 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Q, QuerySet
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from common.types import AnyUser
+from costdata.variances.models import Variance
 from stakeholders.permissions import A, Capability, F, T, _all, may, register_capabilities
 from stakeholders.roles import SEE_EVERYTHING, Role, Visibility, role_of, stakeholder_of, visibility_for
 
@@ -101,7 +103,7 @@ def may_read_review_packs(user: AnyUser) -> bool:
     return may(user, "review_packs.read")
 
 
-def _team_ids(variance: Any) -> set[int]:
+def _team_ids(variance: Variance) -> set[int]:
     """The owning team and its business unit: members of the unit answer for its teams too."""
     team = variance.owner_team
     if team is None:
@@ -109,7 +111,7 @@ def _team_ids(variance: Any) -> set[int]:
     return {team.pk} | ({team.parent_id} if team.parent_id else set())
 
 
-def may_explain_variance(user: AnyUser, variance: Any) -> bool:
+def may_explain_variance(user: AnyUser, variance: Variance) -> bool:
     """Admins; the assignee; engineers and technology leads of the owning team (or its unit); a third
     party on a variance of a scope its engagement covers. Without an owning team the organisation's
     technology leads answer (the fallback the variance was routed to)."""
@@ -131,7 +133,7 @@ def may_explain_variance(user: AnyUser, variance: Any) -> bool:
     return stakeholder.teams.filter(pk__in=teams).exists()
 
 
-def may_reassign_variance(user: AnyUser, variance: Any) -> bool:
+def may_reassign_variance(user: AnyUser, variance: Variance) -> bool:
     """Admins, and technology leads of the owning team or unit (any technology lead for unowned scopes)."""
     role = role_of(user)
     if role is Role.ADMIN:
@@ -139,10 +141,11 @@ def may_reassign_variance(user: AnyUser, variance: Any) -> bool:
     if role is not Role.TECHNOLOGY_LEAD:
         return False
     teams = _team_ids(variance)
-    return not teams or stakeholder_of(user).teams.filter(pk__in=teams).exists()
+    stakeholder = stakeholder_of(user)
+    return not teams or (stakeholder is not None and stakeholder.teams.filter(pk__in=teams).exists())
 
 
-def may_comment_on_variance(user: AnyUser, variance: Any) -> bool:
+def may_comment_on_variance(user: AnyUser, variance: Variance) -> bool:
     """Admins, finance and technology leads; a business-unit owner on their unit's variances."""
     role = role_of(user)
     if role in SEE_EVERYTHING:
@@ -226,15 +229,11 @@ def visible_variances(user: AnyUser, queryset: QuerySet) -> QuerySet:
     return queryset.filter(_scope_values_q(visibility, with_owner=True))
 
 
-def variance_visible(user: AnyUser, variance: Any) -> bool:
-    from costdata.models import Variance
-
+def variance_visible(user: AnyUser, variance: Variance) -> bool:
     return visible_variances(user, Variance.objects.filter(pk=variance.pk)).exists()
 
 
 def visible_explanations(user: AnyUser, queryset: QuerySet) -> QuerySet:
-    from costdata.models import Variance
-
     if visibility_for(user).everything:
         return queryset
     return queryset.filter(variance__in=visible_variances(user, Variance.objects.all()))
@@ -318,7 +317,7 @@ class ReadOrManageSources(BasePermission):
 
     message = "Only administrators may add sources, trigger pulls or import files."
 
-    def has_permission(self, request: Any, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if request.method in SAFE_METHODS:
             return may_read_sources(request.user)
         return may_manage_sources(request.user)
@@ -329,14 +328,14 @@ class CostPermission(BasePermission):
 
     message = "Costs are for people in the programme."
 
-    def has_permission(self, request: Any, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return may_read_costs(request.user)
 
 
 class BudgetPermission(BasePermission):
     message = "Only finance and administrators change budgets."
 
-    def has_permission(self, request: Any, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if request.method in SAFE_METHODS:
             return may_read_budgets(request.user)
         return may_manage_budgets(request.user)
@@ -347,5 +346,5 @@ class VariancePermission(BasePermission):
 
     message = "Variances are for people in the programme."
 
-    def has_permission(self, request: Any, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return may(request.user, "variances.read")

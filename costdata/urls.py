@@ -1,6 +1,7 @@
 from django.urls import path
 
 from costdata.ingestion import views
+from costdata.planning import views as budget_views
 from costdata.variances import views as variance_views
 
 urlpatterns = [
@@ -18,29 +19,29 @@ urlpatterns = [
     path("costs/variances/<int:pk>/reassign/", variance_views.variance_reassign, name="variance-reassign"),
     path("costs/variances/<int:pk>/comment/", variance_views.variance_comment, name="variance-comment"),
     # Budgets
-    path("costs/budgets/", variance_views.budget_index, name="budget-list"),
-    path("costs/budgets/<int:pk>/", variance_views.budget_detail, name="budget-detail"),
+    path("costs/budgets/", budget_views.budget_index, name="budget-list"),
+    path("costs/budgets/<int:pk>/", budget_views.budget_detail, name="budget-detail"),
     path(
-        "costs/budgets/versions/<int:pk>/", variance_views.budget_version_detail, name="budget-version-detail"
+        "costs/budgets/versions/<int:pk>/", budget_views.budget_version_detail, name="budget-version-detail"
     ),
     path(
         "costs/budgets/versions/<int:pk>/import/",
-        variance_views.budget_version_import,
+        budget_views.budget_version_import,
         name="budget-version-import",
     ),
     path(
         "costs/budgets/versions/<int:pk>/export.<str:fmt>",
-        variance_views.budget_version_export,
+        budget_views.budget_version_export,
         name="budget-version-export",
     ),
     path(
         "costs/budgets/versions/<int:pk>/lock/",
-        variance_views.budget_version_lock,
+        budget_views.budget_version_lock,
         name="budget-version-lock",
     ),
     path(
         "costs/budgets/versions/<int:pk>/activate/",
-        variance_views.budget_version_activate,
+        budget_views.budget_version_activate,
         name="budget-version-activate",
     ),
 ]

@@ -287,7 +287,19 @@ def programme_readiness(*, accounts: Iterable[KnownAccount]) -> Readiness:
     6. every active third party has a stated ROI: an engagement with savings attributed and a fee.
     """
     active = Stakeholder.objects.filter(active=True)
-    checks = [
+    return Readiness(
+        checks=[
+            *_lead_checks(active),
+            _engineering_team_check(),
+            _account_owner_check(list(accounts)),
+            _third_party_roi_check(active),
+        ]
+    )
+
+
+def _lead_checks(active: QuerySet[Stakeholder]) -> list[ReadinessCheck]:
+    """Steps 1 to 3 of programme_readiness: the finance, technology and business-unit leads."""
+    return [
         _people_check(
             "no_finance_lead",
             "Finance lead",
@@ -310,24 +322,29 @@ def programme_readiness(*, accounts: Iterable[KnownAccount]) -> Readiness:
             "stakeholder-create",
         ),
     ]
+
+
+def _engineering_team_check() -> ReadinessCheck:
+    """Step 4 of programme_readiness: a team with an active engineer."""
     engineering_teams = (
         Team.objects.filter(kind=Team.Kind.TEAM, members__active=True, members__group=Group.ENGINEERING)
         .distinct()
         .order_by("name")
     )
     names = [team.name for team in engineering_teams]
-    checks.append(
-        ReadinessCheck("no_engineering_team", "Engineering team", True, ", ".join(names))
-        if names
-        else ReadinessCheck(
-            "no_engineering_team",
-            "Engineering team",
-            False,
-            "No team has an active engineer in it.",
-            fix_url_name="team-list",
-        )
+    if names:
+        return ReadinessCheck("no_engineering_team", "Engineering team", True, ", ".join(names))
+    return ReadinessCheck(
+        "no_engineering_team",
+        "Engineering team",
+        False,
+        "No team has an active engineer in it.",
+        fix_url_name="team-list",
     )
-    accounts = list(accounts)
+
+
+def _account_owner_check(accounts: list[KnownAccount]) -> ReadinessCheck:
+    """Step 5 of programme_readiness: every known account claimed by an owner."""
     owned = set(Ownership.objects.filter(scope_kind=scopes.ACCOUNT).values_list("scope_value", flat=True))
     unowned_accounts = [a for a in accounts if a.account_id not in owned]
     unowned = [str(a) for a in unowned_accounts]
@@ -337,17 +354,19 @@ def programme_readiness(*, accounts: Iterable[KnownAccount]) -> Readiness:
         detail = f"{len(unowned)} of {len(accounts)} accounts have no owner."
     else:
         detail = f"All {len(accounts)} accounts have an owner."
-    checks.append(
-        ReadinessCheck(
-            "accounts_without_owner",
-            "Account owners",
-            not unowned,
-            detail,
-            unowned,
-            fix_url_name="ownership-create" if unowned else "",
-            missing_accounts=unowned_accounts,
-        )
+    return ReadinessCheck(
+        "accounts_without_owner",
+        "Account owners",
+        not unowned,
+        detail,
+        unowned,
+        fix_url_name="ownership-create" if unowned else "",
+        missing_accounts=unowned_accounts,
     )
+
+
+def _third_party_roi_check(active: QuerySet[Stakeholder]) -> ReadinessCheck:
+    """Step 6 of programme_readiness: every active third party's engagements have a stated ROI."""
     without_roi = []
     parties = active.filter(group=Group.THIRD_PARTY).prefetch_related(
         Prefetch("engagements", queryset=engagement_list().filter(active=True))
@@ -362,16 +381,13 @@ def programme_readiness(*, accounts: Iterable[KnownAccount]) -> Readiness:
                 without_roi.append(f"{party.name}, {engagement.name}: no savings attributed")
             elif not result.stated:
                 without_roi.append(f"{party.name}, {engagement.name}: no fee to measure a return against")
-    checks.append(
-        ReadinessCheck(
-            "third_parties_without_roi",
-            "Third-party ROI",
-            not without_roi,
-            f"{len(without_roi)} third-party engagements have no stated ROI."
-            if without_roi
-            else "Every third party has a stated ROI.",
-            without_roi,
-            fix_url_name="engagement-list" if without_roi else "",
-        )
+    return ReadinessCheck(
+        "third_parties_without_roi",
+        "Third-party ROI",
+        not without_roi,
+        f"{len(without_roi)} third-party engagements have no stated ROI."
+        if without_roi
+        else "Every third party has a stated ROI.",
+        without_roi,
+        fix_url_name="engagement-list" if without_roi else "",
     )
-    return Readiness(checks=checks)

@@ -44,9 +44,11 @@ class CostSourceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return source
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        sources = [self._with_freshness(source) for source in page]
-        return self.get_paginated_response(self.get_serializer(sources, many=True).data)
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        sources = [self._with_freshness(source) for source in (queryset if page is None else page)]
+        data = self.get_serializer(sources, many=True).data
+        return Response(data) if page is None else self.get_paginated_response(data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self.get_serializer(self._with_freshness(self.get_object())).data)

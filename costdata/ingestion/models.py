@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -46,6 +47,13 @@ class CostSource(models.Model):
         "IngestionRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    # Not stored: the source's freshness (facts.selectors.source_freshness), which the API puts on an
+    # instance before serialising it.
+    data_up_to: date | None
+    refreshed_at: datetime | None
+    estimated_days: int
+    last_run: IngestionRun | None
 
     class Meta:
         ordering = ["name"]

@@ -1,4 +1,4 @@
-"""Budget uploads and downloads as CSV and XLSX. Pure parsing and writing, no Django.
+"""Budget uploads as CSV and XLSX (downloads: costdata.planning.budget_exports). Pure parsing, no Django.
 
 The layout, one line per scope and month (header names are case-insensitive; spaces count as `_`):
 
@@ -40,7 +40,7 @@ from defusedxml import DefusedXmlException
 
 from costdata.planning.budget_file_errors import COLUMNS, BudgetFileError, RowError
 from costdata.planning.budget_file_errors import MAX_ERRORS as MAX_ERRORS  # callers import it from here
-from costdata.planning.spreadsheets import decimal_text, neutralise_text, restore_text
+from costdata.planning.spreadsheets import decimal_text, restore_text
 from costdata.variances.rules import ScopeKey, ScopeType
 
 DEFAULT_MAX_BYTES = 5_000_000
@@ -347,17 +347,41 @@ def parse_budget_file(
         raise ValueError(f"fiscal_year_start must be the first of a month, got {fiscal_year_start}")
     kind = detect_file_kind(data, filename=filename, max_bytes=max_bytes)
     rows = _csv_rows(data) if kind is FileKind.CSV else _xlsx_rows(data)
-    months = fiscal_year_months(fiscal_year_start)
+    header, lines, errors = _read_lines(
+        rows,
+        months=fiscal_year_months(fiscal_year_start),
+        currency=currency,
+        max_rows=max_rows,
+        max_amount=max_amount,
+    )
+    if header is None:
+        raise BudgetFileError(
+            [RowError(None, None, f"the file has no header row; expected {', '.join(COLUMNS)}")]
+        )
+    if errors:
+        raise BudgetFileError(errors)
+    if not lines:
+        raise BudgetFileError([RowError(None, None, "the file has a header but no budget lines")])
+    return lines
+
+
+def _read_lines(
+    rows: Iterable[tuple[int, list[object]]],
+    *,
+    months: Sequence[date],
+    currency: str | None,
+    max_rows: int,
+    max_amount: Decimal,
+) -> tuple[list[str] | None, list[BudgetLine], list[RowError]]:
+    """The header (None if the file has none), the good lines and the errors of the other rows."""
     errors: list[RowError] = []
     lines: list[BudgetLine] = []
     first_row: dict[tuple[ScopeKey, date], int] = {}
-
     header: list[str] | None = None
     for number, cells in rows:
         if header is None:
-            if all(_is_blank(c) for c in cells):
-                continue
-            header = _read_header(number, cells)
+            if not all(_is_blank(c) for c in cells):
+                header = _read_header(number, cells)
             continue
         if number - 1 > max_rows:
             raise BudgetFileError([RowError(number, None, f"the file has more than {max_rows:,} lines")])
@@ -379,16 +403,7 @@ def parse_budget_file(
             continue
         first_row[key] = number
         lines.append(line)
-
-    if header is None:
-        raise BudgetFileError(
-            [RowError(None, None, f"the file has no header row; expected {', '.join(COLUMNS)}")]
-        )
-    if errors:
-        raise BudgetFileError(errors)
-    if not lines:
-        raise BudgetFileError([RowError(None, None, "the file has a header but no budget lines")])
-    return lines
+    return header, lines, errors
 
 
 def _parse_row(
@@ -446,69 +461,3 @@ def _read_header(number: int, cells: Sequence[object]) -> list[str]:
     if errors:
         raise BudgetFileError(list(dict.fromkeys(errors)))
     return names
-
-
-# --- writing ----------------------------------------------------------------------------------------
-
-
-def _row(line: BudgetLine) -> tuple[str, str, str]:
-    return line.scope.scope_type.value, line.scope.value, f"{line.month:%Y-%m}"
-
-
-def export_budget_csv(lines: Iterable[BudgetLine]) -> bytes:
-    """UTF-8 with a byte-order mark (so Excel reads accents right), comma-separated, the upload layout."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for line in lines:
-        scope_type, scope_value, month = _row(line)
-        writer.writerow(
-            [
-                scope_type,
-                neutralise_text(scope_value),
-                month,
-                decimal_text(line.amount),
-                neutralise_text(line.currency),
-            ]
-        )
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def _exact_float(amount: Decimal) -> float | None:
-    """The float to write for `amount`, if the file will read back as exactly `amount`, else None.
-
-    openpyxl writes numbers as "%.16g" and reads them back as floats, which the parser turns into
-    Decimal through repr: the check follows that path exactly.
-    """
-    written = float(format(float(amount), ".16g"))
-    return written if Decimal(repr(written)) == amount else None
-
-
-def export_budget_xlsx(lines: Iterable[BudgetLine], *, sheet_title: str = "Budget") -> bytes:
-    """One sheet in the upload layout. Text columns are text cells (account ids keep their zeros)."""
-    import openpyxl
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = sheet_title
-    sheet.append(list(COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for line in lines:
-        scope_type, scope_value, month = _row(line)
-        number = _exact_float(line.amount)
-        texts = [scope_type, neutralise_text(ILLEGAL_CHARACTERS_RE.sub("", scope_value)), month]
-        sheet.append([*texts, number if number is not None else decimal_text(line.amount), line.currency])
-        row = sheet.max_row
-        for column in (1, 2, 3, 5):
-            sheet.cell(row=row, column=column).number_format = "@"
-        amount_cell = sheet.cell(row=row, column=4)
-        amount_cell.number_format = "#,##0.00##" if number is not None else "@"
-    for letter, width in zip("ABCDE", (16, 40, 10, 18, 10), strict=True):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

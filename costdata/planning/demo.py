@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from costdata import permissions
 from costdata.ingestion import windows
-from costdata.planning import budget_files
+from costdata.planning import budget_exports, budget_files
 from costdata.planning import services as budget_services
 from costdata.planning.models import Budget
 from costdata.variances import services as sop
@@ -85,7 +85,7 @@ def _budgets(result: DemoBudgetResult) -> None:
     lines = _lines(factor=ORIGINAL_FACTOR, currency=budget.currency, months=months, base_month=base_month)
     if not lines:
         return  # no cost data yet: nothing to budget from
-    data = budget_files.export_budget_csv(lines)  # through the import path finance uses
+    data = budget_exports.export_budget_csv(lines)  # through the import path finance uses
     budget_services.budget_version_import(version=original, data=data, filename="original.csv", actor=finance)
     budget_services.budget_version_lock(version=original, actor=finance)
     reforecast = budget_services.budget_version_create(
@@ -94,7 +94,7 @@ def _budgets(result: DemoBudgetResult) -> None:
         note="Payments' new checkout is cheaper than planned.",
         actor=finance,
     )
-    data = budget_files.export_budget_csv(
+    data = budget_exports.export_budget_csv(
         _lines(factor=REFORECAST_FACTOR, currency=budget.currency, months=months, base_month=base_month)
     )
     budget_services.budget_version_import(

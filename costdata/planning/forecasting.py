@@ -127,6 +127,15 @@ def first_of_month(day: date) -> date:
     return day.replace(day=1)
 
 
+def parse_month(value: str) -> date | None:
+    """The first day of a "YYYY-MM" month (anything after the month is ignored); None if it is not one."""
+    try:
+        year, month = value.split("-")[:2]
+        return date(int(year), int(month), 1)
+    except (ValueError, AttributeError):
+        return None
+
+
 def month_end(month: date) -> date:
     """The first day of the next month: months are end-exclusive ranges [month, month_end(month))."""
     return month.replace(day=calendar.monthrange(month.year, month.month)[1]) + timedelta(days=1)
@@ -257,46 +266,56 @@ def project_month_end(
     end = month_end(month)
     series = filled_series(daily, end=data_through)
     in_month = [f for f in series if month <= f.day < end]
-    actual = sum((f.amount for f in in_month), ZERO)
-    actual_estimated = any(f.estimated for f in in_month)
     days_elapsed = max(0, min((data_through - month).days + 1, days_in_month(month)))
-    days_remaining = days_in_month(month) - days_elapsed
-
-    if days_remaining == 0:
-        return Projection(
-            month=month,
-            data_through=data_through,
-            actual_to_date=actual,
-            days_elapsed=days_elapsed,
-            days_remaining=0,
-            run_rate=ZERO,
-            run_rate_low=ZERO,
-            run_rate_high=ZERO,
-            projected=actual,
-            low=actual,
-            high=actual,
-            basis=ForecastBasis.ACTUAL,
-            actual_includes_estimated=actual_estimated,
-        )
-
+    so_far = _MonthToDate(
+        month=month,
+        data_through=data_through,
+        actual=sum((f.amount for f in in_month), ZERO),
+        actual_estimated=any(f.estimated for f in in_month),
+        days_elapsed=days_elapsed,
+        days_remaining=days_in_month(month) - days_elapsed,
+    )
+    if so_far.days_remaining == 0:
+        return _flat_projection(so_far, basis=ForecastBasis.ACTUAL)
     basis = _choose_basis(series, settings)
     if not basis.days:
-        return Projection(
-            month=month,
-            data_through=data_through,
-            actual_to_date=actual,
-            days_elapsed=days_elapsed,
-            days_remaining=days_remaining,
-            run_rate=ZERO,
-            run_rate_low=ZERO,
-            run_rate_high=ZERO,
-            projected=actual,
-            low=actual,
-            high=actual,
-            basis=ForecastBasis.INSUFFICIENT_DATA,
-            actual_includes_estimated=actual_estimated,
-        )
+        return _flat_projection(so_far, basis=ForecastBasis.INSUFFICIENT_DATA)
+    return _run_rate_projection(so_far, basis)
 
+
+@dataclass(frozen=True)
+class _MonthToDate:
+    """Step 1 of the method: what the month holds up to `data_through`."""
+
+    month: date
+    data_through: date
+    actual: Decimal
+    actual_estimated: bool
+    days_elapsed: int
+    days_remaining: int
+
+
+def _flat_projection(so_far: _MonthToDate, *, basis: ForecastBasis) -> Projection:
+    """The month ends at its actual to date: it is over, or there is no basis for a rate."""
+    return Projection(
+        month=so_far.month,
+        data_through=so_far.data_through,
+        actual_to_date=so_far.actual,
+        days_elapsed=so_far.days_elapsed,
+        days_remaining=so_far.days_remaining,
+        run_rate=ZERO,
+        run_rate_low=ZERO,
+        run_rate_high=ZERO,
+        projected=so_far.actual,
+        low=so_far.actual,
+        high=so_far.actual,
+        basis=basis,
+        actual_includes_estimated=so_far.actual_estimated,
+    )
+
+
+def _run_rate_projection(so_far: _MonthToDate, basis: _Basis) -> Projection:
+    """Steps 4 and 5 of the method: the run rate over the remaining days, with its range."""
     amounts = [f.amount for f in basis.days]
     rate = mean(amounts)
     spread = sample_standard_deviation(amounts)
@@ -304,24 +323,25 @@ def project_month_end(
     if rate >= 0 and rate_low < 0:
         rate_low = ZERO
     rate_high = rate + spread
+    remaining = so_far.days_remaining
     return Projection(
-        month=month,
-        data_through=data_through,
-        actual_to_date=actual,
-        days_elapsed=days_elapsed,
-        days_remaining=days_remaining,
+        month=so_far.month,
+        data_through=so_far.data_through,
+        actual_to_date=so_far.actual,
+        days_elapsed=so_far.days_elapsed,
+        days_remaining=remaining,
         run_rate=rate,
         run_rate_low=rate_low,
         run_rate_high=rate_high,
-        projected=actual + rate * days_remaining,
-        low=actual + rate_low * days_remaining,
-        high=actual + rate_high * days_remaining,
+        projected=so_far.actual + rate * remaining,
+        low=so_far.actual + rate_low * remaining,
+        high=so_far.actual + rate_high * remaining,
         basis=ForecastBasis.RUN_RATE,
         basis_days=tuple(f.day for f in basis.days),
         excluded_spikes=basis.excluded_spikes,
         excluded_estimated=basis.excluded_estimated,
         basis_includes_estimated=basis.includes_estimated,
-        actual_includes_estimated=actual_estimated,
+        actual_includes_estimated=so_far.actual_estimated,
     )
 
 

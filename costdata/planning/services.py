@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from audit.recording import acting_as_actor, log_bulk_created
 from common.types import User
-from costdata.planning import budget_files
+from costdata.planning import budget_exports, budget_files
 from costdata.planning.models import Budget, BudgetLine, BudgetVersion
 from costdata.variances.rules import ScopeKey, ScopeType
 
@@ -235,12 +235,12 @@ def budget_version_export(*, version: BudgetVersion, kind: str, lines: Any = Non
     stem = f"budget-FY{version.budget.fiscal_year}-v{version.number}"
     if kind == "xlsx":
         return (
-            budget_files.export_budget_xlsx(
+            budget_exports.export_budget_xlsx(
                 lines, sheet_title=f"FY{version.budget.fiscal_year} v{version.number}"
             ),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             f"{stem}.xlsx",
         )
     if kind == "csv":
-        return budget_files.export_budget_csv(lines), "text/csv; charset=utf-8", f"{stem}.csv"
+        return budget_exports.export_budget_csv(lines), "text/csv; charset=utf-8", f"{stem}.csv"
     raise ValidationError({"format": "Export as csv or xlsx."})

@@ -1,10 +1,9 @@
-"""Forms of the budget and variance pages (validation of shape only; the services decide the rules)."""
+"""Forms of the variance pages (validation of shape only; the services decide the rules)."""
 
 from __future__ import annotations
 
 from django import forms
 
-from costdata.planning.models import BudgetVersion
 from costdata.variances.models import Explanation
 from stakeholders.models import Stakeholder, Team
 
@@ -40,24 +39,3 @@ class ReassignForm(forms.Form):
         queryset=Stakeholder.objects.filter(active=True).order_by("name"), required=False
     )
     comment = forms.CharField(required=False)
-
-
-class BudgetCreateForm(forms.Form):
-    name = forms.CharField(max_length=120)
-    fiscal_year = forms.IntegerField(min_value=2000, max_value=2100)
-    currency = forms.CharField(max_length=3, initial="USD")
-
-
-class VersionCreateForm(forms.Form):
-    name = forms.CharField(max_length=120)
-    note = forms.CharField(required=False)
-    copy_from = forms.ModelChoiceField(queryset=BudgetVersion.objects.none(), required=False)
-
-    def __init__(self, *args, budget=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if budget is not None:
-            self.fields["copy_from"].queryset = budget.versions.order_by("number")
-
-
-class BudgetImportForm(forms.Form):
-    file = forms.FileField(help_text="CSV or XLSX: scope_type, scope_value, month, amount, currency.")

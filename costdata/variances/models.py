@@ -218,6 +218,11 @@ class Explanation(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    # Not stored: what other layers annotate on a read (selectors.explanation_follow_ups; meetings: the
+    # action item made from the planned action). Absent from an instance read without them.
+    action_item_id: int | None
+    action_item_title: str | None
+
     class Meta:
         ordering = ["variance", "created_at", "pk"]
 

@@ -182,7 +182,7 @@ def health_rows(
     accept = days_to_accept_by_month(variances, holidays=holidays)
     meetings = meetings_by_month(cadence_months)
     action_times = actions_on_time_by_month(actions, today=today)
-    rows = []
+    rows: list[dict[str, object]] = []
     for month in months:
         done, judged = on_time.get(month, (0, 0))
         held, planned = meetings.get(month, (0, 0))

@@ -1,57 +1,35 @@
-"""Pages for budgets and variances. Thin: validate, call one service or selector, render."""
+"""Pages for variances and their procedure. Thin: validate, call one service or selector, render.
+
+The budget pages are costdata.planning.views.
+"""
 
 from __future__ import annotations
 
 import csv
-from datetime import date
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from costdata import permissions
-from costdata.models import Budget, BudgetLine, BudgetVersion, Variance
-from costdata.planning import budget_files
-from costdata.planning import services as budget_services
+from costdata.models import Variance
+from costdata.page_errors import add_form_errors, error_messages, require
 from costdata.variances import selectors as variance_selectors
 from costdata.variances import services as sop
 from costdata.variances.forms import (
-    BudgetCreateForm,
-    BudgetImportForm,
     ExplanationForm,
     ReassignForm,
     ReviewForm,
-    VersionCreateForm,
 )
-
-
-def _errors(error: ValidationError) -> list[str]:
-    if hasattr(error, "message_dict"):
-        return [
-            f"{field}: {m}" if field != "__all__" else m
-            for field, ms in error.message_dict.items()
-            for m in ms
-        ]
-    return list(error.messages)
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "message_dict"):
-        for field, field_messages in error.message_dict.items():
-            for message in field_messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
-# --- variances --------------------------------------------------------------------------------------
 
 # The list is a paged work queue: `?page=` (from 1) and `?size=` (rows a page) beside the filters and
 # `?sort=`. A page or size that is not a whole number of at least 1, or an unknown sort, is a 400
@@ -113,7 +91,7 @@ def _sort_headers(query: QueryDict, sort: str) -> dict[str, dict[str, str]]:
     return headers
 
 
-def _variance_csv(request: HttpRequest, variances: Any) -> StreamingHttpResponse:
+def _variance_csv(request: HttpRequest, variances: QuerySet[Variance]) -> StreamingHttpResponse:
     class _Echo:
         def write(self, value: str) -> str:
             return value
@@ -125,7 +103,7 @@ def _variance_csv(request: HttpRequest, variances: Any) -> StreamingHttpResponse
         str(placeholder)
     )
 
-    def lines() -> Any:
+    def lines() -> Iterator[str]:
         yield "\ufeff"  # UTF-8 byte-order mark: Excel then reads names with accents right
         for row in variance_selectors.variance_csv_rows(variances, link=lambda v: f"{before}{v.pk}{after}"):
             yield writer.writerow(row)
@@ -136,104 +114,134 @@ def _variance_csv(request: HttpRequest, variances: Any) -> StreamingHttpResponse
     return response
 
 
+@dataclass(frozen=True)
+class _ListParameters:
+    page: int
+    size: int  # as asked; the page shows at most VARIANCE_PAGE_SIZE_MAX
+    sort: str
+    export: str | None
+
+
+def _list_parameters(request: HttpRequest) -> _ListParameters:
+    """The list's own parameters beside the filters; _BadParameter names the first one that is wrong."""
+    page = _whole_number(request, "page", 1)
+    size = _whole_number(request, "size", VARIANCE_PAGE_SIZE)
+    sort = request.GET.get("sort", variance_selectors.DEFAULT_VARIANCE_SORT)
+    if not variance_selectors.variance_sort_valid(sort):
+        choices = ", ".join(variance_selectors.VARIANCE_SORTS)
+        raise _BadParameter("sort", f"choose one of {choices} (a leading - reverses all but queue).")
+    export = request.GET.get("export")
+    if export not in (None, "csv"):
+        raise _BadParameter("export", "the list exports as csv.")
+    return _ListParameters(page=page, size=size, sort=sort, export=export)
+
+
 @login_required
-def variance_index(request: HttpRequest) -> HttpResponse:
-    _require(permissions.may(request.user, "variances.read"))
+def variance_index(request: HttpRequest) -> HttpResponseBase:
+    require(permissions.may(request.user, "variances.read"))
     visible = permissions.visible_variances(request.user, variance_selectors.variance_list())
-    query = request.GET
-    filterset = variance_selectors.VarianceFilter(query, queryset=visible)
+    filterset = variance_selectors.VarianceFilter(request.GET, queryset=visible)
     context: dict[str, Any] = {
         "filter": filterset,
         "may_detect": permissions.may_run_detection(request.user),
         "clear_url": reverse("variance-list"),
     }
     problems = [f"{name}: {m}" for name, ms in filterset.errors.items() for m in ms]
+    parameters: _ListParameters | None = None
     try:
-        page_number = _whole_number(request, "page", 1)
-        requested_size = _whole_number(request, "size", VARIANCE_PAGE_SIZE)
-        sort = query.get("sort", variance_selectors.DEFAULT_VARIANCE_SORT)
-        if not variance_selectors.variance_sort_valid(sort):
-            choices = ", ".join(variance_selectors.VARIANCE_SORTS)
-            raise _BadParameter("sort", f"choose one of {choices} (a leading - reverses all but queue).")
-        export = query.get("export")
-        if export not in (None, "csv"):
-            raise _BadParameter("export", "the list exports as csv.")
+        parameters = _list_parameters(request)
     except _BadParameter as error:
         problems.append(str(error))
-    if problems:
+    if problems or parameters is None:
         context["problems"] = problems
         return render(request, "costdata/variances/list.html", context, status=400)
 
     now = timezone.now()
-    ordered = variance_selectors.variance_sorted(filterset.qs, sort=sort, now=now)
-    if export == "csv":
+    ordered = variance_selectors.variance_sorted(filterset.qs, sort=parameters.sort, now=now)
+    if parameters.export == "csv":
         return _variance_csv(request, ordered)
-
     # The tabs count every status under the other filters, in one query; the list's own total
     # is the sum of the chosen statuses' counts, so the page needs no separate COUNT.
-    without_status = query.copy()
+    without_status = request.GET.copy()
     without_status.pop("status", None)
     facets = variance_selectors.variance_status_facets(
         variance_selectors.VarianceFilter(without_status, queryset=visible).qs, now=now
     )
-    chosen = filterset.form.cleaned_data.get("status") or []
-    size = min(requested_size, VARIANCE_PAGE_SIZE_MAX)
-    window = variance_selectors.page_window(total=facets.total_for(chosen), page=page_number, size=size)
-    variances = list(ordered[window.offset : window.offset + window.size]) if window.total else []
-    overdue_chosen = filterset.form.cleaned_data.get("overdue") is True
-    context.update(
-        {
-            "variances": variances,
-            "window": window,
-            # The filter form keeps the order and the page size (and starts again at page 1).
-            "list_parameters": {name: query[name] for name in ("sort", "size") if query.get(name)},
-            "size_clamped": requested_size > VARIANCE_PAGE_SIZE_MAX,
-            "page_size_max": VARIANCE_PAGE_SIZE_MAX,
-            "sort": sort,
-            "sort_label": variance_selectors.VARIANCE_SORTS[sort.removeprefix("-")],
-            "headers": _sort_headers(query, sort),
-            "tabs": [
-                {
-                    "label": "All",
-                    "status": "all",
-                    "count": facets.total,
-                    "url": _list_url(query, status=None),
-                    "current": not chosen,
-                }
-            ]
-            + [
-                {
-                    "label": label,
-                    "status": status,
-                    "count": facets.counts[status],
-                    "url": _list_url(query, status=status),
-                    "current": list(chosen) == [status],
-                }
-                for status, label in Variance.Status.choices
-            ],
-            "overdue_tab": {
-                "count": facets.overdue,
-                "url": _list_url(query, overdue=None if overdue_chosen else "true"),
-                "current": overdue_chosen,
-            },
-            "pages": [
-                {"number": n, "url": _list_url(query, page=str(n)) if n else None} for n in window.numbers()
-            ],
-            "previous_url": _list_url(query, page=str(window.number - 1)) if window.has_previous else None,
-            "next_url": _list_url(query, page=str(window.number + 1)) if window.has_next else None,
-            "sizes": [
-                {"size": n, "url": _list_url(query, size=str(n)), "current": n == size}
-                for n in VARIANCE_PAGE_SIZES
-            ],
-            "csv_url": _list_url(query, export="csv", page=None, size=None),
-        }
-    )
+    context.update(_queue_page(request.GET, filterset.form.cleaned_data, facets, ordered, parameters))
     return render(request, "costdata/variances/list.html", context)
 
 
-def _require(allowed: bool, message: str = "Your role does not give access to this page.") -> None:
-    if not allowed:
-        raise PermissionDenied(message)
+def _queue_page(
+    query: QueryDict,
+    filters: dict[str, Any],
+    facets: variance_selectors.StatusFacets,
+    ordered: QuerySet[Variance],
+    parameters: _ListParameters,
+) -> dict[str, Any]:
+    """The page of the work queue the parameters ask for, with its tabs, order and page links."""
+    chosen = filters.get("status") or []
+    size = min(parameters.size, VARIANCE_PAGE_SIZE_MAX)
+    window = variance_selectors.page_window(total=facets.total_for(chosen), page=parameters.page, size=size)
+    sort = parameters.sort
+    return {
+        "variances": list(ordered[window.offset : window.offset + window.size]) if window.total else [],
+        "window": window,
+        # The filter form keeps the order and the page size (and starts again at page 1).
+        "list_parameters": {name: query[name] for name in ("sort", "size") if query.get(name)},
+        "size_clamped": parameters.size > VARIANCE_PAGE_SIZE_MAX,
+        "page_size_max": VARIANCE_PAGE_SIZE_MAX,
+        "sort": sort,
+        "sort_label": variance_selectors.VARIANCE_SORTS[sort.removeprefix("-")],
+        "headers": _sort_headers(query, sort),
+        **_status_tabs(query, facets, chosen=list(chosen), overdue_chosen=filters.get("overdue") is True),
+        **_page_links(query, window),
+        "sizes": [
+            {"size": n, "url": _list_url(query, size=str(n)), "current": n == size}
+            for n in VARIANCE_PAGE_SIZES
+        ],
+        "csv_url": _list_url(query, export="csv", page=None, size=None),
+    }
+
+
+def _status_tabs(
+    query: QueryDict, facets: variance_selectors.StatusFacets, *, chosen: list[str], overdue_chosen: bool
+) -> dict[str, Any]:
+    """A tab for all variances, one per status and one for the overdue, each with its count."""
+    all_tab = {
+        "label": "All",
+        "status": "all",
+        "count": facets.total,
+        "url": _list_url(query, status=None),
+        "current": not chosen,
+    }
+    status_tabs = [
+        {
+            "label": label,
+            "status": status,
+            "count": facets.counts[status],
+            "url": _list_url(query, status=status),
+            "current": chosen == [status],
+        }
+        for status, label in Variance.Status.choices
+    ]
+    return {
+        "tabs": [all_tab, *status_tabs],
+        "overdue_tab": {
+            "count": facets.overdue,
+            "url": _list_url(query, overdue=None if overdue_chosen else "true"),
+            "current": overdue_chosen,
+        },
+    }
+
+
+def _page_links(query: QueryDict, window: variance_selectors.PageWindow) -> dict[str, Any]:
+    return {
+        "pages": [
+            {"number": n, "url": _list_url(query, page=str(n)) if n else None} for n in window.numbers()
+        ],
+        "previous_url": _list_url(query, page=str(window.number - 1)) if window.has_previous else None,
+        "next_url": _list_url(query, page=str(window.number + 1)) if window.has_next else None,
+    }
 
 
 def _get_variance(request: HttpRequest, pk: int) -> Variance:
@@ -282,7 +290,7 @@ def variance_explain(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             sop.variance_explain(variance=variance, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_form_errors(form, error)
         else:
             messages.success(request, "Explanation filed; finance will review it.")
             return redirect(variance.get_absolute_url())
@@ -304,7 +312,7 @@ def variance_review(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         step(variance=variance, actor=request.user, comment=comment)
     except ValidationError as error:
-        for message in _errors(error):
+        for message in error_messages(error):
             messages.error(request, message)
     else:
         done = {
@@ -323,7 +331,7 @@ def variance_comment(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         sop.variance_comment(variance=variance, actor=request.user, comment=request.POST.get("comment", ""))
     except ValidationError as error:
-        for message in _errors(error):
+        for message in error_messages(error):
             messages.error(request, message)
     else:
         messages.success(request, "Comment added to the timeline.")
@@ -339,7 +347,7 @@ def variance_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             sop.variance_reassign(variance=variance, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            for message in _errors(error):
+            for message in error_messages(error):
                 messages.error(request, message)
         else:
             messages.success(request, "Variance reassigned.")
@@ -359,165 +367,3 @@ def variance_detect_now(request: HttpRequest) -> HttpResponse:
         f"Detection checked {result.scopes} scope-months: {result.created} new, {result.updated} updated.",
     )
     return redirect("variance-list")
-
-
-# --- budgets ----------------------------------------------------------------------------------------
-
-
-@login_required
-def budget_index(request: HttpRequest) -> HttpResponse:
-    _require(permissions.may_read_budgets(request.user), "Budgets are not part of your role.")
-    may_manage = permissions.may_manage_budgets(request.user)
-    form = BudgetCreateForm(request.POST or None)
-    if request.method == "POST":
-        if not may_manage:
-            raise PermissionDenied("Only finance and administrators create budgets.")
-        if form.is_valid():
-            try:
-                budget = budget_services.budget_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                return redirect("budget-detail", pk=budget.pk)
-    context = {"budgets": variance_selectors.budget_list(), "form": form, "may_manage": may_manage}
-    return render(request, "costdata/budgets/list.html", context)
-
-
-@login_required
-def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(permissions.may_read_budgets(request.user), "Budgets are not part of your role.")
-    budget = get_object_or_404(variance_selectors.budget_list(), pk=pk)
-    may_manage = permissions.may_manage_budgets(request.user)
-    form = VersionCreateForm(request.POST or None, budget=budget)
-    if request.method == "POST":
-        if not may_manage:
-            raise PermissionDenied("Only finance and administrators add budget versions.")
-        if form.is_valid():
-            try:
-                version = budget_services.budget_version_create(
-                    budget=budget, actor=request.user, **form.cleaned_data
-                )
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                return redirect("budget-version-detail", pk=version.pk)
-    first, _ = budget_services.fiscal_year_bounds(budget.fiscal_year)
-    context = {"budget": budget, "form": form, "may_manage": may_manage, "first_month": first}
-    return render(request, "costdata/budgets/detail.html", context)
-
-
-def _fiscal_months(budget: Budget) -> list[date]:
-    first, _ = budget_services.fiscal_year_bounds(budget.fiscal_year)
-    return budget_files.fiscal_year_months(first)
-
-
-@login_required
-def budget_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(permissions.may_read_budgets(request.user), "Budgets are not part of your role.")
-    version = get_object_or_404(BudgetVersion.objects.select_related("budget", "locked_by"), pk=pk)
-    months = _fiscal_months(version.budget)
-    lines = permissions.visible_budget_lines(request.user, BudgetLine.objects.all())
-    context = {
-        "version": version,
-        "budget": version.budget,
-        "months": months,
-        "rows": variance_selectors.budget_version_grid(version, months, lines=lines),
-        "effective": variance_selectors.budget_version_effective(version),
-        "may_manage": permissions.may_manage_budgets(request.user),
-        "import_form": BudgetImportForm(),
-        "import_errors": None,
-        "others": version.budget.versions.exclude(pk=version.pk).order_by("number"),
-    }
-    other_id = request.GET.get("compare", "")
-    other = (
-        version.budget.versions.exclude(pk=version.pk).filter(pk=other_id).first()
-        if other_id.isdigit()
-        else None
-    )
-    if other is not None:
-        context["compare_with"] = other
-        context["comparison"] = variance_selectors.budget_version_comparison(version, other, lines=lines)
-    return render(request, "costdata/budgets/version.html", context)
-
-
-@login_required
-@require_POST
-def budget_version_import(request: HttpRequest, pk: int) -> HttpResponse:
-    if not permissions.may_manage_budgets(request.user):
-        raise PermissionDenied("Only finance and administrators import budgets.")
-    version = get_object_or_404(BudgetVersion.objects.select_related("budget"), pk=pk)
-    form = BudgetImportForm(request.POST, request.FILES)
-    problems: list[str] = []
-    if form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            count = budget_services.budget_version_import(
-                version=version, data=upload.read(), filename=upload.name, actor=request.user
-            )
-        except budget_files.BudgetFileError as error:
-            problems = [str(e) for e in error.errors]
-            if error.total > len(error.errors):
-                problems.append(f"... and {error.total - len(error.errors)} more problems.")
-        except ValidationError as error:
-            problems = _errors(error)
-        else:
-            messages.success(request, f"Imported {count} budget lines into {version.name}.")
-            return redirect("budget-version-detail", pk=version.pk)
-    else:
-        problems = ["Choose a CSV or XLSX file."]
-    months = _fiscal_months(version.budget)
-    context = {
-        "version": version,
-        "budget": version.budget,
-        "months": months,
-        "rows": variance_selectors.budget_version_grid(version, months),
-        "effective": variance_selectors.budget_version_effective(version),
-        "may_manage": True,
-        "import_form": form,
-        "import_errors": problems,
-    }
-    return render(request, "costdata/budgets/version.html", context, status=400)
-
-
-@login_required
-def budget_version_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    _require(permissions.may_read_budgets(request.user), "Budgets are not part of your role.")
-    version = get_object_or_404(BudgetVersion.objects.select_related("budget"), pk=pk)
-    try:
-        content, content_type, filename = budget_services.budget_version_export(
-            version=version,
-            kind=fmt,
-            lines=permissions.visible_budget_lines(request.user, BudgetLine.objects.all()),
-        )
-    except ValidationError as error:
-        raise Http404("Export as csv or xlsx.") from error
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-@login_required
-@require_POST
-def budget_version_lock(request: HttpRequest, pk: int) -> HttpResponse:
-    if not permissions.may_manage_budgets(request.user):
-        raise PermissionDenied("Only finance and administrators lock budget versions.")
-    version = get_object_or_404(BudgetVersion, pk=pk)
-    try:
-        budget_services.budget_version_lock(version=version, actor=request.user)
-    except ValidationError as error:
-        for message in _errors(error):
-            messages.error(request, message)
-    else:
-        messages.success(request, f"{version.name} is locked.")
-    return redirect(reverse("budget-version-detail", args=[pk]))
-
-
-@login_required
-@require_POST
-def budget_version_activate(request: HttpRequest, pk: int) -> HttpResponse:
-    if not permissions.may_manage_budgets(request.user):
-        raise PermissionDenied("Only finance and administrators choose the active budget version.")
-    version = get_object_or_404(BudgetVersion, pk=pk)
-    budget_services.budget_version_activate(version=version, actor=request.user)
-    messages.success(request, f"Variances are now judged against {version.name}.")
-    return redirect(reverse("budget-version-detail", args=[pk]))

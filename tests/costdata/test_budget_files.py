@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from costdata.planning.budget_exports import export_budget_csv, export_budget_xlsx
 from costdata.planning.budget_files import (
     COLUMNS,
     MAX_ERRORS,
@@ -21,8 +22,6 @@ from costdata.planning.budget_files import (
     FileKind,
     RowError,
     detect_file_kind,
-    export_budget_csv,
-    export_budget_xlsx,
     fiscal_year_months,
     fiscal_year_start,
     parse_budget_file,

@@ -144,10 +144,12 @@ def _routing(month: date) -> _Routing:
             continue
         team = match.owner_team
         by_team[team.name].add((account_id, service))
-        if team.parent_id:
+        if team.parent is not None:
             by_team[team.parent.name].add((account_id, service))
     units = {
-        t.name: t.parent.name for t in Team.objects.filter(parent__isnull=False).select_related("parent")
+        t.name: t.parent.name
+        for t in Team.objects.filter(parent__isnull=False).select_related("parent")
+        if t.parent is not None
     }
     return _Routing(dict(by_team), units)
 

@@ -30,7 +30,7 @@ def _transition(
     variance: Variance,
     action: str,
     *,
-    actor: User,
+    actor: User | None,
     from_status: str,
     comment: str = "",
     at: datetime | None = None,
