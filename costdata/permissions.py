@@ -239,13 +239,18 @@ def visible_explanations(user: AnyUser, queryset: QuerySet) -> QuerySet:
     return queryset.filter(variance__in=visible_variances(user, Variance.objects.all()))
 
 
-def visible_budget_lines(user: AnyUser, queryset: QuerySet) -> QuerySet:
+def budget_line_condition(user: AnyUser) -> Q:
+    """The budget lines a user may see, as a filter over BudgetLine (also what their counts count)."""
     if not may_read_budgets(user):
-        return queryset.none()
+        return NOTHING
     visibility = visibility_for(user)
     if visibility.everything:
-        return queryset
-    return queryset.filter(_scope_values_q(visibility, with_owner=False))
+        return Q()
+    return _scope_values_q(visibility, with_owner=False)
+
+
+def visible_budget_lines(user: AnyUser, queryset: QuerySet) -> QuerySet:
+    return queryset.filter(budget_line_condition(user))
 
 
 def budget_scope_visible(user: AnyUser, *, scope_type: str, scope_value: str) -> bool:

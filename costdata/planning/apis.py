@@ -68,7 +68,11 @@ class BudgetVersionSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "number", "locked_at", "created_at"]
 
     def get_line_count(self, version: BudgetVersion) -> int:
-        return version.lines.count()
+        """The lines of the version the reader may see (a count of all would say what exists)."""
+        counted = getattr(version, "line_count", None)
+        if counted is not None:
+            return int(counted)
+        return permissions.visible_budget_lines(self.context["request"].user, version.lines.all()).count()
 
 
 class BudgetSerializer(serializers.ModelSerializer):
@@ -138,9 +142,10 @@ class BudgetViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["fiscal_year"]
 
     def get_queryset(self):
-        return permissions.visible_budgets(self.request.user, planning_selectors.budget_list()).order_by(
-            "-fiscal_year"
-        )
+        lines = permissions.budget_line_condition(self.request.user)
+        return permissions.visible_budgets(
+            self.request.user, planning_selectors.budget_list(visible_lines=lines)
+        ).order_by("-fiscal_year")
 
     def perform_create(self, serializer: BaseSerializer[Budget]) -> None:
         serializer.instance = budget_services.budget_create(
@@ -184,7 +189,7 @@ class BudgetVersionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk: str | None = None) -> Response:
         budget = budget_services.budget_version_activate(version=self.get_object(), actor=request.user)
-        return Response(BudgetSerializer(budget).data)
+        return Response(BudgetSerializer(budget, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="Replace the version's lines from a CSV or XLSX file (all or nothing)",

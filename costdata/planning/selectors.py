@@ -6,17 +6,23 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from costdata.planning.forecasting import Projection, first_of_month
 from costdata.planning.models import Budget, BudgetLine, BudgetVersion
 
 
-def budget_list() -> QuerySet[Budget]:
+def budget_list(*, visible_lines: Q | None = None) -> QuerySet[Budget]:
+    """Budgets with their versions, each version's `line_count` counting only the lines the reader may
+    see (`visible_lines`, costdata.permissions.budget_line_condition): a count says what exists."""
+    lines = BudgetLine.objects.filter(version=OuterRef("pk"))
+    if visible_lines is not None:
+        lines = lines.filter(visible_lines)
+    count = lines.order_by().values("version").annotate(n=Count("pk")).values("n")
+    versions = BudgetVersion.objects.annotate(line_count=Coalesce(Subquery(count), 0)).order_by("number")
     return Budget.objects.select_related("active_version").prefetch_related(
-        Prefetch(
-            "versions", queryset=BudgetVersion.objects.annotate(line_count=Count("lines")).order_by("number")
-        )
+        Prefetch("versions", queryset=versions)
     )
 
 

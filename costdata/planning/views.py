@@ -36,14 +36,16 @@ def budget_index(request: HttpRequest) -> HttpResponse:
                 add_form_errors(form, error)
             else:
                 return redirect("budget-detail", pk=budget.pk)
-    context = {"budgets": planning_selectors.budget_list(), "form": form, "may_manage": may_manage}
+    budgets = planning_selectors.budget_list(visible_lines=permissions.budget_line_condition(request.user))
+    context = {"budgets": budgets, "form": form, "may_manage": may_manage}
     return render(request, "costdata/budgets/list.html", context)
 
 
 @login_required
 def budget_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(permissions.may_read_budgets(request.user), "Budgets are not part of your role.")
-    budget = get_object_or_404(planning_selectors.budget_list(), pk=pk)
+    budgets = planning_selectors.budget_list(visible_lines=permissions.budget_line_condition(request.user))
+    budget = get_object_or_404(budgets, pk=pk)
     may_manage = permissions.may_manage_budgets(request.user)
     form = VersionCreateForm(request.POST or None, budget=budget)
     if request.method == "POST":

@@ -73,3 +73,23 @@ def test_the_home_page_names_the_last_pull_source_only_to_those_who_read_sources
     assert "Cost data last refreshed" in engineer
     finance = _browser(world, "finance").get("/").content.decode()
     assert "4242 rows" in finance and link in finance
+
+
+def test_budget_line_counts_count_only_the_lines_the_reader_may_see(world: World) -> None:
+    from costdata.models import BudgetLine
+
+    budget, version = world.objects["budget"], world.objects["version"]
+    every = BudgetLine.objects.filter(version=version).count()
+
+    def count(role: str) -> int:
+        body = _api(world, role).get(f"/api/v1/budgets/{budget.pk}/").json()
+        return {v["id"]: v["line_count"] for v in body["versions"]}[version.pk]
+
+    assert count("finance") == every
+    engineer = count("engineer")
+    assert 0 < engineer < every, "the engineer's team's lines only"
+    assert (
+        _api(world, "engineer").get(f"/api/v1/budget-versions/{version.pk}/").json()["line_count"] == engineer
+    )
+    page = _browser(world, "engineer").get(f"/costs/budgets/{budget.pk}/").content.decode()
+    assert f"<td>{engineer}</td>" in page and f"<td>{every}</td>" not in page
