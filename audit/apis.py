@@ -23,8 +23,8 @@ class AuditEntrySerializer(serializers.ModelSerializer):
     object_type = serializers.SerializerMethodField(help_text="app_label.model, e.g. costdata.variance")
     object_id = serializers.CharField(source="object_pk")
     action = serializers.CharField(source="get_action_display")
-    actor_username = serializers.CharField(
-        source="actor.get_username", default=None, read_only=True, allow_null=True
+    actor_username = serializers.SerializerMethodField(
+        help_text="Who acted (kept when the account is deleted)."
     )
     changes = serializers.SerializerMethodField(help_text="Each changed field with its old and new value.")
 
@@ -46,6 +46,12 @@ class AuditEntrySerializer(serializers.ModelSerializer):
             "changes",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_actor_username(self, entry: AuditLogEntry) -> str | None:
+        if entry.actor is not None:
+            return entry.actor.get_username()
+        return entry.actor_username or None
 
     def get_object_type(self, entry: AuditLogEntry) -> str:
         return f"{entry.content_type.app_label}.{entry.content_type.model}"

@@ -32,6 +32,13 @@ class AuditLogEntry(AbstractLogEntry):
         db_index=True,
         help_text="page, api, admin, task or command; system when no entry point set one.",
     )
+    actor_username = models.CharField(
+        max_length=150,
+        blank=True,
+        default="",
+        db_default="",  # rows written by older code (and old migrations) get it too
+        help_text="Who acted, kept when their account is deleted (as actor_email is).",
+    )
 
     class Meta(AbstractLogEntry.Meta):
         db_table = "partnership_auditlogentry"  # the table predates this package

@@ -140,10 +140,18 @@ def _drop_reverse_relations(entry: AuditLogEntry) -> None:
     entry.changes = {k: v for k, v in entry.changes.items() if k in own or isinstance(v, dict)}
 
 
+def _keep_actor_name(entry: AuditLogEntry) -> None:
+    """The actor's username, kept on the row: when the account is deleted (actor becomes NULL) and it had
+    no e-mail, the row still says who it was."""
+    if entry.actor is not None and not entry.actor_username:
+        entry.actor_username = entry.actor.get_username()
+
+
 def _fill_from_context(sender: type[AuditLogEntry], instance: AuditLogEntry, **kwargs: Any) -> None:
     if not instance._state.adding:
         return
     _drop_reverse_relations(instance)
+    _keep_actor_name(instance)
     context = _context.get()
     if context is None:
         return
@@ -154,6 +162,7 @@ def _fill_from_context(sender: type[AuditLogEntry], instance: AuditLogEntry, **k
         if actor is not None:
             instance.actor = actor
             instance.actor_email = getattr(actor, "email", None) or None
+            _keep_actor_name(instance)
     if instance.remote_addr is None and context.remote_addr:
         instance.remote_addr = context.remote_addr
     if not instance.cid and context.cid:

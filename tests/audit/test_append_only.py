@@ -100,3 +100,64 @@ def test_the_admin_pages_at_their_old_address_redirect_to_the_audit_app(browser:
     response = client.get("/admin/partnership/auditlogentry/12/change/?q=x")
     assert response.status_code == 301
     assert response["Location"] == "/admin/audit/auditlogentry/12/change/?q=x"
+
+
+def test_deleting_a_user_without_an_email_keeps_their_username(users, django_user_model):
+    from audit.recording import audit_context
+
+    nameless = django_user_model.objects.create_user("no-mail", "", "pw-no-mail-1234")
+    with audit_context("page", actor=nameless):
+        team = Team.objects.create(name="Search")
+    row = last(team)
+    nameless.delete()
+    row.refresh_from_db()
+    assert row.actor_id is None and not row.actor_email and row.actor_username == "no-mail"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_applications_database_role_cannot_disable_or_drop_the_append_only_trigger(entry):
+    """Production runs migrations as the tables' owner and the product as a role with row rights only
+    (README, "Audit trail"): such a role may write rows but never turn the trigger off."""
+    import psycopg2
+
+    database = connection.settings_dict
+    with connection.cursor() as cursor:
+        cursor.execute("DROP ROLE IF EXISTS partnership_app_test")
+        cursor.execute("CREATE ROLE partnership_app_test LOGIN PASSWORD 'app-test-pw'")
+        cursor.execute(
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO partnership_app_test"
+        )
+    app = psycopg2.connect(
+        host=database["HOST"],
+        port=database["PORT"],
+        dbname=database["NAME"],
+        user="partnership_app_test",
+        password="app-test-pw",
+    )
+    try:
+        for statement in (
+            "ALTER TABLE partnership_auditlogentry DISABLE TRIGGER audit_append_only",
+            "DROP TRIGGER audit_append_only ON partnership_auditlogentry",
+            "UPDATE partnership_auditlogentry SET object_repr = 'forged'",
+        ):
+            with (
+                pytest.raises(psycopg2.Error, match="owner|append-only|permission denied"),
+                app,
+                app.cursor() as cursor,
+            ):
+                cursor.execute(statement)
+    finally:
+        app.close()
+        with connection.cursor() as cursor:
+            cursor.execute("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM partnership_app_test")
+            cursor.execute("DROP ROLE partnership_app_test")
+
+
+@pytest.mark.parametrize(("role", "shown"), [("admin", True), ("fin", True), ("lead", False), ("eng", False)])
+def test_an_objects_history_is_shown_inline_only_to_the_audit_trails_readers(browser, users, role, shown):
+    from audit.recording import audit_context
+
+    with audit_context("page", actor=users["fin"]):
+        team = Team.objects.create(name="Search")
+    page = browser(role).get(f"/teams/{team.pk}/").content.decode()
+    assert ('data-testid="history"' in page) is shown

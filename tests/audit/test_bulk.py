@@ -72,9 +72,9 @@ def test_handing_over_primary_ownership_records_the_demoted_claim(users):
     search = Team.objects.create(name="Search")
     first = people.ownership_create(scope_kind="account", scope_value=ACCOUNT, owner_team=payments)
     second = people.ownership_create(scope_kind="account", scope_value=ACCOUNT, owner_team=search)
-    people.ownership_make_primary(ownership=second, actor=users["lead"])
+    people.ownership_make_primary(ownership=second, actor=users["fin"])  # another team's: finance's call
     demoted = last(first, UPDATE)
-    assert demoted.changes == {"is_primary": ["True", "False"]} and demoted.actor == users["lead"]
+    assert demoted.changes == {"is_primary": ["True", "False"]} and demoted.actor == users["fin"]
     assert last(second, UPDATE).changes == {"is_primary": ["False", "True"]}
 
 

@@ -64,6 +64,7 @@ def test_deleting_a_team_records_its_last_values(users):
 
 def test_ownership_create_edit_and_release_are_each_recorded(users):
     team = Team.objects.create(name="Payments")
+    team.members.add(users["lead"].stakeholder)  # a lead claims for their own teams
     claim = people.ownership_create(
         scope_kind="account", scope_value=ACCOUNT, owner_team=team, actor=users["lead"]
     )
