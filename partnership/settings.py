@@ -403,6 +403,8 @@ MEETINGS_ICS_ALARM_MINUTES = env_int("MEETINGS_ICS_ALARM_MINUTES", 0)
 # --- Cost data ----------------------------------------------------------------------------------
 # Cost Explorer charges per API request (USD 0.01 each at the time of writing).
 COST_EXPLORER_REQUEST_PRICE = Decimal(env_str("COST_EXPLORER_REQUEST_PRICE", "0.01"))
+# A backfill estimated to need more Cost Explorer requests than this is queued only when confirmed.
+BACKFILL_CONFIRM_REQUESTS = env_int("BACKFILL_CONFIRM_REQUESTS", 50)
 # Days into a month after which the previous month's bill is treated as final when the source
 # cannot say so itself (AWS issues the invoice within the first days of the month).
 BILL_FINAL_AFTER_DAYS = env_int("BILL_FINAL_AFTER_DAYS", 5)

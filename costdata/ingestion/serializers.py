@@ -70,3 +70,8 @@ class PullRequestSerializer(serializers.Serializer):
 
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False, help_text="Exclusive.")
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Queue a backfill estimated past BACKFILL_CONFIRM_REQUESTS billed requests (the refusal says how many).",
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -79,11 +80,64 @@ def source_schedule_sync(*, source: CostSource) -> PeriodicTask:
     return task
 
 
+def backfill_estimate(*, source: CostSource, start: date, end: date) -> tuple[int, Decimal]:
+    """About how many Cost Explorer requests a backfill of [start, end) makes, and what they cost.
+
+    One query for services and one per tag key, each paged: the pages a query needed per month of
+    window in this source's last successful pulls (one a month without history), times the months.
+    """
+    queries = 1 + len(source.tag_keys or [])
+    months = max(1, -(-(end - start).days // 31))
+    runs = source.runs.filter(status=IngestionRun.Status.SUCCEEDED, requests_made__gt=0).exclude(
+        window_start=None
+    )[:10]
+    per_month = [
+        run.requests_made / queries / max(1, -(-(run.window_end - run.window_start).days // 31))
+        for run in runs
+        if run.window_end is not None and run.window_start is not None
+    ]
+    pages = max(1, round(sum(per_month) / len(per_month))) if per_month else 1
+    requests = queries * months * pages
+    return requests, settings.COST_EXPLORER_REQUEST_PRICE * requests
+
+
+def _refuse_costly_backfill(*, source: CostSource, start: date, end: date, confirm: bool) -> None:
+    requests, cost = backfill_estimate(source=source, start=start, end=end)
+    if requests > settings.BACKFILL_CONFIRM_REQUESTS and not confirm:
+        raise ValidationError(
+            {
+                "confirm": f"This backfill needs about {requests} Cost Explorer requests (about "
+                f"{cost:.2f} USD, billed by AWS): send confirm=true to queue it."
+            }
+        )
+
+
+QUEUED_STALE_AFTER = timedelta(hours=1)
+
+
+def _queued_run(source: CostSource) -> IngestionRun | None:
+    """The source's pull that is queued and not started yet (at most one: see source_pull_enqueue).
+    One queued for over an hour lost its task (a broker without its queue): it is closed as failed,
+    so it blocks nothing."""
+    waiting = source.runs.filter(status=IngestionRun.Status.QUEUED)
+    waiting.filter(started_at__lt=timezone.now() - QUEUED_STALE_AFTER).update(
+        status=IngestionRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error="Never started: its queued task was lost. Queue the pull again.",
+    )
+    return waiting.order_by("pk").first()
+
+
 @transaction.atomic
 def source_pull_enqueue(
-    *, source: CostSource, start: date | None = None, end: date | None = None
+    *, source: CostSource, start: date | None = None, end: date | None = None, confirm: bool = False
 ) -> IngestionRun:
-    """Queue a manual pull: a queued run row now, the task once the transaction commits."""
+    """Queue a manual pull: a queued run row now, the task once the transaction commits.
+
+    A source has at most one queued pull: asking again for a refresh while one waits returns it; a
+    backfill waits its turn (refused, naming the queued run). A backfill past BACKFILL_CONFIRM_REQUESTS
+    estimated requests (each billed) needs `confirm`.
+    """
     if not source.pulls_from_cost_explorer:
         raise ValidationError(
             {
@@ -97,6 +151,15 @@ def source_pull_enqueue(
             windows.validate_backfill(start=start, end=end, today=timezone.localdate())
         except ValueError as exc:
             raise ValidationError({"start": str(exc)}) from exc
+        _refuse_costly_backfill(source=source, start=start, end=end, confirm=confirm)
+    CostSource.objects.select_for_update().filter(pk=source.pk).first()  # one enqueue at a time
+    waiting = _queued_run(source)
+    if waiting is not None:
+        if start is None:
+            return waiting
+        raise ValidationError(
+            {"start": f"A pull of {source.name} is already queued (run {waiting.pk}); wait for it."}
+        )
     trigger = IngestionRun.Trigger.BACKFILL if start else IngestionRun.Trigger.MANUAL
     run = IngestionRun.objects.create(
         source=source, trigger=trigger, status=IngestionRun.Status.QUEUED, window_start=start, window_end=end
