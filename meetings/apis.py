@@ -119,7 +119,8 @@ class CadenceViewSet(viewsets.ModelViewSet):
 
 
 class MeetingViewSet(viewsets.ModelViewSet):
-    """Meetings with their attendance, agenda and decisions. Filter by cadence, status, stakeholder, dates."""
+    """Meetings with their attendance, agenda and decisions. Filter by cadence, status, stakeholder, dates.
+    Listed: the meetings you read (meetings.permissions.visible_meetings)."""
 
     serializer_class = MeetingSerializer
     permission_classes = [permissions.ProgrammePermission]
@@ -129,6 +130,9 @@ class MeetingViewSet(viewsets.ModelViewSet):
     filterset_class = filters.MeetingFilter
     ordering_fields = ["starts_at", "title", "status"]
     ordering = ["starts_at"]
+
+    def get_queryset(self):
+        return permissions.visible_meetings(self.request.user, super().get_queryset())
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -158,7 +162,7 @@ class MeetingViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], url_path="build-agenda", pagination_class=None)
     def build_agenda(self, request: Request, pk: str | None = None) -> Response:
         items = services.meeting_agenda_build(meeting=self.get_object())
-        return Response(AgendaItemSerializer(items, many=True).data)
+        return Response(AgendaItemSerializer(items, many=True, context={"request": request}).data)
 
     @extend_schema(request=None, responses={200: dict})
     @action(detail=True, methods=["post"], url_path="send-agenda")
@@ -194,6 +198,9 @@ class AttendanceViewSet(
     ordering_fields = ["stakeholder__name", "status"]
     ordering = ["stakeholder__name"]
 
+    def get_queryset(self):
+        return permissions.visible_meeting_records(self.request.user, super().get_queryset())
+
     def perform_create(self, serializer):
         serializer.instance = services.attendance_set(actor=self.request.user, **serializer.validated_data)
 
@@ -216,6 +223,9 @@ class AgendaItemViewSet(viewsets.ModelViewSet):
     filterset_class = filters.AgendaItemFilter
     ordering_fields = ["meeting", "position"]
     ordering = ["meeting", "position"]
+
+    def get_queryset(self):
+        return permissions.visible_meeting_records(self.request.user, super().get_queryset())
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -250,6 +260,9 @@ class DecisionViewSet(
     ordering_fields = ["created_at"]
     ordering = ["-created_at"]
 
+    def get_queryset(self):
+        return permissions.visible_meeting_records(self.request.user, super().get_queryset())
+
     def perform_create(self, serializer):
         serializer.instance = services.decision_create(
             recorded_by=self.request.user, **serializer.validated_data
@@ -261,10 +274,13 @@ class ActionItemViewSet(viewsets.ModelViewSet):
 
     serializer_class = ActionItemSerializer
     permission_classes = [permissions.ActionItemPermission]
-    queryset = ActionItem.objects.select_related("owner", "origin_meeting", "topic")
+    queryset = ActionItem.objects.select_related("owner", "origin_meeting", "topic", "explanation__variance")
     filterset_class = filters.ActionItemFilter
     ordering_fields = ["due_on", "status", "created_at", "updated_at"]
     ordering = ["due_on", "id"]
+
+    def get_queryset(self):
+        return permissions.visible_action_items(self.request.user, super().get_queryset())
 
     def perform_create(self, serializer):
         serializer.instance = services.action_item_create(

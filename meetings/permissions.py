@@ -1,7 +1,11 @@
 """Who may do what in the programme, in one place. Pages and the API both ask these predicates.
 
-- the programme (topics, glossary, cadences, meetings, action items, calendar files) is read by
-  everyone in the organisation; third parties see none of it;
+- the programme's catalogue (topics, glossary, cadences, calendar files) is read by everyone in the
+  organisation; third parties see none of it;
+- meetings (with their agenda, attendance and decisions) and action items: admins, finance and
+  technology leads read them all; business-unit owners and engineers read the meetings they attend or
+  are named for and those of their teams' cadences, and the action items they own or that were raised
+  at a meeting they see;
 - topics and the glossary are managed by admins and finance;
 - meetings are run (cadences, meetings, attendance, minutes, decisions, agendas) by admins, finance
   and technology leads, who also assign action items to anyone;
@@ -13,17 +17,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q, QuerySet
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from stakeholders.models import Group, Stakeholder
-from stakeholders.permissions import A, B, Capability, E, F, T, _all, may, register_capabilities
-from stakeholders.roles import INTERNAL, Role, role_of, stakeholder_of
+from stakeholders.permissions import YES, A, B, Capability, E, F, T, _all, may, register_capabilities
+from stakeholders.roles import INTERNAL, Role, my_team_ids, role_of, stakeholder_of
 
 LEAD_GROUPS = {Group.FINANCE, Group.TECHNOLOGY}
 
 CAPABILITIES: list[Capability] = [
+    Capability("programme.read", "Read topics, glossary, cadences and calendar files", _all(A, F, T, B, E)),
     Capability(
-        "programme.read", "Read topics, glossary, cadences, meetings and calendar files", _all(A, F, T, B, E)
+        "meetings.read",
+        "Read meetings (agenda, attendance, decisions) and action items",
+        _all(A, F, T, business_unit_owner="their meetings, own items", engineer="their meetings, own items"),
     ),
     Capability("topics.manage", "Manage topics and the glossary", _all(A, F)),
     Capability(
@@ -37,6 +45,7 @@ CAPABILITIES: list[Capability] = [
     ),
 ]
 register_capabilities(CAPABILITIES)
+_CAPABILITY = {capability.key: capability for capability in CAPABILITIES}
 
 
 def is_lead(user: Any) -> bool:
@@ -56,6 +65,53 @@ def can_manage_programme(user: Any) -> bool:
 def can_manage_topics(user: Any) -> bool:
     """Create and edit topics and glossary terms."""
     return may(user, "topics.manage")
+
+
+def sees_every_meeting(user: Any) -> bool:
+    """The "yes" of meetings.read: every meeting and action item (a limit means the user's own)."""
+    return role_of(user) in INTERNAL and _CAPABILITY["meetings.read"].roles.get(role_of(user)) == YES
+
+
+def visible_meetings(user: Any, queryset: QuerySet) -> QuerySet:
+    """The meetings of `queryset` the user reads: all, or those they attend or are named for and those
+    of their teams' cadences (a business unit's owner: the unit's and its teams')."""
+    if not (can_read(user) and may(user, "meetings.read")):
+        return queryset.none()
+    if sees_every_meeting(user):
+        return queryset
+    stakeholder = stakeholder_of(user)
+    if stakeholder is None:
+        return queryset.none()
+    from meetings.models import Meeting
+
+    mine = Meeting.objects.filter(
+        Q(attendances__stakeholder=stakeholder)
+        | Q(cadence__participants=stakeholder)
+        | Q(cadence__scope_team_id__in=my_team_ids(user))
+    )
+    return queryset.filter(pk__in=mine.values("pk"))
+
+
+def visible_meeting_records(user: Any, queryset: QuerySet) -> QuerySet:
+    """Agenda items, attendance or decisions: those of the meetings the user reads."""
+    from meetings.models import Meeting
+
+    if sees_every_meeting(user):
+        return queryset if can_read(user) else queryset.none()
+    return queryset.filter(meeting__in=visible_meetings(user, Meeting.objects.all()).values("pk"))
+
+
+def visible_action_items(user: Any, queryset: QuerySet) -> QuerySet:
+    """Action items the user reads: all, or their own and those raised at a meeting they read."""
+    from meetings.models import Meeting
+
+    if not can_read(user):
+        return queryset.none()
+    if sees_every_meeting(user):
+        return queryset
+    stakeholder = stakeholder_of(user)
+    meetings = visible_meetings(user, Meeting.objects.all()).values("pk")
+    return queryset.filter(Q(owner=stakeholder) | Q(origin_meeting__in=meetings))
 
 
 def is_action_item_owner(user: Any, item: Any) -> bool:

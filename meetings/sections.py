@@ -14,7 +14,11 @@ from stakeholders.sections import Section, register
 
 
 def _action_items(stakeholder: Stakeholder, request: HttpRequest) -> dict[str, Any]:
-    items = list(selectors.stakeholder_open_action_items(stakeholder=stakeholder))
+    items = list(
+        permissions.visible_action_items(
+            request.user, selectors.stakeholder_open_action_items(stakeholder=stakeholder)
+        )
+    )
     return {
         "rows": [(item, permissions.can_edit_action_item(request.user, item)) for item in items],
         "today": timezone.localdate(),

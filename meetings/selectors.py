@@ -9,6 +9,8 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from audit.selectors import ObjectHistory, history_for
+from meetings import permissions
+from meetings.cost_items import COST_PROVIDERS
 from meetings.models import (
     ActionItem,
     Attendance,
@@ -86,6 +88,7 @@ def cadence_participants(*, cadence: Cadence) -> list[Stakeholder]:
 
 def meeting_list(
     *,
+    viewer: Any = None,
     q: str = "",
     cadence_id: int | None = None,
     status: str = "",
@@ -94,6 +97,8 @@ def meeting_list(
     stakeholder: Stakeholder | None = None,
 ) -> QuerySet[Meeting]:
     meetings = Meeting.objects.select_related("cadence")
+    if viewer is not None:
+        meetings = permissions.visible_meetings(viewer, meetings)
     if q:
         meetings = meetings.filter(Q(title__icontains=q) | Q(minutes__icontains=q))
     if cadence_id:
@@ -109,9 +114,13 @@ def meeting_list(
     return meetings
 
 
-def meeting_detail(*, pk: int) -> Meeting:
+def meeting_detail(*, pk: int, viewer: Any = None) -> Meeting:
+    """The meeting with its records; Meeting.DoesNotExist when a given viewer may not read it."""
+    meetings = Meeting.objects.all()
+    if viewer is not None:
+        meetings = permissions.visible_meetings(viewer, meetings)
     return (
-        Meeting.objects.select_related("cadence", "cadence__scope_team")
+        meetings.select_related("cadence", "cadence__scope_team")
         .prefetch_related("attendances__stakeholder", "agenda_items", "decisions", "action_items__owner")
         .get(pk=pk)
     )
@@ -129,9 +138,16 @@ def meeting_next_in_cadence(*, meeting: Meeting) -> Meeting | None:
 
 
 def action_item_list(
-    *, q: str = "", owner: Stakeholder | None = None, status: str = "", open_only: bool = False
+    *,
+    viewer: Any = None,
+    q: str = "",
+    owner: Stakeholder | None = None,
+    status: str = "",
+    open_only: bool = False,
 ) -> QuerySet[ActionItem]:
     items = ActionItem.objects.select_related("owner", "origin_meeting", "topic")
+    if viewer is not None:
+        items = permissions.visible_action_items(viewer, items)
     if q:
         items = items.filter(Q(title__icontains=q) | Q(description__icontains=q))
     if owner is not None:
@@ -197,9 +213,11 @@ def feed_meetings(*, feed: CalendarFeed, past_days: int = 400) -> QuerySet[Meeti
 
 def change_records_for(*, obj: Any, limit: int = 20) -> ObjectHistory:
     """The object's latest changes from the audit trail, and the link to its full history. A meeting's
-    include its attendance, agenda and decisions."""
+    include its attendance, agenda and decisions, but not the changes of its cost items: their older
+    audit rows hold the figures the items once copied, which only the audit trail's readers may see."""
     if isinstance(obj, Meeting):
-        parts = [obj.attendances.all(), obj.agenda_items.all(), obj.decisions.all()]
+        agenda = obj.agenda_items.exclude(source__in=COST_PROVIDERS)
+        parts = [obj.attendances.all(), agenda, obj.decisions.all()]
         return history_for(obj, parts=parts, limit=limit)
     return history_for(obj, limit=limit)
 

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from meetings import permissions, recurrence
+from meetings.cost_items import ItemView, action_item_origin, cost_item_views
 from meetings.models import (
     ActionItem,
     AgendaItem,
@@ -170,8 +171,26 @@ class AttendanceSerializer(serializers.ModelSerializer):
         fields = ["id", "meeting", "stakeholder", "stakeholder_name", "status", "updated_at"]
 
 
+def _viewer(serializer: serializers.BaseSerializer) -> Any:
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+class AgendaItemListSerializer(serializers.ListSerializer):
+    """Renders the cost items of a page of agenda items per viewer in one read."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        items = list(data.all() if hasattr(data, "all") else data)
+        views = cost_item_views(items=items, viewer=_viewer(self))
+        return [AgendaItemSerializer.represent(self.child, item, views[item.pk]) for item in items]
+
+
 class AgendaItemSerializer(serializers.ModelSerializer):
+    """A cost item's title, detail and url are what the viewer may see of its variance (stored: only the
+    reference); every other item as stored."""
+
     class Meta:
+        list_serializer_class = AgendaItemListSerializer
         model = AgendaItem
         fields = [
             "id",
@@ -189,6 +208,16 @@ class AgendaItemSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["position", "key", "source", "url", "topic", "action_item"]
 
+    def to_representation(self, instance: AgendaItem) -> dict[str, Any]:
+        view = cost_item_views(items=[instance], viewer=_viewer(self))[instance.pk]
+        return self.represent(self, instance, view)
+
+    @staticmethod
+    def represent(serializer: Any, instance: AgendaItem, view: ItemView) -> dict[str, Any]:
+        data = serializers.ModelSerializer.to_representation(serializer, instance)
+        data.update(title=view.title, detail=view.detail, url=view.url)
+        return dict(data)
+
 
 class DecisionSerializer(serializers.ModelSerializer):
     class Meta:
@@ -200,6 +229,10 @@ class DecisionSerializer(serializers.ModelSerializer):
 class ActionItemSerializer(serializers.ModelSerializer):
     owner_name = serializers.CharField(source="owner.name", read_only=True)
     is_open = serializers.BooleanField(read_only=True)
+    from_explanation = serializers.SerializerMethodField(
+        help_text="For an item made from a variance's explanation: the variance's id and page, and the "
+        "planned action if you may see the variance (else null)."
+    )
 
     class Meta:
         model = ActionItem
@@ -218,8 +251,21 @@ class ActionItemSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "closed_at",
+            "from_explanation",
         ]
         read_only_fields = ["created_by", "closed_at"]
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_from_explanation(self, obj: ActionItem) -> dict[str, Any] | None:
+        origin = action_item_origin(item=obj, viewer=_viewer(self))
+        if origin is None:
+            return None
+        return {
+            "variance": origin.variance_id,
+            "label": origin.label,
+            "url": origin.url,
+            "planned_action": origin.planned_action,
+        }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit.recording import update_audited
 from meetings import calendar, selectors
+from meetings.cost_items import variance_id_of
 from meetings.models import ActionItem, Cadence, Meeting
 from meetings.services.meetings import meeting_agenda_build
 from outbox.services import email_enqueue
@@ -26,7 +27,11 @@ SEND_AGENDAS_TASK_NAME = "meetings.agendas_send_due"
 
 def action_item_notify_assigned(*, action_item_id: int) -> int:
     """Tell the owner an action item is theirs. Returns the number of deliveries queued (outbox)."""
-    item = ActionItem.objects.select_related("owner", "origin_meeting").filter(pk=action_item_id).first()
+    item = (
+        ActionItem.objects.select_related("owner", "origin_meeting", "explanation")
+        .filter(pk=action_item_id)
+        .first()
+    )
     if item is None or not item.owner.email:
         return 0
     context = {"item": item, "site_url": settings.SITE_URL.rstrip("/")}
@@ -65,7 +70,10 @@ def meeting_agenda_send(*, meeting_id: int, force: bool = False) -> int:
     )
     if not recipients:
         return 0
-    context = {"meeting": meeting, "items": items, "site_url": settings.SITE_URL.rstrip("/")}
+    # A cost item's figures are the variance's, shown per viewer on the meeting page: the e-mail names
+    # the item by its reference only and links there.
+    lines = [(item.title, "" if variance_id_of(item) is not None else item.detail) for item in items]
+    context = {"meeting": meeting, "items": lines, "site_url": settings.SITE_URL.rstrip("/")}
     ics = calendar.calendar_bytes([meeting], name=meeting.title).decode()
     email_enqueue(
         kind="agenda",

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from meetings import forms, permissions, selectors, services
+from meetings.cost_items import action_item_origin
 from meetings.models import (
     ActionItem,
 )
@@ -28,7 +29,11 @@ def action_item_list(request: HttpRequest) -> HttpResponse:
     owner_id = request.GET.get("owner", "")
     owner = Stakeholder.objects.filter(pk=owner_id).first() if owner_id.isdigit() else None
     items = selectors.action_item_list(
-        q=q, owner=owner, status="" if status in {"open", "all"} else status, open_only=status == "open"
+        viewer=request.user,
+        q=q,
+        owner=owner,
+        status="" if status in {"open", "all"} else status,
+        open_only=status == "open",
     )
     context = {
         "page": page_of(request, items.order_by("due_on", "pk")),
@@ -64,11 +69,14 @@ def action_item_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def action_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_read(request)
-    item = get_object_or_404(ActionItem.objects.select_related("owner", "origin_meeting"), pk=pk)
+    readable = permissions.visible_action_items(request.user, ActionItem.objects.all())
+    item = get_object_or_404(
+        readable.select_related("owner", "origin_meeting", "explanation__variance"), pk=pk
+    )
+    origin = action_item_origin(item=item, viewer=request.user)
     if request.method == "GET" and not permissions.can_edit_action_item(request.user, item):
-        return render(
-            request, "meetings/action_item_detail.html", {"item": item, "today": timezone.localdate()}
-        )
+        context = {"item": item, "origin": origin, "today": timezone.localdate()}
+        return render(request, "meetings/action_item_detail.html", context)
     require(permissions.can_edit_action_item(request.user, item))
     can_reassign = permissions.can_reassign_action_item(request.user)
     form = forms.ActionItemForm(
@@ -82,7 +90,9 @@ def action_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Action item saved.")
             return redirect(next_url(request, reverse("action-item-list")))
-    return form_page(request, form, title=f"Action item: {item.title}", cancel=reverse("action-item-list"))
+    return form_page(
+        request, form, title=f"Action item: {item.title}", cancel=reverse("action-item-list"), origin=origin
+    )
 
 
 @login_required

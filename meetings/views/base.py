@@ -50,8 +50,8 @@ def page_of(request: HttpRequest, queryset: QuerySet) -> Any:
 
 
 def form_page(
-    request: HttpRequest, form: Any, *, title: str, cancel: str, submit: str = "Save"
+    request: HttpRequest, form: Any, *, title: str, cancel: str, submit: str = "Save", origin: Any = None
 ) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "title": title, "cancel_url": cancel, "submit": submit}
+    context = {"form": form, "title": title, "cancel_url": cancel, "submit": submit, "origin": origin}
     return render(request, "meetings/form.html", context, status=status)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from meetings import calendar, forms, permissions, selectors, services
+from meetings.cost_items import cost_item_views
 from meetings.models import (
     ActionItem,
     AgendaItem,
@@ -22,6 +23,7 @@ from meetings.models import (
     Cadence,
     Meeting,
 )
+from meetings.variance_decisions import decision_variance_links
 from meetings.views.base import apply_errors, form_page, page_of, require, require_read, wants_json
 
 # --- Meetings ------------------------------------------------------------------------------------
@@ -38,6 +40,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     cadence_id = request.GET.get("cadence") or None
     now = timezone.now()
     meetings = selectors.meeting_list(
+        viewer=request.user,
         q=q,
         status=status,
         cadence_id=int(cadence_id) if cadence_id and cadence_id.isdigit() else None,
@@ -63,18 +66,20 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_read(request)
     try:
-        meeting = selectors.meeting_detail(pk=pk)
+        meeting = selectors.meeting_detail(pk=pk, viewer=request.user)
     except Meeting.DoesNotExist as exc:
         raise Http404 from exc
     can_edit = permissions.can_manage_programme(request.user)
     stakeholder = permissions.stakeholder_of(request.user)
     carried = {i.action_item_id for i in meeting.agenda_items.all() if i.action_item_id}
+    agenda = list(meeting.agenda_items.all())
+    views = cost_item_views(items=agenda, viewer=request.user)
     context = {
         "meeting": meeting,
         "attendances": meeting.attendances.all(),
         "attendance_statuses": Attendance.Status.choices,
-        "agenda": meeting.agenda_items.all(),
-        "decisions": meeting.decisions.all(),
+        "agenda": [(item, views[item.pk]) for item in agenda],
+        "decisions": _decisions(meeting, request.user),
         "action_items": meeting.action_items.all(),
         "carried_items": ActionItem.objects.filter(pk__in=carried).select_related("owner"),
         "action_statuses": ActionItem.Status.choices,
@@ -94,6 +99,12 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": selectors.change_records_for(obj=meeting, limit=10),
     }
     return render(request, "meetings/meeting_detail.html", context)
+
+
+def _decisions(meeting: Meeting, viewer: Any) -> list[tuple[Any, tuple[str, str] | None]]:
+    """The meeting's decisions, each with the variance it decided on as the viewer may see it."""
+    links = decision_variance_links(meeting=meeting, viewer=viewer)
+    return [(decision, links.get(decision.pk)) for decision in meeting.decisions.all()]
 
 
 @login_required
@@ -157,7 +168,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     require_read(request)
-    meeting = get_object_or_404(Meeting, pk=pk)
+    meeting = get_object_or_404(permissions.visible_meetings(request.user, Meeting.objects.all()), pk=pk)
     response = HttpResponse(
         calendar.calendar_bytes([meeting], name=meeting.title), content_type="text/calendar; charset=utf-8"
     )
@@ -238,7 +249,7 @@ def meeting_decision_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_action_add(request: HttpRequest, pk: int) -> HttpResponse:
     require_read(request)
-    meeting = get_object_or_404(Meeting, pk=pk)
+    meeting = get_object_or_404(permissions.visible_meetings(request.user, Meeting.objects.all()), pk=pk)
     form = forms.MeetingActionItemForm(request.POST)
     if not form.is_valid():
         return _invalid(request, meeting, "actions", form.errors.get_json_data())

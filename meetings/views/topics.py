@@ -93,8 +93,12 @@ def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "topic": topic,
         "today": timezone.localdate(),
-        "decisions": topic.decisions.select_related("meeting").order_by("-created_at")[:20],
-        "action_items": topic.action_items.select_related("owner").order_by("-created_at")[:20],
+        "decisions": permissions.visible_meeting_records(request.user, topic.decisions.all())
+        .select_related("meeting")
+        .order_by("-created_at")[:20],
+        "action_items": permissions.visible_action_items(request.user, topic.action_items.all())
+        .select_related("owner")
+        .order_by("-created_at")[:20],
         "can_edit": permissions.can_manage_topics(request.user),
     }
     return render(request, "meetings/topic_detail.html", context)

@@ -75,6 +75,23 @@ COMMENTS = {
     BU: {"pay", "org", "north"},
 }
 REASSIGNS = {ADMIN: {"pay", "search", "platform", "org", "north"}, LEAD: {"pay", "platform", "org"}}
+# Meetings and action items: finance, technology leads and admins read them all; a business-unit owner and
+# an engineer read the meetings they attend and their teams' cadences', the items they own and those raised
+# at a meeting they read. "meeting" is attended by the engineer; "north" is the North unit's cadence's.
+MEETINGS_SEEN = {
+    ADMIN: {"meeting", "north"},
+    FINANCE: {"meeting", "north"},
+    LEAD: {"meeting", "north"},
+    BU: {"north"},
+    ENG: {"meeting"},
+}
+ACTION_ITEMS_SEEN = {
+    ADMIN: {"engineer", "other", "north"},
+    FINANCE: {"engineer", "other", "north"},
+    LEAD: {"engineer", "other", "north"},
+    BU: {"north"},
+    ENG: {"engineer"},
+}
 
 Expect = dict[str, str]
 
@@ -97,6 +114,20 @@ def on_variance(
             expect[role] = "404"
         else:
             expect[role] = "pass" if may else "403"
+    return expect
+
+
+def on_meeting(key: str, allowed: set[str], *, seen: dict[str, set[str]] = MEETINGS_SEEN) -> Expect:
+    """Allowed where the rule says; 403 where the role reads the meeting (or item) but may not do this;
+    404 where it does not read it; 403 for roles outside the organisation."""
+    expect = {}
+    for role in ROLES:
+        if role not in INTERNAL:
+            expect[role] = "403"
+        elif key not in seen[role]:
+            expect[role] = "404"
+        else:
+            expect[role] = "pass" if role in allowed else "403"
     return expect
 
 
@@ -234,9 +265,27 @@ PAGES: list[Case] = [
     ),
     page("meeting-list", "get", lambda w: "/meetings/", only(INTERNAL)),
     page("meeting-create", "get", lambda w: "/meetings/new/", only(AFT)),
-    page("meeting-detail", "get", lambda w: f"/meetings/{w.objects['meeting'].pk}/", only(INTERNAL)),
+    Case(
+        "page",
+        "meeting-detail",
+        "get",
+        lambda w: f"/meetings/{w.objects['meeting'].pk}/",
+        on_meeting("meeting", INTERNAL),
+        shows=lambda w, role, response: _search_variance_shown(role, response),
+    ),
+    page(
+        "meeting-detail",
+        "get",
+        lambda w: f"/meetings/{w.objects['north_meeting'].pk}/",
+        on_meeting("north", INTERNAL),
+    ),
     page("meeting-edit", "get", lambda w: f"/meetings/{w.objects['meeting'].pk}/edit/", only(AFT)),
-    page("meeting-ics", "get", lambda w: f"/meetings/{w.objects['meeting'].pk}/meeting.ics", only(INTERNAL)),
+    page(
+        "meeting-ics",
+        "get",
+        lambda w: f"/meetings/{w.objects['meeting'].pk}/meeting.ics",
+        on_meeting("meeting", INTERNAL),
+    ),
     page(
         "meeting-attendance", "post", lambda w: f"/meetings/{w.objects['meeting'].pk}/attendance/", only(AFT)
     ),
@@ -255,14 +304,14 @@ PAGES: list[Case] = [
         "meeting-action-add",
         "post",
         lambda w: f"/meetings/{w.objects['meeting'].pk}/action-items/",
-        only(AFT),
+        on_meeting("meeting", AFT),
         lambda w: {"title": "Follow up", "owner": w.people["search_engineer"].pk},
     ),
     page(
         "meeting-action-add",
         "post",
         lambda w: f"/meetings/{w.objects['meeting'].pk}/action-items/",
-        only(AFT | {ENG}),
+        on_meeting("meeting", AFT | {ENG}),
         lambda w: {"title": "Follow up", "owner": w.people["engineer"].pk},
     ),
     page("meeting-agenda-add", "post", lambda w: f"/meetings/{w.objects['meeting'].pk}/agenda/", only(AFT)),
@@ -287,19 +336,30 @@ PAGES: list[Case] = [
     page("meeting-status", "post", lambda w: f"/meetings/{w.objects['meeting'].pk}/status/", only(AFT)),
     page("action-item-list", "get", lambda w: "/action-items/", only(INTERNAL)),
     page("action-item-create", "get", lambda w: "/action-items/new/", only(INTERNAL)),
-    page("action-item-edit", "get", lambda w: f"/action-items/{w.items['other'].pk}/", only(INTERNAL)),
+    page(
+        "action-item-edit",
+        "get",
+        lambda w: f"/action-items/{w.items['other'].pk}/",
+        on_meeting("other", INTERNAL, seen=ACTION_ITEMS_SEEN),
+    ),
+    page(
+        "action-item-edit",
+        "get",
+        lambda w: f"/action-items/{w.items['north'].pk}/",
+        on_meeting("north", INTERNAL, seen=ACTION_ITEMS_SEEN),
+    ),
     page(
         "action-item-edit",
         "post",
         lambda w: f"/action-items/{w.items['engineer'].pk}/",
-        only(AFT | {ENG}),
+        on_meeting("engineer", AFT | {ENG}, seen=ACTION_ITEMS_SEEN),
         lambda w: {"title": "Tag the buckets", "owner": w.people["engineer"].pk, "status": "in_progress"},
     ),
     page(
         "action-item-edit",
         "post",
         lambda w: f"/action-items/{w.items['other'].pk}/",
-        only(AFT),
+        on_meeting("other", AFT, seen=ACTION_ITEMS_SEEN),
         lambda w: {"title": "Rightsize", "owner": w.people["search_engineer"].pk, "status": "in_progress"},
     ),
     page(
@@ -572,6 +632,54 @@ def url(template: str, key: Callable[[World], Any]) -> Callable[[World], str]:
     return lambda w: "/api/v1" + template.replace("{id}", str(key(w)))
 
 
+def _meetings_seen(w: World, role: str) -> list[Any]:
+    return [
+        w.objects["north_meeting" if key == "north" else "meeting"] for key in MEETINGS_SEEN.get(role, ())
+    ]
+
+
+def meetings_listed(w: World, role: str) -> set[int]:
+    return {meeting.pk for meeting in _meetings_seen(w, role)}
+
+
+def records_listed(model_path: str) -> Callable[[World, str], set[int]]:
+    """A meeting's records (attendance, agenda items, decisions): those of the meetings the role reads."""
+
+    def listed(w: World, role: str) -> set[int]:
+        from django.apps import apps
+
+        rows = apps.get_model(model_path).objects.filter(meeting__in=_meetings_seen(w, role))
+        return set(rows.values_list("pk", flat=True))
+
+    return listed
+
+
+def action_items_listed(w: World, role: str) -> set[int]:
+    return {w.items[key].pk for key in ACTION_ITEMS_SEEN.get(role, ())}
+
+
+def meeting_records(path: str, key: str, model_path: str, *, methods: tuple[str, ...]) -> list[Case]:
+    """A meeting's record: listed as its meeting is read, read where the meeting is, written by AFT."""
+    detail = path + "{id}/"
+    return [
+        api(path, "get", only(INTERNAL), listed=records_listed(model_path)),
+        api(detail, "get", on_meeting("meeting", INTERNAL), url=url(detail, obj(key))),
+        *crud(path, obj(key), read=INTERNAL, write=AFT, methods=methods),
+    ]
+
+
+def _search_variance_shown(role: str, response: Any) -> str | None:
+    """The Search team's variance is on the engineer's meeting's agenda: its scope, figures and
+    explanation reach only the roles that see the variance."""
+    from tests.security.conftest import SEARCH
+
+    text = response.content.decode()
+    shown = [marker for marker in ("More searches.", "against 5.00", SEARCH) if marker in text]
+    if "search" in VARIANCES_SEEN[role]:
+        return None if len(shown) == 3 else f"misses the Search variance's figures (shows {shown})"
+    return f"shows the Search variance's {shown}" if shown else None
+
+
 def crud(
     path: str,
     key: Callable[[World], Any],
@@ -725,7 +833,18 @@ API: list[Case] = [
         only(AFT),
         url=url("/cadences/{id}/materialise/", obj("cadence")),
     ),
-    *crud("/meetings/", obj("meeting"), read=INTERNAL, write=AFT),
+    # Meetings, their records and action items: listed and shown as the role reads them (MEETINGS_SEEN).
+    api("/meetings/", "get", only(INTERNAL), listed=meetings_listed),
+    api(
+        "/meetings/{id}/", "get", on_meeting("meeting", INTERNAL), url=url("/meetings/{id}/", obj("meeting"))
+    ),
+    api(
+        "/meetings/{id}/",
+        "get",
+        on_meeting("north", INTERNAL),
+        url=url("/meetings/{id}/", obj("north_meeting")),
+    ),
+    *crud("/meetings/", obj("meeting"), read=INTERNAL, write=AFT, methods=("post", "put", "patch", "delete")),
     api(
         "/meetings/{id}/build-agenda/",
         "post",
@@ -738,30 +857,47 @@ API: list[Case] = [
         only(AFT),
         url=url("/meetings/{id}/send-agenda/", obj("meeting")),
     ),
-    api("/meetings/{id}/ics/", "get", only(INTERNAL), url=url("/meetings/{id}/ics/", obj("meeting"))),
-    *crud(
-        "/attendances/", obj("attendance"), read=INTERNAL, write=AFT, methods=("get", "post", "put", "patch")
+    api(
+        "/meetings/{id}/ics/",
+        "get",
+        on_meeting("meeting", INTERNAL),
+        url=url("/meetings/{id}/ics/", obj("meeting")),
     ),
-    *crud("/agenda-items/", obj("agenda_item"), read=INTERNAL, write=AFT),
-    *crud("/decisions/", obj("decision"), read=INTERNAL, write=AFT, methods=("get", "post", "delete")),
-    api("/action-items/", "get", only(INTERNAL), listed=listed_if(INTERNAL, all_of("meetings.ActionItem"))),
+    *meeting_records("/attendances/", "attendance", "meetings.Attendance", methods=("post", "put", "patch")),
+    *meeting_records(
+        "/agenda-items/", "agenda_item", "meetings.AgendaItem", methods=("post", "put", "patch", "delete")
+    ),
+    # A cost item of a meeting the role reads is listed, but its variance's figures only where it sees it.
+    Case(
+        "api",
+        "/agenda-items/",
+        "get",
+        lambda w: "/api/v1/agenda-items/",
+        only(INTERNAL),
+        shows=lambda w, role, r: _search_variance_shown(role, r),
+    ),
+    *meeting_records("/decisions/", "decision", "meetings.Decision", methods=("post", "delete")),
+    api("/action-items/", "get", only(INTERNAL), listed=action_items_listed),
     api(
         "/action-items/",
         "post",
         only(INTERNAL),
         data=lambda w: {"title": "Mine", "owner": w.people["engineer"].pk},
     ),
-    api(
-        "/action-items/{id}/",
-        "get",
-        only(INTERNAL),
-        url=url("/action-items/{id}/", lambda w: w.items["other"].pk),
-    ),
+    *[
+        api(
+            "/action-items/{id}/",
+            "get",
+            on_meeting(key, INTERNAL, seen=ACTION_ITEMS_SEEN),
+            url=url("/action-items/{id}/", lambda w, key=key: w.items[key].pk),
+        )
+        for key in ("other", "north")
+    ],
     *[
         api(
             "/action-items/{id}/",
             m,
-            only(AFT | {ENG}),
+            on_meeting("engineer", AFT | {ENG}, seen=ACTION_ITEMS_SEEN),
             url=url("/action-items/{id}/", lambda w: w.items["engineer"].pk),
             data=lambda w: {"title": "Tag the buckets", "owner": w.people["engineer"].pk, "status": "done"},
         )
@@ -770,7 +906,7 @@ API: list[Case] = [
     api(
         "/action-items/{id}/",
         "delete",
-        only(AFT),
+        on_meeting("engineer", AFT, seen=ACTION_ITEMS_SEEN),
         url=url("/action-items/{id}/", lambda w: w.items["engineer"].pk),
     ),
     api("/calendar-feeds/", "get", only(INTERNAL), listed=feeds_listed),
@@ -985,6 +1121,40 @@ def _add_extras(world: World) -> None:
         "matrix-stranger", "stranger@example.com", "x-long-pass-1"
     )
     world.objects["token"] = account_services.api_token_create(user=stranger, name="someone else's").token
+    _add_meeting_extras(world)
+
+
+def _add_meeting_extras(world: World) -> None:
+    """The North unit's cadence with a meeting and an action item raised there, and a cost item (the
+    Search team's variance, as its provider stores it: a reference) on the engineer's meeting."""
+    from datetime import date, datetime, time
+
+    from django.utils import timezone
+
+    from meetings.models import ActionItem, AgendaItem, Cadence, Meeting
+
+    north = Cadence.objects.create(
+        name="North review",
+        rrule="FREQ=MONTHLY;BYMONTHDAY=2",
+        starts_on=date(2026, 1, 2),
+        start_time=time(10),
+        scope_team=world.teams["north"],
+    )
+    world.objects["north_meeting"] = meeting = Meeting.objects.create(
+        title="North review", starts_at=timezone.make_aware(datetime(2026, 12, 2, 10, 0)), cadence=north
+    )
+    world.items["north"] = ActionItem.objects.create(
+        title="Ask the unit", owner=world.people["search_engineer"], origin_meeting=meeting
+    )
+    search = world.variances["search"]
+    world.objects["cost_item"] = AgendaItem.objects.create(
+        meeting=world.objects["meeting"],
+        position=2,
+        key=f"variances:{search.pk}",
+        source="variances",
+        title=f"Variance awaiting review (#{search.pk})",
+        url=search.get_absolute_url(),
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)

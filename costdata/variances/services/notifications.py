@@ -48,6 +48,8 @@ SUBJECTS = {
 
 def variance_notify(*, variance_id: int, event: str) -> int:
     """Email the people a procedure event concerns, with a link straight to the explanation form.
+    The e-mail (and so the outbox's copy of it) names the variance but carries no figures and no
+    explanation text: those are on the variance page, behind its visibility rules.
     Returns the number of deliveries queued (outbox)."""
     variance = (
         Variance.objects.select_related("owner_team", "assignee", "escalated_to")

@@ -161,7 +161,8 @@ def variance_explain(
             title=action_item_title.strip(),
             owner=stakeholder_for_user(actor),
             due_on=action_item_due_on,
-            description=f"Planned action for {variance}.\n\n{planned_action.strip()}",
+            # The item refers to the explanation; its planned action is shown per viewer, never copied.
+            description="",
             created_by=actor,
         )
         # What selectors annotate on a read (explanation_follow_ups), known here without one.
