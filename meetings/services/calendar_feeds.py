@@ -13,7 +13,8 @@ from django.utils import timezone
 from audit.recording import acting_as_actor
 from common.types import AnyUser, User
 from meetings.models import Cadence, CalendarFeed
-from stakeholders.models import Stakeholder
+from stakeholders.models import Group, Stakeholder
+from stakeholders.roles import engagements_in_force
 
 
 def token_hash(token: str) -> str:
@@ -57,6 +58,16 @@ def calendar_feed_rotate(*, feed: CalendarFeed, created_by: User | None = None) 
     return calendar_feed_create(cadence=feed.cadence, stakeholder=feed.stakeholder, created_by=created_by)
 
 
+def _may_follow(person: Stakeholder) -> bool:
+    """A person's feed opens only while they are active, and a third party's only while one of its
+    engagements is in force (started, not ended: as its pages and API tokens)."""
+    if not person.active:
+        return False
+    if person.group != Group.THIRD_PARTY:
+        return True
+    return person.engagements.filter(engagements_in_force(on=timezone.localdate())).exists()
+
+
 def calendar_feed_resolve(*, token: str) -> CalendarFeed | None:
     """The active feed a token opens, or None. Records when it was last read (at most once a minute)."""
     feed = (
@@ -64,6 +75,8 @@ def calendar_feed_resolve(*, token: str) -> CalendarFeed | None:
         .filter(token_hash=token_hash(token), revoked_at__isnull=True)
         .first()
     )
+    if feed is not None and feed.stakeholder is not None and not _may_follow(feed.stakeholder):
+        return None
     if feed is not None:
         now = timezone.now()
         if feed.last_used_at is None or now - feed.last_used_at > timedelta(minutes=1):

@@ -54,3 +54,15 @@ def test_before_its_engagement_starts_a_third_party_has_no_role(world: World) ->
     user = _dates(world, starts=1, ends=None)
     assert role_of(user) is Role.NONE
     assert _token_client(user).get(COSTS).status_code == 403
+
+
+def test_a_third_partys_calendar_feed_closes_with_its_engagement(world: World) -> None:
+    from django.test import Client
+
+    from meetings import services as meeting_services
+
+    _, token = meeting_services.calendar_feed_create(stakeholder=world.people["thirdparty"])
+    _dates(world, starts=-30, ends=30)
+    assert Client().get(f"/calendar/{token}.ics").status_code == 200
+    _dates(world, starts=-300, ends=0)
+    assert Client().get(f"/calendar/{token}.ics").status_code == 404

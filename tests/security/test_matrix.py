@@ -1366,3 +1366,24 @@ def test_a_business_unit_owner_comments_on_their_units_variance_and_the_timeline
         f"/api/v1/variances/{world.variances['pay'].pk}/comment/", {"comment": "x"}, format="json"
     )
     assert refused.status_code == 403
+
+
+# --- inline histories ----------------------------------------------------------------------------------
+HISTORY_PAGES = {
+    "team": lambda w: f"/teams/{w.teams['payments'].pk}/",
+    "meeting": lambda w: f"/meetings/{w.objects['meeting'].pk}/",
+    "ownership": lambda w: f"/ownership/{w.claims['payments'].pk}/",
+}
+
+
+@pytest.mark.parametrize("page_name", sorted(HISTORY_PAGES))
+@pytest.mark.parametrize("role", ROLES)
+def test_an_objects_history_shows_on_its_page_only_to_the_audit_trails_readers(
+    world, client, role, page_name
+):
+    client.force_login(world.users[role])
+    response = client.get(HISTORY_PAGES[page_name](world))
+    shown = response.status_code == 200 and 'data-testid="history"' in response.content.decode()
+    assert shown is (role in AF and response.status_code == 200)
+    if role in AF:
+        assert response.status_code == 200
