@@ -22,7 +22,7 @@ from costdata.tasks import warm_dashboards
 from stakeholders.models import Ownership, Team
 from tests.costdata.conftest import TODAY, day_result, group, page, request
 from tests.costdata.dashboards.test_dashboards import organisation  # noqa: F401  (fixture)
-from tests.costdata.test_pull import D1, D2, D3, END, pull, three_days
+from tests.costdata.ingestion.test_pull import D1, D2, D3, END, pull, three_days
 
 FACT_TABLES = (
     "costdata_dailycost",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from costdata.ingestion.aws import cost_explorer_client
-from tests.costdata.test_endpoint import FakeCostExplorer, endpoint  # noqa: F401 (the fixture)
+from tests.costdata.ingestion.test_endpoint import FakeCostExplorer, endpoint  # noqa: F401 (the fixture)
 
 
 @pytest.fixture

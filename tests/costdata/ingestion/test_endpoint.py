@@ -31,7 +31,7 @@ from botocore.exceptions import ClientError
 
 from costdata.ingestion.demo_source import DemoCostExplorer
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TARGET_PREFIX = "AWSInsightsIndexService."
 OPERATIONS = {
     "GetCostAndUsage",
