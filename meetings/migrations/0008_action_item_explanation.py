@@ -25,6 +25,10 @@ def copy_links_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # The copy commits on its own (RunPython is atomic by itself): taken back, its updates of
+    # costdata_explanation must be committed before the column's foreign key is dropped, which Postgres
+    # refuses while those rows' constraint checks are pending in the same transaction.
+    atomic = False
 
     dependencies = [
         ("meetings", "0007_variance_decisions"),
