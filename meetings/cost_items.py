@@ -14,16 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from common.types import AnyUser
 from meetings.agenda import ProposedItem, register_provider
 
 if TYPE_CHECKING:
     from costdata.models import Variance
-    from meetings.models import AgendaItem, Meeting
+    from meetings.models import ActionItem, AgendaItem, Meeting
 
 HIDDEN_TITLE = "A variance you cannot see"
 
@@ -115,7 +116,7 @@ def variance_id_of(item: AgendaItem) -> int | None:
     return int(ref)
 
 
-def cost_item_views(*, items: Iterable[AgendaItem], viewer: Any) -> dict[int, ItemView]:
+def cost_item_views(*, items: Iterable[AgendaItem], viewer: AnyUser) -> dict[int, ItemView]:
     """Per agenda item id, what the viewer is shown: for a cost item, the variance's figures when the
     viewer may see the variance, else "a variance you cannot see"; any other item as stored."""
     from costdata.models import Variance
@@ -152,7 +153,7 @@ class ExplanationOrigin:
         return f"From the explanation of variance #{self.variance_id}"
 
 
-def action_item_origin(*, item: Any, viewer: Any) -> ExplanationOrigin | None:
+def action_item_origin(*, item: ActionItem, viewer: AnyUser) -> ExplanationOrigin | None:
     from costdata.permissions import variance_visible
 
     explanation = item.explanation

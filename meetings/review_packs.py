@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from common.types import AnyUser
 from costdata.dashboards.content import Chart, DashboardView
 from costdata.dashboards.figures import figure_json
 from costdata.dashboards.filters import DashboardFilters
@@ -75,11 +76,11 @@ def unregister_item_charts(source: str) -> None:
 # --- who may ----------------------------------------------------------------------------------------
 
 
-def may_read_review_pack(user: Any) -> bool:
+def may_read_review_pack(user: AnyUser) -> bool:
     return people_permissions.can_read(user)
 
 
-def may_generate_review_pack(user: Any) -> bool:
+def may_generate_review_pack(user: AnyUser) -> bool:
     """Admins, finance and technology leads generate packs; everyone signed in reads them."""
     return people_permissions.can_read(user) and (
         people_permissions.is_admin(user)

@@ -10,13 +10,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 
 from common.glossary_links import term_anchor
+from common.types import AnyUser
 from stakeholders.models import Team
 
 BASES = ("unblended", "amortized")
@@ -75,7 +75,7 @@ class DashboardFilters:
     # The user `visible` was computed for: with `visible` set, budgets, the organisation's totals and
     # the providers' panels (variances) are shown only as costdata.permissions allows this user (no
     # user: none of them). Ignored while `visible` is None.
-    viewer: Any = field(default=None, compare=False, repr=False)
+    viewer: AnyUser | None = field(default=None, compare=False, repr=False)
 
     @property
     def restricted(self) -> bool:

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import pandas as pd
 import plotly.graph_objects as go
 
+from common.types import AnyUser
 from costdata.dashboards.filters import DashboardFilters
 from costdata.dashboards.scopes import ORGANISATION, CostScope
 
@@ -210,7 +211,7 @@ class ScopeOfferProvider(Protocol):
     key: str
     order: int
 
-    def offer(self, *, user: Any, view: Any) -> ScopeOffer | None: ...
+    def offer(self, *, user: AnyUser, view: Any) -> ScopeOffer | None: ...
 
 
 _scope_offer_providers: dict[str, ScopeOfferProvider] = {}
@@ -227,7 +228,7 @@ def unregister_scope_offer(key: str) -> None:
     _scope_offer_providers.pop(key, None)
 
 
-def scope_offers(*, user: Any, view: Any) -> list[ScopeOffer]:
+def scope_offers(*, user: AnyUser, view: Any) -> list[ScopeOffer]:
     """The offers for this viewer of this scope page (a DashboardView), in the providers' order."""
     offers = []
     for provider in sorted(_scope_offer_providers.values(), key=lambda p: (p.order, p.key)):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
 
+from costdata.models import Variance
 from costdata.variances.selectors import variances_for_meeting_decision
+from meetings.models import Meeting
 
 register = template.Library()
 
 
 @register.simple_tag
-def variances_for_decision(meeting: Any) -> list[Any]:
+def variances_for_decision(meeting: Meeting) -> list[Variance]:
     return variances_for_meeting_decision(meeting=meeting)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from common.types import AnyUser
 from meetings import calendar, forms, permissions, selectors, services
 from meetings.cost_items import cost_item_views
 from meetings.models import (
@@ -101,7 +102,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/meeting_detail.html", context)
 
 
-def _decisions(meeting: Meeting, viewer: Any) -> list[tuple[Any, tuple[str, str] | None]]:
+def _decisions(meeting: Meeting, viewer: AnyUser) -> list[tuple[Any, tuple[str, str] | None]]:
     """The meeting's decisions, each with the variance it decided on as the viewer may see it."""
     links = decision_variance_links(meeting=meeting, viewer=viewer)
     return [(decision, links.get(decision.pk)) for decision in meeting.decisions.all()]
