@@ -84,7 +84,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         logger.info("refused unstorable input: %s", exc.__class__.__name__)
         set_rollback()  # the request's transaction (ATOMIC_REQUESTS) is rolled back, not committed
         return Response({"detail": "A value in the request is out of range or cannot be stored."}, status=400)
-    return drf_exception_handler(_as_drf_error(exc), context)
+    drf_error = _as_drf_error(exc)
+    if isinstance(drf_error, exceptions.ValidationError) and isinstance(drf_error.detail, dict):
+        # One shape: every field's messages are a list, also where a view raised {"field": "message"}.
+        listed: dict[str, Any] = {
+            str(field): messages if isinstance(messages, list | dict) else [messages]
+            for field, messages in drf_error.detail.items()
+        }
+        drf_error.detail = listed
+    return drf_exception_handler(drf_error, context)
 
 
 # --- integers the database cannot hold, refused before any query runs ----------------------------

@@ -332,3 +332,18 @@ def test_the_schema_documents_the_400_shape_and_the_detail_of_other_errors(opena
         assert responses[status]["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/Error"
         }
+
+
+def test_a_view_raising_a_message_per_field_answers_a_list_per_field(django_user_model):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(
+        django_user_model.objects.create_superuser("shape", "s@example.com", "pw-shape-1234")
+    )
+    response = client.get("/api/v1/ownerships/resolve/", {"account_id": "", "tag": "AAA"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "account_id": ["Give the row's 12-digit account id."],
+        "tag": ["Write each tag as key=value; got 'AAA'."],
+    }
