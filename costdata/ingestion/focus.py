@@ -84,7 +84,8 @@ class FocusRows:
         self, tag_keys: Iterable[str] = ()
     ) -> Iterator[tuple[date, str, str, str, str, str, Decimal, Decimal]]:
         """(day, provider, account, tag key, tag value, currency, billed, effective) for the given keys
-        (every key the file uses if none are given), each key's untagged rows under value ''."""
+        (every key the file uses if none are given), each key's untagged rows under value '': once per
+        key and grain, the charges with an empty (or null) value together with those without the key."""
         keys = sorted(set(tag_keys) or self.tag_keys_seen)
         for grain, (billed, effective, rows) in self.tag_grain_totals.items():
             day, provider, account, currency = grain
@@ -92,6 +93,8 @@ class FocusRows:
             for key in keys:
                 left_billed, left_effective, left_rows = billed, effective, rows
                 for value, (value_billed, value_effective, value_rows) in by_key.get(key, {}).items():
+                    if not value:  # untagged: counted in what is left over, so '' comes out once
+                        continue
                     yield day, provider, account, key, value, currency, value_billed, value_effective
                     left_billed -= value_billed
                     left_effective -= value_effective

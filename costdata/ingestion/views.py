@@ -98,7 +98,7 @@ def focus_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 except FocusFileRefused as exc:
                     # Re-rendered with the problems, as a form with errors is (status 200, as Django does).
                     problems, more = exc.problems, exc.more
-                except services.SourceBusy as exc:
+                except (services.SourceBusy, services.FocusImportFailed) as exc:
                     form.add_error("file", str(exc))
                 else:
                     messages.success(

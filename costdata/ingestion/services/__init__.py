@@ -29,7 +29,7 @@ from costdata.ingestion.services.errors import (
     SourceBusy,
     describe_error,
 )
-from costdata.ingestion.services.focus import focus_import, focus_window_replace
+from costdata.ingestion.services.focus import FocusImportFailed, focus_import, focus_window_replace
 from costdata.ingestion.services.pull import (
     cost_explorer_for,
     fetch_cost_explorer,
@@ -63,6 +63,7 @@ __all__ = [
     "daily_rollup_rebuild",
     "describe_error",
     "fetch_cost_explorer",
+    "FocusImportFailed",
     "focus_import",
     "focus_window_replace",
     "monthly_rollup_rebuild",

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from costdata.dashboards.warming import dashboards_warm_enqueue
@@ -69,12 +69,17 @@ def focus_window_replace(*, source: CostSource, rows: FocusRows) -> int:
     return written
 
 
+class FocusImportFailed(Exception):
+    """The file was valid but could not be stored: the run is failed with what the database said."""
+
+
 def focus_import(*, source: CostSource, path: Path, filename: str = "") -> IngestionRun:
     """Import a FOCUS 1.0 file (CSV, CSV.gz, Parquet with pyarrow) into a FOCUS source.
 
     Steps: record an import run; take the source's lease; read and check the whole file (a file with
     any problem is refused whole, the run failed with the first 50 problems); replace the days the file
-    covers in one transaction. Raises FocusFileRefused or SourceBusy; the run row says why either way.
+    covers in one transaction. Raises FocusFileRefused, FocusImportFailed (the database refused: a failed run, nothing written)
+    or SourceBusy; the run row says why each way.
     """
     if source.kind != CostSource.Kind.FOCUS_FILE:
         raise ValidationError({"source": f"{source.name} is not a FOCUS file source."})
@@ -96,11 +101,16 @@ def focus_import(*, source: CostSource, path: Path, filename: str = "") -> Inges
         if isinstance(exc, FocusFileRefused):
             more = " (only the first 50 problems are listed)" if exc.more else ""
             run.error = label + f"refused, nothing imported{more}:\n" + "\n".join(exc.problems)
+        elif isinstance(exc, DatabaseError):
+            first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+            run.error = label + f"the database refused the import, nothing was imported ({first})."
         else:
             run.error = label + (str(exc) or exc.__class__.__name__)
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "error", "window_start", "window_end", "finished_at"])
         source_lease_release(source.pk, run)
+        if isinstance(exc, DatabaseError):
+            raise FocusImportFailed(run.error) from exc
         raise
     run.status = IngestionRun.Status.SUCCEEDED
     run.rows_written = written

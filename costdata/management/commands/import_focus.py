@@ -43,7 +43,7 @@ class Command(AuditedCommand):  # changes are audited as channel 'command'
             ) from exc
         except ValidationError as exc:
             raise CommandError(f"--source: {' '.join(exc.messages)}") from exc
-        except services.SourceBusy as exc:
+        except (services.SourceBusy, services.FocusImportFailed) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(

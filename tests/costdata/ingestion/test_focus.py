@@ -413,3 +413,55 @@ def test_a_corrupt_parquet_file_is_refused_clearly_and_keeps_old_data(focus_sour
     assert run.status == IngestionRun.Status.FAILED
     assert "corrupt.parquet: refused, nothing imported" in run.error
     assert DailyCost.objects.filter(source=focus_source).count() == before
+
+
+def _two_charges(tmp_path: Path, first_tags: str, second_tags: str) -> Path:
+    """The sample's first row twice, on one day and sub-account, with the given Tags each."""
+    with open(SAMPLE, newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns = list(reader.fieldnames or [])
+        row = next(reader)
+    out = tmp_path / "two.csv"
+    with open(out, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for tags, billed in ((first_tags, "1.25"), (second_tags, "2.5")):
+            writer.writerow({**row, "Tags": tags, "BilledCost": billed, "EffectiveCost": billed})
+    return out
+
+
+@pytest.mark.parametrize("empty", ['{"team": ""}', '{"team": null}'])
+def test_an_empty_tag_value_and_a_missing_tag_key_are_one_untagged_row(focus_source, tmp_path, empty):
+    path = _two_charges(tmp_path, empty, '{"env": "prod"}')
+    run = services.focus_import(source=focus_source, path=path)
+    assert run.status == IngestionRun.Status.SUCCEEDED
+    untagged = DailyTagCost.objects.filter(source=focus_source, tag_key="team")
+    assert [(row.tag_value, row.unblended) for row in untagged] == [("", Decimal("3.75"))]
+    env = DailyTagCost.objects.filter(source=focus_source, tag_key="env").order_by("tag_value")
+    assert [(row.tag_value, row.unblended) for row in env] == [
+        ("", Decimal("1.25")),
+        ("prod", Decimal("2.5")),
+    ]
+
+
+def test_a_database_refusal_during_an_import_is_a_failed_run_with_a_clear_message(
+    focus_source, tmp_path, monkeypatch
+):
+    from django.db import IntegrityError
+
+    from costdata.ingestion.services import focus as focus_service
+
+    def refuse(**kwargs):
+        raise IntegrityError(
+            'duplicate key value violates unique constraint "uniq_daily_tag_cost"\nDETAIL: ...'
+        )
+
+    monkeypatch.setattr(focus_service, "focus_window_replace", refuse)
+    with pytest.raises(services.FocusImportFailed, match="the database refused the import"):
+        services.focus_import(source=focus_source, path=SAMPLE)
+    run = IngestionRun.objects.get(source=focus_source)
+    assert run.status == IngestionRun.Status.FAILED
+    assert "nothing was imported (duplicate key value violates unique constraint" in run.error
+    assert not DailyCost.objects.filter(source=focus_source).exists()
+    with pytest.raises(CommandError, match="the database refused the import"):
+        call_command("import_focus", str(SAMPLE), "--source", focus_source.name)
