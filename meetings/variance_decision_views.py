@@ -15,6 +15,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.page_errors import error_messages
 from costdata import permissions as cost_permissions
 from costdata.models import Variance
 from costdata.variances import selectors as variance_selectors
@@ -22,16 +23,6 @@ from meetings.forms import MeetingVarianceDecisionForm
 from meetings.models import Meeting, VarianceDecision
 from meetings.permissions import can_manage_programme
 from meetings.variance_decisions import variance_decision_record
-
-
-def _messages(error: ValidationError) -> list[str]:
-    if hasattr(error, "message_dict"):
-        return [
-            f"{field}: {m}" if field != "__all__" else m
-            for field, ms in error.message_dict.items()
-            for m in ms
-        ]
-    return list(error.messages)
 
 
 @login_required
@@ -57,7 +48,7 @@ def meeting_variance_decision(request: HttpRequest, meeting_pk: int) -> HttpResp
             actor=request.user,
         )
     except ValidationError as error:
-        for message in _messages(error):
+        for message in error_messages(error):
             messages.error(request, message)
         return redirect(back)
     messages.success(request, f"Decision recorded against {link.variance}.")

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from common.page_errors import add_form_errors, error_messages, require
 from costdata import permissions
-from costdata.page_errors import add_form_errors, error_messages, require
 from costdata.planning import budget_files
 from costdata.planning import selectors as planning_selectors
 from costdata.planning import services as budget_services

@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from common.page_errors import add_form_errors, error_messages, require
 from costdata import permissions
 from costdata.models import Variance
-from costdata.page_errors import add_form_errors, error_messages, require
 from costdata.variances import selectors as variance_selectors
 from costdata.variances import services as sop
 from costdata.variances.forms import (

@@ -11,12 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from common.page_errors import add_form_errors
 from meetings import forms, permissions, selectors, services
 from meetings.cost_items import action_item_origin
 from meetings.models import (
     ActionItem,
 )
-from meetings.views.base import apply_errors, form_page, next_url, page_of, require, require_read
+from meetings.views.base import form_page, next_url, page_of, require, require_read
 from stakeholders.models import Stakeholder
 
 # --- Action items --------------------------------------------------------------------------------
@@ -59,7 +60,7 @@ def action_item_create(request: HttpRequest) -> HttpResponse:
         try:
             item = services.action_item_create(created_by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, f"Action item added for {item.owner.name}.")
             return redirect(reverse("action-item-list"))
@@ -86,7 +87,7 @@ def action_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.action_item_update(item=item, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, "Action item saved.")
             return redirect(next_url(request, reverse("action-item-list")))

@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from common.page_errors import add_form_errors
 from meetings import calendar, forms, permissions, recurrence, selectors, services
 from meetings.models import (
     Cadence,
     Meeting,
 )
-from meetings.views.base import apply_errors, form_page, require, require_read
+from meetings.views.base import form_page, require, require_read
 
 # --- Cadences ------------------------------------------------------------------------------------
 
@@ -65,7 +66,7 @@ def _cadence_save(request: HttpRequest, form: forms.CadenceForm, cadence: Cadenc
             return cadence
         return services.cadence_update(cadence=cadence, actor=request.user, **data)
     except ValidationError as exc:
-        apply_errors(form, exc)
+        add_form_errors(form, exc)
         return None
 
 

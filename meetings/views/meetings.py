@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from common.page_errors import add_form_errors
 from common.types import AnyUser
 from meetings import calendar, forms, permissions, selectors, services
 from meetings.cost_items import cost_item_views
@@ -25,7 +26,7 @@ from meetings.models import (
     Meeting,
 )
 from meetings.variance_decisions import decision_variance_links
-from meetings.views.base import apply_errors, form_page, page_of, require, require_read, wants_json
+from meetings.views.base import form_page, page_of, require, require_read, wants_json
 
 # --- Meetings ------------------------------------------------------------------------------------
 
@@ -126,7 +127,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                 cadence=data["cadence"],
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, "Meeting scheduled.")
             return redirect(meeting.get_absolute_url())
@@ -159,7 +160,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                         status=Attendance.Status.EXPECTED,
                     )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, "Meeting saved; calendars pick up the change.")
             return redirect(meeting.get_absolute_url())

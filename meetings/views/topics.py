@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from common.page_errors import add_form_errors
 from meetings import forms, permissions, selectors, services
 from meetings.models import (
     GlossaryTerm,
     Topic,
 )
-from meetings.views.base import apply_errors, form_page, require, require_read
+from meetings.views.base import form_page, require, require_read
 from stakeholders.models import Group
 
 # --- Glossary ------------------------------------------------------------------------------------
@@ -38,7 +39,7 @@ def glossary_create(request: HttpRequest) -> HttpResponse:
         try:
             term = services.glossary_term_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, f"Added “{term.term}” to the glossary.")
             return redirect(term.get_absolute_url())
@@ -54,7 +55,7 @@ def glossary_edit(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             services.glossary_term_update(item=term, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_form_errors(form, exc)
         else:
             messages.success(request, f"Saved “{term.term}”.")
             return redirect(term.get_absolute_url())
@@ -119,7 +120,7 @@ def _topic_form_save(request: HttpRequest, form: forms.TopicForm, topic: Topic |
             topic=topic, members=members, glossary_terms=terms, actor=request.user, **data
         )
     except ValidationError as exc:
-        apply_errors(form, exc)
+        add_form_errors(form, exc)
         return None
 
 

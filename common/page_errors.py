@@ -1,4 +1,4 @@
-"""How the cost pages show a service's refusal: as messages, or on the form fields it names."""
+"""How pages show a service's refusal: as messages, or on the form fields it names (every app's pages)."""
 
 from __future__ import annotations
 
