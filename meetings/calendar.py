@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from icalendar import Calendar, Event, vDuration, vRecur
 
+from common.links import absolute_url
 from meetings import recurrence
 from meetings.models import Cadence, Meeting
 
@@ -39,7 +40,7 @@ def meeting_uid(meeting: Meeting) -> str:
 
 def meeting_event(meeting: Meeting) -> Event:
     tz = ZoneInfo(meeting.timezone)
-    site = settings.SITE_URL.rstrip("/")
+    site = absolute_url()
     event = Event()
     event.add("uid", meeting_uid(meeting))
     event.add("sequence", meeting.sequence)
@@ -94,7 +95,7 @@ def cadence_series_bytes(cadence: Cadence, meetings: Iterable[Meeting]) -> bytes
     tz = ZoneInfo(cadence.timezone)
     rule = recurrence.build_rule(cadence.rrule, cadence.dtstart)
     uid = f"cadence-{cadence.uid}@{UID_DOMAIN}"
-    site = settings.SITE_URL.rstrip("/")
+    site = absolute_url()
     master = Event()
     master.add("uid", uid)
     master.add("dtstamp", cadence.updated_at)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.links import absolute_url
 from meetings import permissions, recurrence
 from meetings.cost_items import ItemView, action_item_origin, cost_item_views
 from meetings.models import (
@@ -365,4 +365,4 @@ class CalendarFeedCreatedSerializer(CalendarFeedSerializer):
         fields = [*CalendarFeedSerializer.Meta.fields, "url"]
 
     def get_url(self, obj: CalendarFeed) -> str:
-        return f"{settings.SITE_URL.rstrip('/')}{reverse('calendar-feed', args=[self.context['token']])}"
+        return absolute_url(reverse("calendar-feed", args=[self.context["token"]]))

@@ -6,10 +6,10 @@ scope's claims; it holds no figures (DESIGN: amounts reach a person only through
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from common.links import absolute_url
 from common.types import AnyUser
 from outbox.services import email_enqueue
 from stakeholders.models import Group, Ownership, Stakeholder
@@ -43,7 +43,7 @@ def primary_taken(*, demoted: Ownership, ownership: Ownership, actor: AnyUser | 
         "owner": ownership.owner,
         "previous": demoted.owner,
         "actor": getattr(getattr(actor, "stakeholder", None), "name", None) or getattr(actor, "username", ""),
-        "url": settings.SITE_URL.rstrip("/") + reverse("ownership-edit", args=[demoted.pk]),
+        "url": absolute_url(reverse("ownership-edit", args=[demoted.pk])),
     }
     email_enqueue(
         kind="ownership_primary_changed",

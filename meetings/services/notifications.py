@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audit.recording import update_audited
+from common.links import absolute_url
 from meetings import calendar, selectors
 from meetings.cost_items import variance_id_of
 from meetings.models import ActionItem, Cadence, Meeting
@@ -34,7 +35,7 @@ def action_item_notify_assigned(*, action_item_id: int) -> int:
     )
     if item is None or not item.owner.email:
         return 0
-    context = {"item": item, "site_url": settings.SITE_URL.rstrip("/")}
+    context = {"item": item, "site_url": absolute_url()}
     email_enqueue(
         kind="action_item_assigned",
         to=[item.owner.email],
@@ -73,7 +74,7 @@ def meeting_agenda_send(*, meeting_id: int, force: bool = False) -> int:
     # A cost item's figures are the variance's, shown per viewer on the meeting page: the e-mail names
     # the item by its reference only and links there.
     lines = [(item.title, "" if variance_id_of(item) is not None else item.detail) for item in items]
-    context = {"meeting": meeting, "items": lines, "site_url": settings.SITE_URL.rstrip("/")}
+    context = {"meeting": meeting, "items": lines, "site_url": absolute_url()}
     ics = calendar.calendar_bytes([meeting], name=meeting.title).decode()
     email_enqueue(
         kind="agenda",

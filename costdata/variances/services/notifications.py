@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from common.links import absolute_url
 from costdata.variances.models import Variance
 from costdata.variances.services.base import Status
 from costdata.variances.services.routing import technology_leads
 from outbox.services import email_enqueue
 from stakeholders.models import Group, Stakeholder
-
-
-def _site_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def _recipients(variance: Variance, event: str) -> list[str]:
@@ -65,8 +61,8 @@ def variance_notify(*, variance_id: int, event: str) -> int:
     context = {
         "variance": variance,
         "event": event,
-        "explain_url": _site_url(reverse("variance-explain", args=[variance.pk])),
-        "variance_url": _site_url(variance.get_absolute_url()),
+        "explain_url": absolute_url(reverse("variance-explain", args=[variance.pk])),
+        "variance_url": absolute_url(variance.get_absolute_url()),
         "due": variance.due_day,
         "review": last_review,
     }
@@ -104,8 +100,8 @@ def variance_digest_send(*, now: datetime | None = None) -> int:
     context = {
         "awaiting": awaiting,
         "overdue": overdue,
-        "list_url": _site_url(reverse("variance-list")),
-        "site_url": settings.SITE_URL.rstrip("/"),
+        "list_url": absolute_url(reverse("variance-list")),
+        "site_url": absolute_url(),
     }
     email_enqueue(
         kind="variance_digest",
